@@ -1,0 +1,113 @@
+"""Turn uploaded bytes into a notebook, or say in plain words why they are not one.
+
+Uploads come from browsers and from teachers' disks, so everything is checked before
+nbformat sees it: size first (cheap, and protects the JSON parser), then JSON, then the
+notebook format version, then the nbformat schema.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.validator import ValidationError, normalize
+
+from .errors import NotebookError
+
+SUPPORTED_MAJOR = nbformat.v4.nbformat
+SUPPORTED_MINOR = nbformat.v4.nbformat_minor
+
+
+@dataclass(frozen=True)
+class NotebookLimits:
+    """Upper bounds for a notebook we accept; a classroom notebook is far below them."""
+
+    max_bytes: int = 5 * 1024 * 1024  # size of the file as uploaded
+    max_cells: int = 500  # number of cells of any type
+    max_output_bytes: int = 2 * 1024 * 1024  # stored outputs, as JSON
+
+
+def read_notebook(data: bytes | str, *, limits: NotebookLimits = NotebookLimits()) -> NotebookNode:
+    """Parse and validate an uploaded notebook; raise `NotebookError` with the reason."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > limits.max_bytes:
+        raise NotebookError(f"The file is larger than {_megabytes(limits.max_bytes)}.")
+    content = _parse_json(raw)
+    _check_format_version(content)
+    _check_cells(content, limits)
+    return _validated(content)
+
+
+def _parse_json(raw: bytes) -> dict:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError("The file is not UTF-8 text, so it cannot be a notebook.") from exc
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(
+            f"The file is not valid JSON (line {exc.lineno}, column {exc.colno})."
+        ) from exc
+    if not isinstance(content, dict) or "nbformat" not in content or "cells" not in content:
+        raise NotebookError("The file is JSON but not a Jupyter notebook.")
+    return content
+
+
+def _check_format_version(content: dict) -> None:
+    major, minor = content.get("nbformat"), content.get("nbformat_minor", 0)
+    if not isinstance(major, int) or not isinstance(minor, int):
+        raise NotebookError("The file does not say which notebook format version it uses.")
+    if major < SUPPORTED_MAJOR:
+        raise NotebookError(
+            f"The notebook uses the old format version {major}. "
+            "Open it in Jupyter and save it again to update it."
+        )
+    if (major, minor) > (SUPPORTED_MAJOR, SUPPORTED_MINOR):
+        raise NotebookError(
+            f"The notebook uses format version {major}.{minor}, which is newer than the "
+            f"supported version {SUPPORTED_MAJOR}.{SUPPORTED_MINOR}."
+        )
+
+
+def _check_cells(content: dict, limits: NotebookLimits) -> None:
+    cells = content["cells"]
+    if not isinstance(cells, list):
+        raise NotebookError("The file is JSON but not a Jupyter notebook.")
+    if len(cells) > limits.max_cells:
+        raise NotebookError(
+            f"The notebook has {len(cells)} cells; at most {limits.max_cells} are allowed."
+        )
+    output_bytes = sum(
+        len(json.dumps(cell.get("outputs", []))) for cell in cells if isinstance(cell, dict)
+    )
+    if output_bytes > limits.max_output_bytes:
+        raise NotebookError(
+            f"The notebook's outputs are larger than {_megabytes(limits.max_output_bytes)}. "
+            "Clear all outputs and save it again."
+        )
+
+
+def _validated(content: dict) -> NotebookNode:
+    """Validate against the nbformat schema after the repairs Jupyter itself makes.
+
+    `normalize` adds missing or duplicated cell ids, as Jupyter does when it opens such
+    a file; anything else wrong is the uploader's to fix.
+    """
+    _, repaired = normalize(content)
+    notebook = nbformat.from_dict(repaired)
+    try:
+        nbformat.validate(notebook)
+    except ValidationError as exc:
+        where = "/".join(str(part) for part in exc.absolute_path)
+        location = f" (at {where})" if where else ""
+        raise NotebookError(
+            f"The notebook does not follow the Jupyter notebook format: {exc.message}{location}."
+        ) from exc
+    return notebook
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"

@@ -1,0 +1,57 @@
+"""Data shared between the pipeline's steps (execution <-> scoring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Resource limits for one submission's kernel. Safe defaults; set per exercise."""
+
+    memory_mb: int = 512  # address space / memory of the whole sandbox
+    cpu_seconds: int = 60  # CPU time of the kernel process tree
+    processes: int = 32  # tasks the sandboxed uid may run at once
+    open_files: int = 256  # file descriptors per process
+    file_size_mb: int = 16  # largest file the kernel may write
+    scratch_mb: int = 64  # size of the private writable scratch directory
+    cell_timeout_s: float = 30.0  # wall-clock per cell (nbgrader's default)
+    notebook_timeout_s: float = 120.0  # wall-clock for the whole notebook
+    output_bytes: int = 1_000_000  # total output kept from the notebook
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SandboxLimits:
+        data = data or {}
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data and data[k] is not None}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class CellExecution:
+    """What the kernel said about one code cell (from its execute_reply, not the notebook)."""
+
+    index: int  # position of the cell in the executed notebook
+    status: str  # "ok" | "error" | "timeout" | "not_run" | "aborted"
+    ename: str = ""  # exception class name when status is "error"
+    evalue: str = ""  # exception message when status is "error"
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """The executed notebook plus the kernel's own account of each code cell."""
+
+    notebook: Any  # nbformat.NotebookNode with outputs (truncated to the output limit)
+    cells: tuple[CellExecution, ...] = field(default_factory=tuple)
+    error: str = ""  # why execution stopped early ("kernel died", "notebook timeout"), or ""
+    sandboxed: bool = True  # False only in explicitly allowed unsandboxed development mode
+    duration_s: float = 0.0  # wall-clock of the execution step
+
+    def cell(self, index: int) -> CellExecution | None:
+        for c in self.cells:
+            if c.index == index:
+                return c
+        return None

@@ -1,0 +1,112 @@
+"""Who may see what. Every view and API asks these functions; nothing else decides.
+
+- a student sees only their own records;
+- a teacher sees the cohorts they teach (or every cohort of an institution they teach at);
+- an institution admin sees their institution;
+- a ministry analyst sees aggregates only, never a person.
+Platform staff (is_staff) use the Django admin and are not covered here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import Cohort, Institution, Membership, Role, User
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles a user holds, computed once per request."""
+
+    student: bool = False
+    teacher: bool = False
+    institution_admin: bool = False
+    ministry_analyst: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.student or self.teacher or self.institution_admin or self.ministry_analyst
+
+
+def roles_of(user: User) -> Roles:
+    if not user.is_authenticated:
+        return Roles()
+    cached = getattr(user, "_roles_cache", None)
+    if cached is not None:
+        return cached
+    held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    roles = Roles(
+        student=Role.STUDENT in held,
+        teacher=Role.TEACHER in held,
+        institution_admin=Role.INSTITUTION_ADMIN in held,
+        ministry_analyst=Role.MINISTRY_ANALYST in held,
+    )
+    user._roles_cache = roles
+    return roles
+
+
+def administered_institutions(user: User) -> QuerySet[Institution]:
+    return Institution.objects.filter(
+        memberships__user=user, memberships__role=Role.INSTITUTION_ADMIN
+    ).distinct()
+
+
+def taught_cohorts(user: User) -> QuerySet[Cohort]:
+    """Cohorts the user teaches directly, or through a teacher role at the institution."""
+    return Cohort.objects.filter(
+        Q(memberships__user=user, memberships__role=Role.TEACHER)
+        | Q(
+            institution__memberships__user=user,
+            institution__memberships__role=Role.TEACHER,
+        )
+    ).distinct()
+
+
+def managed_cohorts(user: User) -> QuerySet[Cohort]:
+    """Cohorts whose members the user may see: taught ones and those of administered schools."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(
+        Q(pk__in=taught_cohorts(user).values("pk"))
+        | Q(institution__in=administered_institutions(user).values("pk"))
+    ).distinct()
+
+
+def visible_institutions(user: User) -> QuerySet[Institution]:
+    """Institutions are public facts for analysts; others see where they belong."""
+    if not user.is_authenticated:
+        return Institution.objects.none()
+    if roles_of(user).ministry_analyst:
+        return Institution.objects.all()
+    return Institution.objects.filter(
+        Q(memberships__user=user) | Q(cohorts__memberships__user=user)
+    ).distinct()
+
+
+def can_manage_cohort(user: User, cohort: Cohort) -> bool:
+    """See members and progress of a cohort: its teachers and its institution's admins."""
+    return managed_cohorts(user).filter(pk=cohort.pk).exists()
+
+
+def can_administer_cohort(user: User, cohort: Cohort) -> bool:
+    """Change a cohort's membership (import students): admins of its institution only."""
+    return administered_institutions(user).filter(pk=cohort.institution_id).exists()
+
+
+def can_administer_institution(user: User, institution: Institution) -> bool:
+    return administered_institutions(user).filter(pk=institution.pk).exists()
+
+
+def visible_students(user: User) -> QuerySet[User]:
+    """People whose records the user may open. A ministry analyst gets nobody."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(
+            memberships__role=Role.STUDENT,
+            memberships__cohort__in=managed_cohorts(user).values("pk"),
+        )
+    ).distinct()

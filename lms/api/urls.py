@@ -1,0 +1,28 @@
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+class PlatformRouter(DefaultRouter):
+    """The API root lists the endpoints to anyone; each endpoint checks access itself."""
+
+    def get_api_root_view(self, api_urls=None):
+        view = super().get_api_root_view(api_urls)
+        view.cls.permission_classes = [AllowAny]
+        view.initkwargs["permission_classes"] = [AllowAny]
+        return view
+
+
+router = PlatformRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("cohorts", views.CohortViewSet, basename="cohort")
+
+app_name = "api"
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("", include(router.urls)),
+]

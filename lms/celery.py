@@ -1,0 +1,44 @@
+"""The Celery application shared by the web process and every worker.
+
+Run a worker for both queues with
+    celery -A lms worker -Q default,grading -l info
+and beat (periodic work, schedule kept in the database by django-celery-beat) with
+    celery -A lms beat -l info
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
+
+app = Celery("lms")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+app.conf.update(
+    # JSON only: a pickled message from a compromised producer would run code in a worker.
+    accept_content=["json"],
+    task_serializer="json",
+    result_serializer="json",
+    # A task is acknowledged after it finishes, and a worker that dies mid-task hands it
+    # back to the broker, so a killed grader leads to a regrade, not a lost submission.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    # One message at a time per process: a long grading job never hoards others.
+    worker_prefetch_multiplier=1,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    broker_connection_retry_on_startup=True,
+    task_default_queue="default",
+    task_queues=(Queue("default"), Queue("grading")),
+    task_routes={"grading.tasks.*": {"queue": "grading"}},
+    beat_schedule={
+        "worker-heartbeat": {
+            "task": "lms.tasks.worker_heartbeat_task",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+    },
+)
+app.autodiscover_tasks()

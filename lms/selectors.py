@@ -1,0 +1,79 @@
+"""Reads about people and organisations for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+
+from . import access
+from .models import Cohort, Institution, Membership, Role, Track, User
+
+
+def cohorts_with_counts(qs: QuerySet[Cohort]) -> QuerySet[Cohort]:
+    return qs.select_related("institution").annotate(
+        student_count=Count("memberships", filter=Q(memberships__role=Role.STUDENT), distinct=True),
+        teacher_count=Count("memberships", filter=Q(memberships__role=Role.TEACHER), distinct=True),
+    )
+
+
+def student_cohorts(*, user: User) -> QuerySet[Cohort]:
+    return Cohort.objects.filter(
+        memberships__user=user, memberships__role=Role.STUDENT
+    ).select_related("institution")
+
+
+def cohort_members(*, cohort: Cohort, role: str) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(cohort=cohort, role=role)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+
+
+@dataclass(frozen=True)
+class TrackFigure:
+    track: str
+    label: str
+    institutions: int
+    cohorts: int
+    students: int | None  # None when suppressed (fewer than the minimum group size)
+
+
+def national_overview() -> list[TrackFigure]:
+    """Students per track, computed in the database; small groups are suppressed."""
+    k = settings.REPORTS_MIN_GROUP_SIZE
+    figures = []
+    for track, label in Track.choices:
+        row = Cohort.objects.filter(track=track).aggregate(
+            institutions=Count("institution", distinct=True),
+            cohorts=Count("pk", distinct=True),
+            students=Count(
+                "memberships__user",
+                filter=Q(memberships__role=Role.STUDENT),
+                distinct=True,
+            ),
+        )
+        students = row["students"]
+        figures.append(
+            TrackFigure(
+                track=track,
+                label=str(label),
+                institutions=row["institutions"],
+                cohorts=row["cohorts"],
+                students=students if students >= k else None,
+            )
+        )
+    return figures
+
+
+def institution_overview(*, user: User) -> QuerySet[Institution]:
+    return access.administered_institutions(user).select_related("region").annotate(
+        cohort_count=Count("cohorts", distinct=True),
+        student_count=Count(
+            "cohorts__memberships__user",
+            filter=Q(cohorts__memberships__role=Role.STUDENT),
+            distinct=True,
+        ),
+    )
