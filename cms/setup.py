@@ -17,8 +17,7 @@ COLLECTION_PERMISSIONS = ["add_image", "choose_image", "add_document", "choose_d
 
 
 def ensure_groups(**kwargs) -> None:
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
-    from wagtail.models import Page
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     from cms.models import HomePage
 

@@ -6,3 +6,8 @@ class LmsConfig(AppConfig):
     name = "lms"
     verbose_name = _("People and organisations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .celery import _prepare_file_broker
+
+        _prepare_file_broker()

@@ -7,8 +7,9 @@ and beat (periodic work, schedule kept in the database by django-celery-beat) wi
 """
 
 import os
+from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
@@ -42,3 +43,20 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+def _prepare_file_broker() -> None:
+    """kombu's filesystem transport expects its folders to exist; create them once."""
+    from django.conf import settings
+
+    if not str(settings.CELERY_BROKER_URL).startswith("filesystem"):
+        return
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@signals.import_modules.connect
+def _on_worker_import(sender=None, **kwargs) -> None:
+    _prepare_file_broker()

@@ -26,7 +26,5 @@ class PlatformPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return (
-            user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email
+            user for user in User.objects.filter(email__iexact=email, is_active=True) if user.email
         )

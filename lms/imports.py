@@ -221,7 +221,10 @@ def student_import(*, cohort: Cohort, data: bytes) -> ImportResult:
 
     created = added = unchanged = 0
     with transaction.atomic():
-        existing = {u.username.lower(): u for u in User.objects.filter(username__in=[r.username for r in rows])}
+        existing = {
+            u.username.lower(): u
+            for u in User.objects.filter(username__in=[r.username for r in rows])
+        }
         members = set(
             Membership.objects.filter(cohort=cohort, role=Role.STUDENT).values_list(
                 "user_id", flat=True

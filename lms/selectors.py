@@ -69,11 +69,15 @@ def national_overview() -> list[TrackFigure]:
 
 
 def institution_overview(*, user: User) -> QuerySet[Institution]:
-    return access.administered_institutions(user).select_related("region").annotate(
-        cohort_count=Count("cohorts", distinct=True),
-        student_count=Count(
-            "cohorts__memberships__user",
-            filter=Q(cohorts__memberships__role=Role.STUDENT),
-            distinct=True,
-        ),
+    return (
+        access.administered_institutions(user)
+        .select_related("region")
+        .annotate(
+            cohort_count=Count("cohorts", distinct=True),
+            student_count=Count(
+                "cohorts__memberships__user",
+                filter=Q(cohorts__memberships__role=Role.STUDENT),
+                distinct=True,
+            ),
+        )
     )

@@ -46,8 +46,10 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         body["code"] = codes if isinstance(codes, str) else "error"
-        body["detail"] = str(exc.detail) if not isinstance(exc.detail, dict | list) else (
-            str(_flatten(exc.detail))
+        body["detail"] = (
+            str(exc.detail)
+            if not isinstance(exc.detail, dict | list)
+            else (str(_flatten(exc.detail)))
         )
     response.data = body
     return response
@@ -74,4 +76,6 @@ def api_server_error(request):
 
 
 def error_response(status_code: int, code: str, detail: str, **extra) -> Response:
-    return Response({"status": status_code, "code": code, "detail": detail, **extra}, status=status_code)
+    return Response(
+        {"status": status_code, "code": code, "detail": detail, **extra}, status=status_code
+    )

@@ -83,4 +83,6 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class StudentImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV, UTF-8, columns: username, first_name, last_name[, email]")
+    file = serializers.FileField(
+        help_text="CSV, UTF-8, columns: username, first_name, last_name[, email]"
+    )

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 
+
 class PlatformRouter(DefaultRouter):
     """The API root lists the endpoints to anyone; each endpoint checks access itself."""
 

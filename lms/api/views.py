@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from .. import access
 from ..imports import student_import
-from ..models import Cohort, Institution, Membership, Region, Role
+from ..models import Membership, Region, Role
 from .errors import error_response
 from .serializers import (
     CohortSerializer,
@@ -115,5 +115,3 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
                 errors=[{"line": e.line, "message": e.message} for e in result.errors],
             )
         return Response(result.as_dict())
-
-
