@@ -28,5 +28,6 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),
         "processed_folder": str(VAR_DIR / "test-broker" / "processed"),
+        "control_folder": str(VAR_DIR / "test-broker" / "control"),
         "store_processed": False,
     }
