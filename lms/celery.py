@@ -33,12 +33,20 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     task_default_queue="default",
     task_queues=(Queue("default"), Queue("grading")),
-    task_routes={"grading.tasks.*": {"queue": "grading"}},
+    task_routes={
+        "grading.tasks.requeue_stuck_submissions_task": {"queue": "default"},
+        "grading.tasks.*": {"queue": "grading"},
+    },
     beat_schedule={
         "worker-heartbeat": {
             "task": "lms.tasks.worker_heartbeat_task",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        "requeue-stuck-submissions": {
+            "task": "grading.tasks.requeue_stuck_submissions_task",
+            "schedule": 300.0,
+            "options": {"expires": 290},
         },
     },
 )

@@ -42,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("institutions/<int:pk>/cohorts/new/", views.cohort_create, name="cohort-create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("cohorts/<int:pk>/import/", views.cohort_import, name="cohort-import"),
+    path("", include("grading.urls")),
     # everything else is a Wagtail page; this must come last
     path("", include(wagtail_urls)),
 )

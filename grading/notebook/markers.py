@@ -112,6 +112,11 @@ def replace_solution_regions(source: str, cell_type: str) -> tuple[str, bool]:
     return "\n".join(kept), found
 
 
+def hidden_region_lines(source: str) -> list[str]:
+    """The lines of hidden-test regions, their markers included."""
+    return [line for role, line in _hidden_lines(source) if role != "outside"]
+
+
 def remove_hidden_tests(source: str) -> str:
     """The source without its hidden-test regions and their marker lines."""
     return "\n".join(line for role, line in _hidden_lines(source) if role == "outside")

@@ -173,7 +173,7 @@ def _cell_problems(cell: NotebookNode, number: int) -> list[str]:
     if not isinstance(raw, dict):
         return [f"Cell {number}: its nbgrader metadata is not a JSON object."]
     meta = nbgrader_metadata(cell)
-    name = f"Cell {number} ('{meta.grade_id}')" if meta.grade_id else f"Cell {number}"
+    name = f"Cell {number} ('{meta.grade_id}')" if meta.grade_id.strip() else f"Cell {number}"
     return [
         *_schema_problems(raw, name),
         *_grade_id_problems(raw, meta, name),

@@ -8,11 +8,13 @@ notebook format version, then the nbformat schema.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.validator import ValidationError, normalize
+from nbformat.v4.rwbase import rejoin_lines, strip_transient
+from nbformat.validator import MissingIDFieldWarning, ValidationError, normalize
 
 from .errors import NotebookError
 
@@ -94,9 +96,13 @@ def _validated(content: dict) -> NotebookNode:
     """Validate against the nbformat schema after the repairs Jupyter itself makes.
 
     `normalize` adds missing or duplicated cell ids, as Jupyter does when it opens such
-    a file; anything else wrong is the uploader's to fix.
+    a file (and warns about it, which is no news here); anything else wrong is the
+    uploader's to fix. Sources stored as lists of lines are joined, as nbformat's reader
+    does, so every later step sees plain strings.
     """
-    _, repaired = normalize(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingIDFieldWarning)
+        _, repaired = normalize(content)
     notebook = nbformat.from_dict(repaired)
     try:
         nbformat.validate(notebook)
@@ -106,7 +112,7 @@ def _validated(content: dict) -> NotebookNode:
         raise NotebookError(
             f"The notebook does not follow the Jupyter notebook format: {exc.message}{location}."
         ) from exc
-    return notebook
+    return strip_transient(rejoin_lines(notebook))
 
 
 def _megabytes(size: int) -> str:

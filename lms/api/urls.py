@@ -3,6 +3,9 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from curricula.api.views import CompetenceFrameworkViewSet
+from grading import api as grading_api
+
 from . import views
 
 
@@ -20,6 +23,10 @@ router = PlatformRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("cohorts", views.CohortViewSet, basename="cohort")
+router.register("frameworks", CompetenceFrameworkViewSet, basename="framework")
+router.register("exercises", grading_api.ExerciseViewSet, basename="exercise")
+router.register("submissions", grading_api.SubmissionViewSet, basename="submission")
+router.register("regrades", grading_api.RegradeJobViewSet, basename="regrade")
 
 app_name = "api"
 urlpatterns = [

@@ -234,6 +234,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 
 # ---------------------------------------------------------------------------------------
+# Grading sandbox
+# ---------------------------------------------------------------------------------------
+# Student code only ever runs inside bubblewrap. On a laptop without it, a developer may
+# allow running notebooks unsandboxed; the admin and every grading log line then say so.
+GRADING_ALLOW_UNSANDBOXED = env.bool("GRADING_ALLOW_UNSANDBOXED", default=False)
+
+# ---------------------------------------------------------------------------------------
 # Platform
 # ---------------------------------------------------------------------------------------
 PLATFORM_NAME = _("National Digital Skills Platform")

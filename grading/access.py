@@ -1,0 +1,76 @@
+"""Who may open, submit to, and manage an exercise; whose submissions a user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from lms import access as lms_access
+from lms.models import Role, User
+from lms.services import CURRICULUM_LEADS_GROUP
+
+from .models import Exercise, Submission
+
+
+def _enrolled_course_ids(user: User):
+    from courses.selectors import enrolled_course_ids
+
+    return enrolled_course_ids(user=user)
+
+
+def _taught_course_ids(user: User):
+    from courses.selectors import taught_course_ids
+
+    return taught_course_ids(user=user)
+
+
+def is_curriculum_lead(user: User) -> bool:
+    return user.is_authenticated and user.groups.filter(name=CURRICULUM_LEADS_GROUP).exists()
+
+
+def exercises_for_student(user: User) -> QuerySet[Exercise]:
+    """Ready exercises of the courses the student is enrolled in."""
+    if not user.is_authenticated:
+        return Exercise.objects.none()
+    return Exercise.objects.filter(
+        status=Exercise.Status.READY, course_id__in=_enrolled_course_ids(user)
+    )
+
+
+def managed_exercises(user: User) -> QuerySet[Exercise]:
+    """Exercises a teacher authored or whose course is assigned to a cohort they teach."""
+    if not user.is_authenticated:
+        return Exercise.objects.none()
+    if user.is_staff or is_curriculum_lead(user):
+        return Exercise.objects.all()
+    if not lms_access.roles_of(user).teacher:
+        return Exercise.objects.none()
+    return Exercise.objects.filter(
+        Q(created_by=user) | Q(course_id__in=_taught_course_ids(user))
+    ).distinct()
+
+
+def visible_exercises(user: User) -> QuerySet[Exercise]:
+    return (exercises_for_student(user) | managed_exercises(user)).distinct()
+
+
+def may_submit(user: User, exercise: Exercise) -> bool:
+    return exercises_for_student(user).filter(pk=exercise.pk).exists()
+
+
+def may_manage(user: User, exercise: Exercise) -> bool:
+    return managed_exercises(user).filter(pk=exercise.pk).exists()
+
+
+def visible_submissions(user: User) -> QuerySet[Submission]:
+    """A student's own; for teachers, those of students in cohorts they manage."""
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    own = Q(student=user)
+    if user.is_staff:
+        return Submission.objects.all()
+    managed_students = Q(
+        student__memberships__role=Role.STUDENT,
+        student__memberships__cohort__in=lms_access.managed_cohorts(user).values("pk"),
+        exercise__in=managed_exercises(user).values("pk"),
+    )
+    return Submission.objects.filter(own | managed_students).distinct()

@@ -1,0 +1,106 @@
+"""Import an existing nbgrader course's source assignments as exercises.
+
+    python manage.py import_nbgrader COURSE_DIR [--course SLUG] [--validate-now]
+
+Every `COURSE_DIR/source/<assignment>/<notebook>.ipynb` becomes an exercise with the slug
+`<assignment>-<notebook>`; importing again updates the exercises whose notebook changed.
+A notebook that cannot be an exercise is reported and skipped; the others are imported.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from grading import services
+from grading.models import Exercise
+from grading.notebook.errors import NotebookError
+from grading.notebook.read import read_notebook
+
+
+def _title(nb, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()[:200] or fallback
+    return fallback
+
+
+class Command(BaseCommand):
+    help = "Import COURSE_DIR/source/*/*.ipynb (an nbgrader course) as notebook exercises."
+
+    def add_arguments(self, parser):
+        parser.add_argument("course_dir")
+        parser.add_argument("--course", help="slug of the CoursePage the exercises belong to")
+        parser.add_argument(
+            "--validate-now",
+            action="store_true",
+            help="check each notebook in the sandbox now instead of on a grading worker",
+        )
+
+    def handle(self, *args, **options):
+        root = Path(options["course_dir"])
+        source_dir = root / "source"
+        if not source_dir.is_dir():
+            raise CommandError(
+                _("%(path)s is not an nbgrader course: it has no source/ folder.") % {"path": root}
+            )
+        course = None
+        if options["course"]:
+            from courses.models import CoursePage
+
+            course = CoursePage.objects.filter(slug=options["course"]).first()
+            if course is None:
+                raise CommandError(
+                    _("No course with slug '%(slug)s'.") % {"slug": options["course"]}
+                )
+
+        notebooks = sorted(source_dir.glob("*/*.ipynb"))
+        notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
+        if not notebooks:
+            raise CommandError(_("No notebooks found under %(path)s.") % {"path": source_dir})
+        imported = failed = 0
+        for path in notebooks:
+            assignment = path.parent.name
+            slug = slugify(f"{assignment}-{path.stem}")[:80]
+            data = path.read_bytes()
+            try:
+                nb = read_notebook(data)
+                with transaction.atomic():
+                    exercise, created = Exercise.objects.get_or_create(
+                        slug=slug,
+                        defaults={
+                            "title": _title(nb, f"{assignment}: {path.stem}"),
+                            "course": course,
+                        },
+                    )
+                    if not created and exercise.source_notebook == nb:
+                        self.stdout.write(_("unchanged  %(slug)s") % {"slug": slug})
+                        imported += 1
+                        continue
+                    if course is not None:
+                        exercise.course = course
+                    services.exercise_set_source(exercise=exercise, data=data, filename=path.name)
+            except NotebookError as exc:
+                failed += 1
+                self.stderr.write(_("skipped    %(path)s:") % {"path": path.relative_to(root)})
+                for problem in exc.problems:
+                    self.stderr.write(f"           - {problem}")
+                continue
+            imported += 1
+            verb = _("created   ") if created else _("updated   ")
+            self.stdout.write(f"{verb} {slug}")
+            if options["validate_now"]:
+                exercise = services.exercise_validate(exercise_id=exercise.pk)
+                self.stdout.write(f"           {exercise.get_status_display()}")
+                for problem in exercise.validation_report.get("problems", []):
+                    self.stdout.write(f"           - {problem}")
+        self.stdout.write(
+            _("%(imported)d notebook(s) imported, %(failed)d skipped.")
+            % {"imported": imported, "failed": failed}
+        )
+        if failed:
+            raise CommandError(_("Some notebooks were skipped; see the reasons above."))

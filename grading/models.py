@@ -1,0 +1,289 @@
+"""Notebook exercises, submissions and their results.
+
+The source notebook (with solutions and hidden tests) is stored in the database and never
+leaves the server: students receive `student_notebook` (the released version) and
+feedback rendered from the released sources. Progress records follow the attempt /
+summary split: one `Submission` row per attempt, one `ExerciseSummary` per student and
+exercise.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from grading.notebook.types import SandboxLimits
+
+
+class Exercise(ClusterableModel):
+    """A notebook exercise in nbgrader format, attached to a course."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # uploaded, not yet checked
+        VALIDATING = "validating", _("Being checked")  # the sandbox runs the source
+        READY = "ready", _("Ready")  # solution scores full marks, student version zero
+        INVALID = "invalid", _("Has problems")  # see validation_report
+
+    class LatePolicy(models.TextChoices):
+        ACCEPT = "accept", _("Accept late submissions")
+        PENALTY = "penalty", _("Accept with a penalty")
+        REFUSE = "refuse", _("Refuse late submissions")
+
+    title = models.CharField(_("title"), max_length=200)  # shown to students
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)  # stable id for imports
+    description = models.TextField(_("description"), blank=True)  # what to do, for students
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exercises",
+    )  # the course whose students may submit
+    source_notebook = models.JSONField(_("source notebook"), default=dict, editable=False)
+    student_notebook = models.JSONField(_("student notebook"), default=dict, editable=False)
+    source_filename = models.CharField(_("file name"), max_length=255, blank=True)
+    max_score = models.FloatField(_("maximum score"), default=0)  # sum of grade-cell points
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )  # publishing needs READY
+    validation_report = models.JSONField(_("validation report"), default=dict, blank=True)
+    limits = models.JSONField(
+        _("sandbox limits"), default=dict, blank=True
+    )  # overrides of SandboxLimits' safe defaults, e.g. {"cell_timeout_s": 10}
+    max_attempts = models.PositiveIntegerField(
+        _("attempts allowed"), null=True, blank=True, help_text=_("Empty: unlimited.")
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)  # None: no deadline
+    late_policy = models.CharField(
+        _("late submissions"), max_length=10, choices=LatePolicy.choices, default=LatePolicy.ACCEPT
+    )
+    late_penalty_percent = models.PositiveSmallIntegerField(
+        _("late penalty (%)"), default=0
+    )  # taken off the score of a late submission under the PENALTY policy
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("notebook exercise")
+        verbose_name_plural = _("notebook exercises")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(late_penalty_percent__lte=100), name="exercise_penalty_at_most_100"
+            ),
+            models.CheckConstraint(condition=Q(max_score__gte=0), name="exercise_max_score_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def sandbox_limits(self) -> SandboxLimits:
+        return SandboxLimits.from_dict(self.limits)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+
+class ExerciseCellCompetence(models.Model):
+    """Which competence, at which level, a graded cell of the exercise is evidence for."""
+
+    exercise = ParentalKey(Exercise, on_delete=models.CASCADE, related_name="competence_links")
+    grade_id = models.CharField(_("graded cell"), max_length=200)  # nbgrader grade_id
+    competence = models.ForeignKey(
+        "curricula.Competence", verbose_name=_("competence"), on_delete=models.PROTECT
+    )
+    level = models.PositiveSmallIntegerField(_("level"))  # proficiency level it shows
+
+    class Meta:
+        verbose_name = _("competence of a graded cell")
+        verbose_name_plural = _("competences of graded cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "grade_id", "competence"], name="cell_competence_unique"
+            ),
+            models.CheckConstraint(condition=Q(level__gte=1), name="cell_competence_level_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.grade_id} → {self.competence} L{self.level}"
+
+
+class Submission(models.Model):
+    """One attempt of a student at an exercise, and how its grading went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")  # stored, waiting for a grading worker
+        RUNNING = "running", _("Being graded")  # a worker took it
+        GRADED = "graded", _("Graded")  # results stored
+        FAILED = "failed", _("Could not be graded")  # see failure_reason
+
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", _("Uploaded notebook")
+        BROWSER = "browser", _("Answered in the browser")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # public id
+    exercise = models.ForeignKey(
+        Exercise, verbose_name=_("exercise"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
+    )
+    attempt = models.PositiveIntegerField(_("attempt"))  # 1, 2, ... per student and exercise
+    origin = models.CharField(_("origin"), max_length=8, choices=Origin.choices)
+    notebook = models.JSONField(_("notebook"))  # exactly what the student handed in
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    failure_reason = models.TextField(_("reason"), blank=True)  # for FAILED, shown to the student
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    started_at = models.DateTimeField(_("grading started"), null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
+    grading_seconds = models.FloatField(_("grading time (s)"), null=True, blank=True)
+    grading_runs = models.PositiveSmallIntegerField(
+        _("grading runs"), default=0
+    )  # how many times a worker started on it (2+ after a crash or a regrade)
+    is_late = models.BooleanField(_("late"), default=False)  # submitted after the due date
+    total = models.FloatField(_("score"), null=True, blank=True)  # after any late penalty
+    raw_total = models.FloatField(_("score before penalty"), null=True, blank=True)
+    max_total = models.FloatField(_("maximum score"), null=True, blank=True)
+    needs_manual = models.BooleanField(_("needs manual grading"), default=False)
+    feedback_html = models.TextField(_("feedback"), blank=True)  # from released sources only
+    notes = models.JSONField(_("grading notes"), default=list, blank=True)  # repairs made
+    sandboxed = models.BooleanField(_("sandboxed"), default=True)  # False: dev mode only
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "student", "attempt"], name="submission_unique_attempt"
+            ),
+            models.CheckConstraint(condition=Q(attempt__gte=1), name="submission_attempt_gte_1"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "started_at"]),
+            models.Index(fields=["exercise", "student"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.student} · #{self.attempt}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.GRADED, self.Status.FAILED)
+
+
+class CellResult(models.Model):
+    """The score of one graded cell of a submission."""
+
+    class Status(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        NEEDS_MANUAL = "needs_manual", _("Needs manual grading")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="cells")
+    grade_id = models.CharField(_("graded cell"), max_length=200)  # nbgrader grade_id
+    position = models.PositiveIntegerField(_("position"))  # order in the source notebook
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    auto_score = models.FloatField(_("automatic score"), null=True, blank=True)  # None: manual
+    manual_score = models.FloatField(_("manual score"), null=True, blank=True)  # a teacher's
+    max_score = models.FloatField(_("maximum score"))
+    message = models.TextField(_("message"), blank=True)  # names the test; no hidden code
+    comment = models.TextField(_("teacher's comment"), blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("graded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # the teacher who set manual_score
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("cell result")
+        verbose_name_plural = _("cell results")
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "grade_id"], name="cell_result_unique"),
+            models.CheckConstraint(
+                condition=Q(manual_score__isnull=True) | Q(manual_score__gte=0),
+                name="cell_result_manual_score_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} · {self.grade_id}"
+
+    @property
+    def score(self) -> float | None:
+        return self.manual_score if self.manual_score is not None else self.auto_score
+
+
+class ExerciseSummary(models.Model):
+    """One row per student and exercise: the best attempt so far (what dashboards read)."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="summaries")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exercise_summaries"
+    )
+    attempts = models.PositiveIntegerField(default=0)  # submissions handed in
+    best_submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # the graded attempt with the highest score
+    best_score = models.FloatField(null=True, blank=True)  # its score
+    max_score = models.FloatField(default=0)  # the exercise's maximum
+    passed = models.BooleanField(default=False)  # best score reached the full maximum
+    last_activity = models.DateTimeField(null=True, blank=True)  # latest submission time
+
+    class Meta:
+        verbose_name = _("exercise summary")
+        verbose_name_plural = _("exercise summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "student"], name="exercise_summary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.student}"
+
+
+class RegradeJob(models.Model):
+    """A teacher's regrade of many submissions, with progress for the progress bar."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="regrades")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)  # submissions to regrade
+    submission_ids = models.JSONField(default=list)  # which ones (progress is read from them)
+    finished_at = models.DateTimeField(null=True, blank=True)  # all of them finished
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("regrade")
+        verbose_name_plural = _("regrades")
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,168 @@
+"""The feedback page a student sees for a graded submission.
+
+nbgrader's feedback shows hidden tests (issues #917, #1363); here the executed notebook
+is shown as the student could have seen it: test cells with their released source and
+without tracebacks (the score badge carries the message instead), cells that contain
+hidden tests without any output, and every other output scrubbed of hidden-test lines.
+The page is self-contained: CSS and images inline, no script from a CDN, and HTML from
+markdown and outputs sanitized, since students wrote it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import bleach
+from nbconvert import HTMLExporter
+from nbformat import NotebookNode
+
+from . import markers
+from .metadata import CellKind, nbgrader_metadata
+from .redact import Redactor
+from .release import released_cells
+from .results import CellResult, NotebookResult
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+# Output data the template renders safely once cleaned; the rest (JavaScript, widgets,
+# mermaid, which the lab template inserts unescaped) is dropped before rendering.
+RENDERED_MIMETYPES = frozenset(
+    {"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg"}
+    | {"image/svg+xml"}
+)
+IMAGE_MIMETYPES = frozenset({"image/png", "image/jpeg", "image/svg+xml"})
+
+# What rendered markdown, code highlighting and HTML outputs may keep. nbconvert's own
+# list (bleach's defaults) escapes paragraphs and headings, which ruins every page.
+ALLOWED_TAGS = bleach.ALLOWED_TAGS | {
+    *("p", "div", "span", "pre", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6"),
+    *("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"),
+    *("img", "sup", "sub", "del", "s", "ins", "u", "mark", "small", "kbd", "dl", "dt", "dd"),
+    *("details", "summary", "figure", "figcaption"),
+}
+
+
+def render_feedback_html(
+    source_nb: NotebookNode, executed_nb: NotebookNode, result: NotebookResult
+) -> str:
+    """A standalone HTML page of the executed notebook with a badge per graded cell."""
+    view, badges = _student_view(source_nb, executed_nb, result)
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="feedback.html.j2",
+        extra_template_paths=[str(TEMPLATE_DIR)],
+        embed_images=True,
+        sanitize_html=True,
+        filters={"clean_html": _clean_html},
+        exclude_anchor_links=True,
+    )
+    html, _ = exporter.from_notebook_node(
+        view, resources={"grading_badges": badges, "metadata": {"name": "Feedback"}}
+    )
+    return html
+
+
+def _student_view(
+    source_nb: NotebookNode, executed_nb: NotebookNode, result: NotebookResult
+) -> tuple[NotebookNode, dict[str, dict[str, str]]]:
+    """The notebook to render, and the badge of each graded cell by cell id.
+
+    Badges travel in the exporter's resources, not in cell metadata, so nothing a
+    student writes into their notebook can pose as one.
+    """
+    originals = {
+        meta.grade_id: cell
+        for cell in source_nb.cells
+        if (meta := nbgrader_metadata(cell)).is_assignment_cell
+    }
+    released = released_cells(source_nb)
+    redactor = Redactor.for_sources(cell.source for cell in source_nb.cells)
+    results = {cell.grade_id: cell for cell in result.cells}
+    view = copy.deepcopy(executed_nb)
+    badges = {}
+    for cell in view.cells:
+        grade_id = nbgrader_metadata(cell).grade_id
+        original = originals.get(grade_id)
+        if original is not None and nbgrader_metadata(original).is_locked:
+            cell.source = released[grade_id].source
+        if cell.cell_type == "code":
+            cell.outputs = _visible_outputs(cell.outputs, original, redactor)
+        if grade_id in results:
+            badges[cell.id] = _badge(results[grade_id])
+    return view, badges
+
+
+def _visible_outputs(
+    outputs: list[NotebookNode], original: NotebookNode | None, redactor: Redactor
+) -> list[Any]:
+    if original is not None and markers.has_hidden_tests(original.source):
+        return []
+    if original is not None and nbgrader_metadata(original).kind is CellKind.TEST:
+        outputs = [output for output in outputs if output.output_type != "error"]
+    renderable = (_renderable(redactor.tree(output)) for output in outputs)
+    return [output for output in renderable if output is not None]
+
+
+def _renderable(output: NotebookNode) -> NotebookNode | None:
+    """The output minus what the template would render unsafely; None if nothing is left.
+
+    Output metadata is student-controlled and the template trusts it: ``filenames``
+    become image URLs (to anywhere) and sizes are written unquoted into the tag, so
+    only numeric sizes survive.
+    """
+    if "data" not in output:
+        return output
+    output.data = {key: value for key, value in output.data.items() if key in RENDERED_MIMETYPES}
+    if not output.data:
+        return None
+    output.metadata = {
+        mimetype: sizes
+        for mimetype in IMAGE_MIMETYPES & set(output.data)
+        if (sizes := _numeric_sizes(output.get("metadata", {}).get(mimetype)))
+    }
+    output.pop("svg_filename", None)
+    return output
+
+
+def _numeric_sizes(metadata: Any) -> dict[str, float]:
+    if not isinstance(metadata, dict):
+        return {}
+    return {
+        key: value
+        for key in ("width", "height")
+        if isinstance(value := metadata.get(key), int | float) and not isinstance(value, bool)
+    }
+
+
+def _badge(cell: CellResult) -> dict[str, str]:
+    score = "—" if cell.score is None else f"{cell.score:g}"
+    return {
+        "grade_id": cell.grade_id,
+        "status": cell.status,
+        "score_text": f"{score} / {cell.max_score:g}",
+        "message": cell.message,
+    }
+
+
+def _clean_html(html: str) -> str:
+    """Keep document markup; escape the rest. Images only inline, links never to data."""
+    return bleach.clean(
+        str(html),
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols={"http", "https", "mailto", "data"},
+    )
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in ("class", "id", "title"):
+        return True
+    if tag == "a":
+        return name == "href" and not value.strip().lower().startswith("data:")
+    if tag == "img":
+        return name in ("alt", "width", "height") or (
+            name == "src" and value.startswith("data:image/")
+        )
+    return tag in ("th", "td") and name in ("colspan", "rowspan", "align")

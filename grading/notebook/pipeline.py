@@ -1,0 +1,160 @@
+"""The whole grading of a notebook: parse -> sanitize -> execute -> score (-> feedback).
+
+The executor is a parameter so tests can run without a sandbox; by default it is the
+sandboxed kernel of `grading.notebook.execute`, imported only when needed because it
+depends on the machine (bubblewrap) while the rest of the pipeline is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from nbformat import NotebookNode
+
+from .errors import NotebookError
+from .feedback import render_feedback_html
+from .metadata import SourceSpec, parse_source
+from .release import release
+from .results import NotebookResult
+from .sanitize import sanitize
+from .score import score
+from .types import ExecutionResult, SandboxLimits
+
+DEFAULT_LIMITS = SandboxLimits()
+
+
+class Executor(Protocol):
+    def __call__(
+        self, nb: NotebookNode, *, limits: SandboxLimits, allow_unsandboxed: bool = False
+    ) -> ExecutionResult: ...
+
+
+@dataclass(frozen=True)
+class GradedNotebook:
+    """A result with its feedback page: what a grading worker stores.
+
+    The executed notebook itself is not part of it: it contains the hidden tests.
+    """
+
+    result: NotebookResult
+    feedback_html: str
+
+
+@dataclass(frozen=True)
+class SourceValidation:
+    """Whether a source notebook can be published, and why not."""
+
+    ok: bool
+    problems: tuple[str, ...]
+    solution_result: NotebookResult | None = None  # the source run as it is
+    student_result: NotebookResult | None = None  # the released version run unchanged
+
+
+def grade_notebook(
+    source_nb: NotebookNode,
+    submission_nb: NotebookNode,
+    *,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    allow_unsandboxed: bool = False,
+    executor: Executor | None = None,
+) -> NotebookResult:
+    """Grade a submission against its source.
+
+    Raises `NotebookError` for a broken source. What the executor raises (no sandbox on
+    this machine, a kernel that would not start) passes through: those are failures of
+    the grading machine, to retry, not results to store.
+    """
+    result, _ = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
+    return result
+
+
+def grade_with_feedback(
+    source_nb: NotebookNode,
+    submission_nb: NotebookNode,
+    *,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    allow_unsandboxed: bool = False,
+    executor: Executor | None = None,
+) -> GradedNotebook:
+    """Like `grade_notebook`, and render the student's feedback page from the same run."""
+    result, executed = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
+    return GradedNotebook(result, render_feedback_html(source_nb, executed, result))
+
+
+def validate_source(
+    source_nb: NotebookNode,
+    *,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    allow_unsandboxed: bool = False,
+    executor: Executor | None = None,
+) -> SourceValidation:
+    """Check a teacher's notebook before students get it.
+
+    Its metadata must be sound; run as it is, the solution must earn full marks on
+    every autograded test; and the student version, run unchanged, must run to the end
+    and earn nothing on them, or a test does not test the student's work.
+    """
+    try:
+        spec = parse_source(source_nb)
+    except NotebookError as exc:
+        return SourceValidation(ok=False, problems=exc.problems)
+    if not spec.cells:
+        return SourceValidation(ok=False, problems=("The notebook has no graded cells.",))
+
+    def run(submission: NotebookNode) -> NotebookResult:
+        result, _ = _grade(source_nb, submission, limits, allow_unsandboxed, executor)
+        return result
+
+    solution, student = run(source_nb), run(release(source_nb))
+    problems = (*_solution_problems(solution), *_student_problems(student, spec))
+    return SourceValidation(
+        ok=not problems, problems=problems, solution_result=solution, student_result=student
+    )
+
+
+def _grade(
+    source_nb: NotebookNode,
+    submission_nb: NotebookNode,
+    limits: SandboxLimits,
+    allow_unsandboxed: bool,
+    executor: Executor | None,
+) -> tuple[NotebookResult, NotebookNode]:
+    spec = parse_source(source_nb)
+    sanitized = sanitize(source_nb, submission_nb)
+    execute = executor or _sandboxed_executor()
+    execution = execute(sanitized.notebook, limits=limits, allow_unsandboxed=allow_unsandboxed)
+    return score(spec, sanitized, execution), execution.notebook
+
+
+def _sandboxed_executor() -> Executor:
+    from .execute import execute_notebook
+
+    return execute_notebook
+
+
+def _solution_problems(solution: NotebookResult) -> list[str]:
+    problems = []
+    if solution.error:
+        problems.append(f"With the solution, execution stopped early: {solution.error}.")
+    for cell in solution.cells:
+        if cell.score is not None and cell.score < cell.max_score:
+            problems.append(
+                f"With the solution, cell '{cell.grade_id}' scores {cell.score:g} of "
+                f"{cell.max_score:g}. {cell.message}".rstrip()
+            )
+    return problems
+
+
+def _student_problems(student: NotebookResult, spec: SourceSpec) -> list[str]:
+    problems = []
+    if student.error:
+        problems.append(f"The student version does not run to the end: {student.error}.")
+    tests = {cell.grade_id for cell in spec.tests}
+    for cell in student.cells:
+        if cell.grade_id in tests and cell.score:
+            problems.append(
+                f"Test '{cell.grade_id}' gives {cell.score:g} of {cell.max_score:g} points to "
+                "the student version before any answer is written; it should fail until then."
+            )
+    return problems

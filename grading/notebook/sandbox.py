@@ -1,0 +1,751 @@
+"""A Jupyter kernel for untrusted student code, isolated with bubblewrap.
+
+Threat model: the code in a submission is hostile. It may try to read the platform's files or
+secrets, reach the database or the broker, exhaust the machine (fork bomb, memory, disk, CPU,
+output), kill the grader, or lie about its own results. The grader must survive, finish in
+bounded time and report honestly. This module provides the isolation; ``execute.py`` drives
+the kernel and checks its answers.
+
+How one kernel is isolated (see ``bwrap_argv`` and ``BOOTSTRAP``):
+
+* **Namespaces** (bubblewrap): new mount, PID, network, IPC and UTS namespaces. The network
+  namespace has only a loopback interface of its own, so neither the internet nor services on
+  the host's loopback (PostgreSQL, Redis) are reachable; ``--die-with-parent`` and
+  ``--new-session`` tie the sandbox's life to the grader and stop terminal injection.
+* **File system**: an empty root with read-only binds of only what CPython and ipykernel
+  need (``/usr``, the ``/lib*`` links, the virtualenv and the base interpreter it points at),
+  a minimal ``/etc/passwd``, a fresh ``/proc`` and ``/dev``, and one size-limited tmpfs at
+  ``/tmp`` as the only writable place (``HOME`` and cwd). The platform's source, settings,
+  ``.env``, database files and ``/run`` (database and broker sockets) are not there.
+* **Kernel transport**: ZeroMQ over ``ipc://`` (Unix sockets) in a private directory that is
+  bind-mounted into the sandbox, because TCP on the host's loopback is exactly what the
+  network namespace takes away.
+* **Environment**: cleared; only PATH, HOME, LANG and a few harmless variables are set.
+* **Identity**: student code never runs as root. If the grader is root (as on our CI and in
+  containers), bubblewrap runs privileged and ``BOOTSTRAP`` drops to a uid leased for this one
+  sandbox (``UidLease``) before any student code exists. That matters because the kernel does
+  not enforce ``RLIMIT_NPROC`` for root, and because the process count is kept per uid: a
+  uid of its own gives each sandbox a budget of its own. If the grader is not root,
+  bubblewrap uses an unprivileged user namespace (uid 65534 inside) and the process limit is
+  kept per namespace by the kernel (Linux >= 5.14 "ucounts").
+* **Resources**: ``setrlimit`` inside the sandbox, from ``SandboxLimits``: address space,
+  CPU seconds, processes, open files, file size, no core dumps; the tmpfs size bounds the
+  disk. Wall-clock limits per cell and per notebook, and the output cap, are enforced by the
+  grader (``execute.py``).
+
+Why rlimits and not cgroups: on the machines we run on today (CI, the workers' containers)
+memory and pids controllers are cgroup v1 hierarchies owned by the container runtime and
+cgroup v2 has no delegated subtree, so there is nothing to put a sandbox into. The price is
+that memory and CPU are limited per process, not per sandbox (see "Residual risks").
+
+Residual risks (accepted for now, revisit with the warm-kernel pool):
+
+* ``RLIMIT_AS`` and ``RLIMIT_CPU`` are per process: a submission can hold about
+  ``processes * memory_mb`` of memory and burn CPU in several processes until the wall-clock
+  limit ends it. A cgroup (``memory.max``, ``pids.max``, ``cpu.max``) per sandbox is the fix
+  where cgroup v2 is delegated to the worker.
+* No seccomp filter: the sandbox exposes the kernel's full syscall surface to an
+  unprivileged process (including creating unprivileged user namespaces when the grader is
+  root; when it is not, bwrap's ``--disable-userns`` forbids that).
+* When the grader is not root, the socket directory stays writable by the student (same
+  uid): ``RLIMIT_FSIZE`` bounds each file there but not their number, so the runtime base
+  should live on a size-limited file system, and reconnects are disabled.
+* ``/usr`` and the virtualenv are readable in full (not secret, but more than the minimum);
+  there is no ``/dev/shm`` (``multiprocessing`` locks do not work).
+* A grader killed with SIGKILL leaves its kernel directory under the runtime base (the
+  sandbox itself dies with it, ``--die-with-parent``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import functools
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+from grading.notebook.types import SandboxLimits
+
+log = logging.getLogger("grading.sandbox")
+
+DEFAULT_LIMITS = SandboxLimits()
+
+#: Where the sandbox finds the ZeroMQ sockets and its connection file.
+SANDBOX_RUNTIME_DIR = "/run/kernel"
+#: The only writable directory inside the sandbox: HOME, cwd and TMPDIR.
+SANDBOX_SCRATCH_DIR = "/tmp"  # noqa: S108 (inside the sandbox: a private, size-limited tmpfs)
+#: Uid of the student inside an unprivileged user namespace ("nobody").
+NOBODY_UID = 65534
+#: Host uids leased to sandboxes when the grader is root. Far above the ranges that
+#: distributions, systemd and /etc/subuid hand out, and below 2**31 for tools that use int32.
+SANDBOX_UID_BASE = 2_147_000_000
+SANDBOX_UID_COUNT = 65_536
+#: How long a kernel may take to start before we give up (a cold start takes ~0.5 s, see
+#: bench/sandbox_startup.py). Not part of the notebook's time limit: a slow start is not the
+#: student's fault.
+STARTUP_TIMEOUT_S = 60.0
+#: Largest single ZeroMQ frame the grader accepts from a kernel, and how many messages may
+#: queue per socket; together they bound the memory a flooding kernel can make the grader
+#: hold. A kernel sending a bigger frame is disconnected.
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+RECEIVE_QUEUE_MESSAGES = 4
+#: Extra threads and processes the kernel needs besides the student's (ipykernel's own
+#: threads count towards RLIMIT_NPROC). Added to ``SandboxLimits.processes``.
+KERNEL_OWN_TASKS = 16
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces on this machine."""
+
+
+class KernelStartError(RuntimeError):
+    """The sandboxed kernel did not come up. An infrastructure failure, not the student's."""
+
+
+# --------------------------------------------------------------------------------------------
+# Availability
+# --------------------------------------------------------------------------------------------
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap") or (
+        "/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None
+    )
+
+
+@functools.cache
+def bubblewrap_available() -> bool:
+    """True when bwrap exists *and* can build the namespaces we need here.
+
+    A binary alone is not enough: containers and hardened hosts often forbid user or mount
+    namespaces, and we would rather find out once, with the reason in the log, than fail on
+    every submission. Cached for the life of the process.
+    """
+    bwrap = bwrap_path()
+    if bwrap is None:
+        return False
+    probe = [bwrap, *_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=30, env={}, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("bubblewrap at %s cannot be run: %s", bwrap, exc)
+        return False
+    if done.returncode != 0:
+        log.warning(
+            "bubblewrap at %s cannot create a sandbox here: %s",
+            bwrap,
+            done.stderr.decode(errors="replace").strip(),
+        )
+        return False
+    return True
+
+
+def _grader_is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _namespace_args() -> list[str]:
+    """Namespaces for the sandbox; a user namespace only when we are not root (see module)."""
+    args = [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+    ]
+    if not _grader_is_root():
+        args += ["--unshare-user", "--disable-userns", "--uid", str(NOBODY_UID)]
+        args += ["--gid", str(NOBODY_UID)]
+    return args
+
+
+# --------------------------------------------------------------------------------------------
+# What the sandbox contains
+# --------------------------------------------------------------------------------------------
+
+
+def python_runtime_paths() -> tuple[str, ...]:
+    """Host directories the kernel's Python needs, to be bound read-only at the same path.
+
+    ``/usr`` holds the C library and friends; ``sys.prefix`` is the virtualenv with ipykernel;
+    ``sys.base_prefix`` is the interpreter the virtualenv's ``python`` symlinks to (pyenv puts
+    it under ``/root``, which is why the paths are kept, not remapped: the virtualenv's
+    ``pyvenv.cfg`` and the interpreter's rpath name them). Nested paths are dropped.
+    """
+    candidates = ["/usr", sys.prefix, sys.base_prefix, os.path.dirname(_real_python())]
+    real = sorted({os.path.realpath(p) for p in candidates} | {os.path.abspath(sys.prefix)})
+    kept: list[str] = []
+    for path in real:
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def _ancestors(paths: Iterable[str]) -> list[str]:
+    """Every proper ancestor directory of ``paths`` except ``/``, parents first."""
+    found: set[str] = set()
+    for path in paths:
+        parent = os.path.dirname(path.rstrip("/"))
+        while parent not in ("/", ""):
+            found.add(parent)
+            parent = os.path.dirname(parent)
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
+def _real_python() -> str:
+    return os.path.realpath(sys.executable)
+
+
+def _root_links() -> list[str]:
+    """Recreate /bin, /lib, /lib64 ... as on the host: symlinks into /usr, or read-only binds."""
+    args: list[str] = []
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = f"/{name}"
+        if os.path.islink(host):
+            args += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            args += ["--ro-bind", host, host]
+    return args
+
+
+def sandbox_environment(scratch: str = SANDBOX_SCRATCH_DIR) -> dict[str, str]:
+    """The whole environment of the kernel: nothing inherited from the grader."""
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "USER": "student",
+        "LOGNAME": "student",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "IPYTHONDIR": f"{scratch}/.ipython",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "JUPYTER_RUNTIME_DIR": f"{scratch}/.jupyter",
+        "MPLCONFIGDIR": f"{scratch}/.matplotlib",
+        # glibc reserves 64 MB of address space per thread arena; ipykernel runs several
+        # threads, and that reservation would eat RLIMIT_AS without using any memory.
+        "MALLOC_ARENA_MAX": "2",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+def rlimits(limits: SandboxLimits) -> list[tuple[str, int, int]]:
+    """(resource name, soft, hard) applied inside the sandbox before the kernel starts.
+
+    Soft == hard so student code cannot raise them. CPU gets one second between soft (SIGXCPU,
+    catchable) and hard (SIGKILL) so a well-behaved process can die cleanly.
+    """
+    mb = 1024 * 1024
+    return [
+        ("RLIMIT_AS", limits.memory_mb * mb, limits.memory_mb * mb),
+        ("RLIMIT_CPU", limits.cpu_seconds, limits.cpu_seconds + 1),
+        ("RLIMIT_NPROC", limits.processes + KERNEL_OWN_TASKS, limits.processes + KERNEL_OWN_TASKS),
+        ("RLIMIT_NOFILE", limits.open_files, limits.open_files),
+        ("RLIMIT_FSIZE", limits.file_size_mb * mb, limits.file_size_mb * mb),
+        ("RLIMIT_CORE", 0, 0),
+        ("RLIMIT_MEMLOCK", 0, 0),
+        ("RLIMIT_MSGQUEUE", 0, 0),
+    ]
+
+
+#: Runs first inside the sandbox, as its own ``python -I -c`` program, then becomes the kernel
+#: (``runpy``, no second exec: one interpreter start instead of two). Order matters: limits
+#: and the uid drop happen before ipykernel or any student code is imported. Dropping the
+#: capability bounding set (needs CAP_SETPCAP, so before setuid) is belt and braces: bwrap
+#: already set no_new_privs, so nothing can regain privileges through exec anyway.
+BOOTSTRAP = r"""
+import json, os, resource, sys
+cfg = json.loads(sys.argv[1])
+for name, soft, hard in cfg["rlimits"]:
+    resource.setrlimit(getattr(resource, name), (soft, hard))
+uid = cfg["drop_to_uid"]
+if uid is not None:
+    import ctypes
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    cap = 0
+    while prctl(24, cap, 0, 0, 0) == 0:  # PR_CAPBSET_DROP until EINVAL past CAP_LAST_CAP
+        cap += 1
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        sys.exit("bootstrap: could not drop privileges")
+os.umask(0o077)
+os.chdir(cfg["cwd"])
+sys.argv = cfg["argv"]
+import runpy
+runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+"""
+
+
+def kernel_argv(connection_file: str) -> list[str]:
+    """ipykernel's own arguments; history is off (it would open an SQLite file per kernel)."""
+    return [
+        "ipykernel_launcher",
+        "-f",
+        connection_file,
+        "--HistoryManager.enabled=False",
+        "--IPKernelApp.quiet=True",
+    ]
+
+
+def bwrap_argv(
+    *,
+    bwrap: str,
+    limits: SandboxLimits,
+    host_runtime_dir: str,
+    passwd_file: str,
+    group_file: str,
+    drop_to_uid: int | None,
+) -> list[str]:
+    """The complete command line that starts one sandboxed kernel. Pure; see module doc."""
+    python = sys.executable  # the virtualenv's python; its symlink target is bound too
+    argv = [bwrap, *_namespace_args(), "--clearenv"]
+    for key, value in sandbox_environment().items():
+        argv += ["--setenv", key, value]
+    runtime_paths = python_runtime_paths()
+    # bwrap creates missing parents of mount points as 0700 root; the student must traverse.
+    for parent in _ancestors([*runtime_paths, "/etc/passwd", SANDBOX_RUNTIME_DIR]):
+        argv += ["--perms", "0755", "--dir", parent]
+    for path in runtime_paths:
+        argv += ["--ro-bind", path, path]
+    argv += _root_links()
+    argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    argv += ["--ro-bind-try", "/etc/localtime", "/etc/localtime"]
+    argv += ["--ro-bind", passwd_file, "/etc/passwd", "--ro-bind", group_file, "/etc/group"]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    scratch_bytes = limits.scratch_mb * 1024 * 1024
+    argv += ["--size", str(scratch_bytes), "--perms", "1777", "--tmpfs", SANDBOX_SCRATCH_DIR]
+    argv += ["--bind", host_runtime_dir, SANDBOX_RUNTIME_DIR]
+    argv += ["--chdir", SANDBOX_SCRATCH_DIR]
+    config = {
+        "rlimits": rlimits(limits),
+        "drop_to_uid": drop_to_uid,
+        "cwd": SANDBOX_SCRATCH_DIR,
+        "argv": kernel_argv(f"{SANDBOX_RUNTIME_DIR}/connection.json"),
+    }
+    argv += ["--", python, "-I", "-c", BOOTSTRAP, json.dumps(config)]
+    return argv
+
+
+def unsandboxed_argv(*, limits: SandboxLimits, runtime_dir: str, scratch_dir: str) -> list[str]:
+    """Development fallback: the same bootstrap (limits, clean env) without any isolation."""
+    config = {
+        "rlimits": rlimits(limits),
+        "drop_to_uid": None,
+        "cwd": scratch_dir,
+        "argv": kernel_argv(f"{runtime_dir}/connection.json"),
+    }
+    return [sys.executable, "-I", "-c", BOOTSTRAP, json.dumps(config)]
+
+
+# --------------------------------------------------------------------------------------------
+# Uids for sandboxes run by a root grader
+# --------------------------------------------------------------------------------------------
+
+
+class UidLease:
+    """A host uid used by exactly one live sandbox, held with an ``flock``.
+
+    ``RLIMIT_NPROC`` counts every process of a uid on the host, so sandboxes sharing a uid
+    would share one process budget and a fork bomb in one would break the others. The lock
+    goes away with the file descriptor, also when the grader crashes; lock files are kept
+    (deleting them would race with another grader opening the same file).
+    """
+
+    def __init__(self, lock_dir: Path) -> None:
+        self.uid: int | None = None
+        self._fd: int | None = None
+        self._lock_dir = lock_dir
+
+    def acquire(self, attempts: int = 64) -> int:
+        _private_dir(self._lock_dir)
+        for offset in random.sample(range(SANDBOX_UID_COUNT), attempts):
+            uid = SANDBOX_UID_BASE + offset
+            fd = os.open(self._lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return uid
+        raise KernelStartError("no free sandbox uid (too many sandboxes running?)")
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+        self._fd = self.uid = None
+
+
+def _private_dir(path: Path) -> Path:
+    """Create (or check) a directory only we can enter; refuse one planted by someone else."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(path)
+    if not os.path.isdir(path) or os.path.islink(path) or info.st_uid != os.geteuid():
+        raise KernelStartError(f"{path} is not a private directory of this user")
+    os.chmod(path, 0o700)
+    return path
+
+
+def default_runtime_base() -> Path:
+    """Parent of the per-kernel directories. Short, because a Unix socket path has 108 bytes."""
+    return Path(tempfile.gettempdir()) / f"grading-sandbox-{os.geteuid()}"
+
+
+# --------------------------------------------------------------------------------------------
+# The kernel
+# --------------------------------------------------------------------------------------------
+
+
+def bounded_zmq_context(*, reconnect: bool) -> zmq.asyncio.Context:
+    """A ZeroMQ context whose sockets bound what a kernel can make the grader hold.
+
+    A frame over MAX_MESSAGE_BYTES is refused before it is allocated and costs the kernel
+    its connection; at most RECEIVE_QUEUE_MESSAGES wait per socket (the backlog stays in the
+    kernel's buffers, not ours). Reconnecting after such a drop is only safe once the socket
+    directory is out of the student's reach (``reconnect``): otherwise a reconnect could
+    follow a symlink planted there to a socket on the host.
+    """
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE_MESSAGES)
+    context.setsockopt(zmq.LINGER, 0)
+    if not reconnect:
+        context.setsockopt(zmq.RECONNECT_IVL, -1)
+    return context
+
+
+class _SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager that runs our command line and writes two connection files.
+
+    The grader's copy names the sockets by their host path; the sandbox's copy (same key and
+    "ports") by the path of the same directory inside the sandbox.
+    """
+
+    def __init__(self, *, command: list[str], sandbox_ip: str | None, owner: int | None, **kw):
+        super().__init__(**kw)
+        self._command = command
+        self._sandbox_ip = sandbox_ip
+        self._owner = owner
+        # Skips the kernelspec search on disk. Interrupts must be messages on the control
+        # socket (see SandboxedKernel.interrupt): a signal to our child would only hit bwrap.
+        self._kernel_spec = KernelSpec(
+            argv=command,
+            display_name="Python 3 (sandbox)",
+            language="python",
+            name="python3",
+            interrupt_mode="message",
+        )
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return list(self._command)
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        host_file = Path(self.connection_file)
+        info = json.loads(host_file.read_text())
+        if self._sandbox_ip is not None:
+            info["ip"] = self._sandbox_ip
+        sandbox_file = host_file.with_name("connection.json")
+        if sandbox_file != host_file:
+            sandbox_file.write_text(json.dumps(info))
+        if self._owner is not None:
+            os.chown(sandbox_file, self._owner, self._owner)
+        os.chmod(sandbox_file, 0o400)
+
+
+@dataclass
+class StartupTimings:
+    """Where a cold start spends its time (seconds); the warm-pool work needs these numbers."""
+
+    prepare_s: float = 0.0  # directories, uid lease, command line, connection files
+    spawn_s: float = 0.0  # from Popen until every kernel socket exists (bwrap + imports)
+    connect_s: float = 0.0  # from connecting until kernel_info answered on all channels
+
+    @property
+    def total_s(self) -> float:
+        return self.prepare_s + self.spawn_s + self.connect_s
+
+
+class SandboxedKernel:
+    """One ipykernel in its own sandbox, used for one submission and then thrown away.
+
+    ``start()`` and the use of ``client`` are separate steps so a pool can start kernels ahead
+    of time (the next issue) and hand one out per submission. Always ``shutdown()``: it kills
+    the whole sandbox (PID namespace) and removes its directory.
+
+    A pool must start kernels from a thread that outlives them: bwrap's --die-with-parent is
+    PR_SET_PDEATHSIG, which fires when the *thread* that spawned bwrap exits. The client's
+    sockets belong to the event loop that started the kernel.
+    """
+
+    def __init__(
+        self,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        *,
+        sandboxed: bool = True,
+        runtime_base: Path | None = None,
+    ) -> None:
+        self.limits = limits
+        self.sandboxed = sandboxed
+        self.timings = StartupTimings()
+        self.km: _SandboxKernelManager | None = None
+        self.client: AsyncKernelClient | None = None
+        self._runtime_base = runtime_base or default_runtime_base()
+        self._dir: Path | None = None
+        self._uid_lease: UidLease | None = None
+        self._context: zmq.asyncio.Context | None = None
+        self._stderr: Any = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Start the kernel and connect ``client``. On any failure the sandbox is cleaned up
+        and KernelStartError (or SandboxUnavailable) is raised, with the kernel's stderr."""
+        if self.sandboxed and not bubblewrap_available():
+            raise SandboxUnavailable("bubblewrap is not usable on this machine")
+        try:
+            await asyncio.wait_for(self._start(), timeout)
+        except (KernelStartError, SandboxUnavailable):
+            await self.shutdown()
+            raise
+        except TimeoutError:
+            detail = self.stderr_tail()
+            await self.shutdown()
+            raise KernelStartError(f"the kernel did not start in {timeout:g} s{detail}") from None
+        except Exception as exc:
+            detail = self.stderr_tail()
+            await self.shutdown()
+            raise KernelStartError(f"the kernel did not start: {exc}{detail}") from exc
+        except BaseException:  # cancelled: still leave nothing behind
+            await self.shutdown()
+            raise
+
+    async def _start(self) -> None:
+        t0 = time.monotonic()
+        base = _private_dir(self._runtime_base)
+        self._dir = Path(tempfile.mkdtemp(prefix="k", dir=base))
+        ipc_dir = self._dir / "ipc"
+        ipc_dir.mkdir(mode=0o700)
+        owner: int | None = None
+        if self.sandboxed and _grader_is_root():
+            self._uid_lease = UidLease(base / "uids")
+            owner = self._uid_lease.acquire()
+            os.chown(ipc_dir, owner, owner)
+        if self.sandboxed:
+            command = self._sandbox_command(owner)
+            sandbox_ip = f"{SANDBOX_RUNTIME_DIR}/kernel"
+            connection_file = ipc_dir / "grader.json"
+        else:
+            scratch = self._dir / "scratch"
+            scratch.mkdir(mode=0o700)
+            command = unsandboxed_argv(
+                limits=self.limits, runtime_dir=str(ipc_dir), scratch_dir=str(scratch)
+            )
+            sandbox_ip = None
+            connection_file = ipc_dir / "connection.json"
+        # Reconnects are safe where the socket directory is locked after start (see below).
+        self._context = bounded_zmq_context(reconnect=owner is not None or not self.sandboxed)
+        self.km = _SandboxKernelManager(
+            command=command,
+            sandbox_ip=sandbox_ip,
+            owner=owner,
+            transport="ipc",
+            ip=str(ipc_dir / "kernel"),
+            connection_file=str(connection_file),
+            context=self._context,
+        )
+        # The kernel's stdout/stderr must not reach the grader's own (a submission could flood
+        # or forge the worker's log). stderr goes to a file for start-up diagnostics; the
+        # file size limit bounds it.
+        self._stderr = open(self._dir / "kernel.stderr", "wb")  # noqa: SIM115 (closed in shutdown)
+        self.timings.prepare_s = time.monotonic() - t0
+
+        t1 = time.monotonic()
+        # bwrap gets no secrets to pass on even by mistake (it also clears the environment);
+        # the unsandboxed kernel gets the same clean environment as a sandboxed one.
+        env = sandbox_environment(str(self._dir / "scratch")) if not self.sandboxed else {}
+        await self.km.start_kernel(
+            env=env,
+            cwd=str(self._dir),
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+        await self._wait_for_sockets(ipc_dir)
+        self.timings.spawn_s = time.monotonic() - t1
+
+        t2 = time.monotonic()
+        self.client = self.km.client(context=self._context)
+        self.client.start_channels()
+        await self._wait_until_ready()
+        self.client.allow_stdin = False
+        if owner is not None:
+            # The kernel is up (it answered kernel_info, so it is done with its files); from
+            # now on the student's uid cannot add, remove or replace anything in the
+            # directory the grader connects through, and reconnecting there is safe.
+            os.chown(ipc_dir, os.geteuid(), os.getegid())
+            os.chmod(ipc_dir, 0o700)
+        self.timings.connect_s = time.monotonic() - t2
+        log.debug("sandboxed kernel started: %s", self.timings)
+
+    def _sandbox_command(self, owner: int | None) -> list[str]:
+        assert self._dir is not None
+        bwrap = bwrap_path()
+        if bwrap is None:
+            raise SandboxUnavailable("bwrap not found")
+        uid = owner if owner is not None else NOBODY_UID
+        passwd = self._dir / "passwd"
+        passwd.write_text(
+            "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+            f"student:x:{uid}:{uid}:student:{SANDBOX_SCRATCH_DIR}:/usr/sbin/nologin\n"
+        )
+        group = self._dir / "group"
+        group.write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+        for f in (passwd, group):
+            os.chmod(f, 0o644)
+        return bwrap_argv(
+            bwrap=bwrap,
+            limits=self.limits,
+            host_runtime_dir=str(self._dir / "ipc"),
+            passwd_file=str(passwd),
+            group_file=str(group),
+            drop_to_uid=owner,
+        )
+
+    async def _wait_for_sockets(self, ipc_dir: Path) -> None:
+        """Connect only once the kernel has bound all five sockets (we do not reconnect)."""
+        assert self.km is not None
+        info = self.km.get_connection_info()
+        ports = [info[f"{c}_port"] for c in ("shell", "iopub", "stdin", "control", "hb")]
+        paths = [Path(f"{ipc_dir / 'kernel'}-{port}") for port in ports]
+        delay = 0.002
+        while not all(p.exists() for p in paths):
+            if not await self.is_alive():
+                raise KernelStartError(f"the kernel exited during start-up{self.stderr_tail()}")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    async def _wait_until_ready(self) -> None:
+        """Until kernel_info is answered and IOPub delivers (its subscription is live).
+
+        jupyter_client's ``wait_for_ready`` checks the same, then always spends another 0.2 s
+        draining IOPub: a third of a cold start. The start-up messages read here are noise.
+        """
+        kc = self.client
+        assert kc is not None
+        msg_id = kc.kernel_info()
+        poller = zmq.asyncio.Poller()
+        poller.register(kc.shell_channel.socket, zmq.POLLIN)
+        poller.register(kc.iopub_channel.socket, zmq.POLLIN)
+        reply: dict[str, Any] | None = None
+        iopub_live = False
+        while reply is None or not iopub_live:
+            events = dict(await poller.poll(100))
+            if not events and not await self.is_alive():
+                raise KernelStartError(f"the kernel exited during start-up{self.stderr_tail()}")
+            if kc.iopub_channel.socket in events:
+                with contextlib.suppress(Empty):
+                    await kc.iopub_channel.get_msg(timeout=0)
+                    iopub_live = True
+            if kc.shell_channel.socket in events:
+                with contextlib.suppress(Empty):
+                    msg = await kc.shell_channel.get_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        reply = msg
+        kc._handle_kernel_info_reply(reply)  # adopts the kernel's protocol version
+
+    async def is_alive(self) -> bool:
+        return self.km is not None and bool(await self.km.is_alive())
+
+    def exit_status(self) -> int | None:
+        """The sandbox's exit status once it has ended (bwrap passes on the kernel's)."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return getattr(process, "returncode", None)
+
+    def interrupt(self) -> None:
+        """Ask the kernel to raise KeyboardInterrupt in the running cell.
+
+        Sent as an ``interrupt_request`` on the control channel: a signal from the grader
+        would only reach bwrap, and the kernel is not a child of ours. It needs the kernel's
+        control thread to cooperate; the caller must be ready to kill the sandbox instead.
+        """
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                msg = self.client.session.msg("interrupt_request", content={})
+                self.client.control_channel.send(msg)
+
+    async def shutdown(self) -> None:
+        """Kill the sandbox at once and clean up. Idempotent; never raises.
+
+        No polite shutdown_request: the kernel is untrusted and thrown away, and killing bwrap
+        takes its PID namespace, so every process the student started, with it.
+        """
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.stop_channels()
+            self.client = None
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                if self.km.has_kernel:
+                    await self.km.shutdown_kernel(now=True)
+            with contextlib.suppress(Exception):
+                await self.km.cleanup_resources()
+            self.km = None
+        if self._context is not None:
+            self._context.destroy(linger=0)
+            self._context = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        if self._uid_lease is not None:
+            self._uid_lease.release()
+            self._uid_lease = None
+
+    async def __aenter__(self) -> SandboxedKernel:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown()
+
+    # -- diagnostics ----------------------------------------------------------------------
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        """The end of the kernel's stderr, for start-up errors (before student code ran)."""
+        if self._dir is None:
+            return ""
+        try:
+            with open(self._dir / "kernel.stderr", "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - limit))
+                text = f.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
+        return f"\n--- kernel stderr ---\n{text}" if text else ""

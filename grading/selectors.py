@@ -1,0 +1,132 @@
+"""Reads of the grading app for pages and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bleach
+import mistune
+import nbformat
+from django.db.models import QuerySet
+
+from lms.models import Cohort, Role, User
+
+from .models import Exercise, ExerciseSummary, Submission
+from .notebook.metadata import CellKind, nbgrader_metadata
+
+MARKDOWN_TAGS = bleach.ALLOWED_TAGS | {
+    "p",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "br",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
+    "sup",
+    "sub",
+}
+
+
+@dataclass(frozen=True)
+class NotebookCellView:
+    kind: str  # "markdown" | "code" | "answer"
+    html: str  # rendered markdown (sanitized), for markdown cells
+    source: str  # code, or the answer to edit
+    grade_id: str  # for answer cells
+    cell_type: str  # code / markdown: what the answer is written in
+
+
+def render_markdown(text: str) -> str:
+    return bleach.clean(
+        mistune.html(text), tags=MARKDOWN_TAGS, attributes={"img": ["src", "alt"], "a": ["href"]}
+    )
+
+
+def student_cells(*, exercise: Exercise, answers: dict[str, str] | None = None):
+    """The student version as cells to show, with answer cells editable in the browser."""
+    answers = answers or {}
+    nb = nbformat.from_dict(exercise.student_notebook)
+    views = []
+    for cell in nb.cells:
+        meta = nbgrader_metadata(cell)
+        if meta.kind in (CellKind.ANSWER, CellKind.MANUAL_ANSWER) and meta.grade_id:
+            views.append(
+                NotebookCellView(
+                    "answer",
+                    "",
+                    answers.get(meta.grade_id, cell.source),
+                    meta.grade_id,
+                    cell.cell_type,
+                )
+            )
+        elif cell.cell_type == "markdown":
+            views.append(NotebookCellView("markdown", render_markdown(cell.source), "", "", ""))
+        elif cell.cell_type == "code":
+            views.append(NotebookCellView("code", "", cell.source, meta.grade_id, "code"))
+    return views
+
+
+def last_answers(*, submission: Submission | None) -> dict[str, str]:
+    """The answer cells of a submission, to prefill the browser editor."""
+    if submission is None:
+        return {}
+    nb = nbformat.from_dict(submission.notebook)
+    return {
+        meta.grade_id: cell.source
+        for cell in nb.cells
+        if (meta := nbgrader_metadata(cell)).grade_id
+        and meta.kind in (CellKind.ANSWER, CellKind.MANUAL_ANSWER)
+    }
+
+
+def student_submissions(*, exercise: Exercise, student: User) -> QuerySet[Submission]:
+    return Submission.objects.filter(exercise=exercise, student=student).prefetch_related("cells")
+
+
+def exercise_submissions(*, exercise: Exercise, students: QuerySet[User] | None = None):
+    qs = Submission.objects.filter(exercise=exercise).select_related("student")
+    if students is not None:
+        qs = qs.filter(student__in=students)
+    return qs.order_by("student__last_name", "student__first_name", "-attempt")
+
+
+@dataclass(frozen=True)
+class GradebookRow:
+    student: User
+    scores: list[ExerciseSummary | None]  # one per exercise, in column order
+
+
+@dataclass(frozen=True)
+class Gradebook:
+    cohort: Cohort
+    exercises: list[Exercise]
+    rows: list[GradebookRow]
+
+
+def cohort_gradebook(*, cohort: Cohort, exercises: QuerySet[Exercise]) -> Gradebook:
+    """Students x exercises with the best score of each; three queries whatever the size."""
+    exercise_list = list(exercises.order_by("course__title", "title"))
+    students = list(
+        User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+    summaries = {
+        (s.student_id, s.exercise_id): s
+        for s in ExerciseSummary.objects.filter(
+            student__in=[s.pk for s in students], exercise__in=[e.pk for e in exercise_list]
+        )
+    }
+    rows = [
+        GradebookRow(student, [summaries.get((student.pk, e.pk)) for e in exercise_list])
+        for student in students
+    ]
+    return Gradebook(cohort=cohort, exercises=exercise_list, rows=rows)

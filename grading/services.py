@@ -1,0 +1,451 @@
+"""Writes of the grading app: exercises, submissions, grading, regrading, manual grades.
+
+Interfaces (views, API, tasks, commands) call these and nothing else writes these models.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass
+
+import nbformat
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grading.notebook.errors import NotebookError
+from grading.notebook.metadata import CellKind, nbgrader_metadata, parse_source
+from grading.notebook.pipeline import grade_with_feedback, validate_source
+from grading.notebook.read import read_notebook
+from grading.notebook.release import release
+from grading.notebook.sandbox import SandboxUnavailable
+
+from .models import CellResult, Exercise, ExerciseSummary, RegradeJob, Submission
+from .signals import submission_graded
+
+log = logging.getLogger("grading")
+
+
+class SubmissionRefused(Exception):
+    """A submission that cannot be accepted; the message is for the student."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------
+# Exercises
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exercise_set_source(*, exercise: Exercise, data: bytes | str, filename: str = "") -> Exercise:
+    """Store a teacher's source notebook and queue its validation in the sandbox.
+
+    Raises NotebookError (with every problem) for a notebook that cannot be an exercise;
+    nothing is stored then.
+    """
+    nb = read_notebook(data)
+    spec = parse_source(nb)  # duplicate / blank grade ids, negative points, ...
+    if not spec.cells:
+        raise NotebookError(_("The notebook has no graded cells (nbgrader metadata)."))
+    exercise.source_notebook = nb
+    exercise.student_notebook = release(nb)
+    exercise.source_filename = filename[:255]
+    exercise.max_score = spec.max_total
+    exercise.status = Exercise.Status.VALIDATING
+    exercise.validation_report = {}
+    exercise.save()
+    from .tasks import validate_exercise_task
+
+    transaction.on_commit(lambda: validate_exercise_task.delay(exercise.pk))
+    return exercise
+
+
+def exercise_validate(*, exercise_id: int) -> Exercise | None:
+    """Run the source (full marks expected) and the student version (zero expected)."""
+    exercise = Exercise.objects.filter(pk=exercise_id).first()
+    if exercise is None or not exercise.source_notebook:
+        return exercise
+    source = nbformat.from_dict(exercise.source_notebook)
+    started = time.monotonic()
+    try:
+        validation = validate_source(
+            source,
+            limits=exercise.sandbox_limits,
+            allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+        )
+    except SandboxUnavailable as exc:
+        report = {"ok": False, "problems": [_unsandboxed_message()], "detail": str(exc)}
+        Exercise.objects.filter(pk=exercise.pk).update(
+            status=Exercise.Status.INVALID, validation_report=report
+        )
+        return Exercise.objects.get(pk=exercise.pk)
+    report = {
+        "ok": validation.ok,
+        "problems": list(validation.problems),
+        "solution": validation.solution_result.to_dict() if validation.solution_result else None,
+        "student": validation.student_result.to_dict() if validation.student_result else None,
+        "seconds": round(time.monotonic() - started, 2),
+        "checked_at": timezone.now().isoformat(),
+    }
+    Exercise.objects.filter(pk=exercise.pk).update(
+        status=Exercise.Status.READY if validation.ok else Exercise.Status.INVALID,
+        validation_report=report,
+    )
+    return Exercise.objects.get(pk=exercise.pk)
+
+
+def _unsandboxed_message() -> str:
+    return _(
+        "The grading sandbox (bubblewrap) is not available on the grading worker, so "
+        "student code cannot run. Ask the platform team to install bubblewrap."
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Submissions
+# ---------------------------------------------------------------------------------------
+
+
+def _check_may_submit(*, exercise: Exercise, student, now) -> bool:
+    """Raise SubmissionRefused with the reason; return whether the submission is late."""
+    if not exercise.is_ready:
+        raise SubmissionRefused(_("This exercise is not open for submissions yet."))
+    if exercise.max_attempts is not None:
+        used = Submission.objects.filter(exercise=exercise, student=student).count()
+        if used >= exercise.max_attempts:
+            raise SubmissionRefused(
+                _("You have used all %(count)d attempts for this exercise.")
+                % {"count": exercise.max_attempts}
+            )
+    late = exercise.due_at is not None and now > exercise.due_at
+    if late and exercise.late_policy == Exercise.LatePolicy.REFUSE:
+        raise SubmissionRefused(
+            _("The deadline (%(due)s) has passed; this exercise no longer accepts submissions.")
+            % {"due": timezone.localtime(exercise.due_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    return late
+
+
+def _check_belongs_to_exercise(exercise: Exercise, nb) -> None:
+    """A notebook of another exercise is refused rather than graded as all-wrong."""
+    source = nbformat.from_dict(exercise.source_notebook)
+    source_ids = {nbgrader_metadata(cell).grade_id for cell in source.cells} - {""}
+    submitted_ids = {
+        meta.grade_id for meta in (nbgrader_metadata(cell) for cell in nb.cells) if meta.grade_id
+    }
+    if submitted_ids and not (submitted_ids & source_ids):
+        raise SubmissionRefused(
+            _(
+                "This notebook belongs to another exercise: none of its graded cells are part "
+                "of “%(title)s”. Download this exercise's notebook and answer in it."
+            )
+            % {"title": exercise.title}
+        )
+
+
+@transaction.atomic
+def submission_create(
+    *, exercise: Exercise, student, notebook: bytes | str | dict, origin: str
+) -> Submission:
+    """Store an attempt and queue it for grading once the transaction commits.
+
+    Raises SubmissionRefused (not open, attempts used, deadline, another exercise's
+    notebook) or NotebookError (not a notebook, too big, ...). Nothing is stored then.
+    """
+    now = timezone.now()
+    if isinstance(notebook, dict):
+        nb = read_notebook(nbformat.writes(nbformat.from_dict(notebook)))
+    else:
+        nb = read_notebook(notebook)
+    # Lock the student's summary row: concurrent submissions get consecutive attempts.
+    summary, _created = ExerciseSummary.objects.select_for_update().get_or_create(
+        exercise=exercise, student=student, defaults={"max_score": exercise.max_score}
+    )
+    is_late = _check_may_submit(exercise=exercise, student=student, now=now)
+    _check_belongs_to_exercise(exercise, nb)
+    attempt = Submission.objects.filter(exercise=exercise, student=student).count() + 1
+    submission = Submission.objects.create(
+        exercise=exercise,
+        student=student,
+        attempt=attempt,
+        origin=origin,
+        notebook=nb,
+        submitted_at=now,
+        is_late=is_late,
+    )
+    summary.attempts = attempt
+    summary.last_activity = now
+    summary.save(update_fields=["attempts", "last_activity"])
+    _queue(submission, interactive=True)
+    return submission
+
+
+def submission_from_answers(*, exercise: Exercise, student, answers: dict[str, str]) -> Submission:
+    """Build a notebook from answers typed in the browser (grade_id -> source) and submit it."""
+    nb = nbformat.from_dict(copy.deepcopy(exercise.student_notebook))
+    answer_cells = {}
+    for cell in nb.cells:
+        meta = nbgrader_metadata(cell)
+        if meta.grade_id and meta.kind in (CellKind.ANSWER, CellKind.MANUAL_ANSWER):
+            answer_cells[meta.grade_id] = cell
+    unknown = sorted(set(answers) - set(answer_cells))
+    if unknown:
+        raise SubmissionRefused(
+            _("These are not answer cells of this exercise: %(ids)s.") % {"ids": ", ".join(unknown)}
+        )
+    for grade_id, source in answers.items():
+        if not isinstance(source, str):
+            raise SubmissionRefused(_("Each answer must be text."))
+        answer_cells[grade_id].source = source
+    return submission_create(
+        exercise=exercise, student=student, notebook=nb, origin=Submission.Origin.BROWSER
+    )
+
+
+def _queue(submission: Submission, *, interactive: bool) -> None:
+    from .tasks import grade_submission_task
+
+    # Interactive submissions overtake a teacher's bulk regrade (lower number = sooner).
+    priority = 0 if interactive else 6
+    pk = submission.pk
+    transaction.on_commit(lambda: grade_submission_task.apply_async((pk,), priority=priority))
+
+
+# ---------------------------------------------------------------------------------------
+# Grading (run by grade_submission_task)
+# ---------------------------------------------------------------------------------------
+
+
+def _claim(submission_id: int) -> Submission | None:
+    """Mark the submission running; None when it is already finished (a redelivery)."""
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .select_related("exercise")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None or submission.is_finished:
+            return None
+        submission.status = Submission.Status.RUNNING
+        submission.started_at = timezone.now()
+        submission.grading_runs = F("grading_runs") + 1
+        submission.save(update_fields=["status", "started_at", "grading_runs"])
+    submission.refresh_from_db()
+    return submission
+
+
+def submission_grade(*, submission_id: int) -> Submission | None:
+    """Grade a queued (or crashed-while-running) submission once; idempotent.
+
+    Run twice for the same submission, the second run finds it graded and does nothing.
+    A run that died midway (worker killed) left it RUNNING: the redelivered task grades it
+    again from scratch, and results are written in one transaction, so nothing is counted
+    twice.
+    """
+    submission = _claim(submission_id)
+    if submission is None:
+        return None
+    exercise = submission.exercise
+    started = time.monotonic()
+    try:
+        graded = grade_with_feedback(
+            nbformat.from_dict(exercise.source_notebook),
+            nbformat.from_dict(submission.notebook),
+            limits=exercise.sandbox_limits,
+            allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+        )
+    except NotebookError as exc:
+        return _fail(submission, str(exc))
+    except SandboxUnavailable:
+        log.error("submission %s not graded: bubblewrap is not available", submission.pk)
+        return _fail(submission, _unsandboxed_message())
+    return _store(submission, graded, seconds=time.monotonic() - started)
+
+
+def _fail(submission: Submission, reason: str) -> Submission:
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk, status=Submission.Status.RUNNING).update(
+            status=Submission.Status.FAILED, failure_reason=reason, graded_at=timezone.now()
+        )
+    submission.refresh_from_db()
+    return submission
+
+
+@transaction.atomic
+def _store(submission: Submission, graded, *, seconds: float) -> Submission:
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status != Submission.Status.RUNNING:
+        return locked  # another run finished first; keep its results
+    result = graded.result
+    CellResult.objects.filter(submission=locked).delete()
+    CellResult.objects.bulk_create(
+        CellResult(
+            submission=locked,
+            grade_id=cell.grade_id,
+            position=position,
+            status=cell.status,
+            auto_score=cell.score,
+            max_score=cell.max_score,
+            message=cell.message,
+        )
+        for position, cell in enumerate(result.cells)
+    )
+    locked.status = Submission.Status.GRADED
+    locked.graded_at = timezone.now()
+    locked.grading_seconds = round(seconds, 3)
+    locked.max_total = result.max_total
+    locked.feedback_html = graded.feedback_html
+    locked.notes = list(result.notes) + ([result.error] if result.error else [])
+    locked.failure_reason = ""
+    _apply_totals(locked)
+    locked.save()
+    _refresh_summary(locked.exercise_id, locked.student_id)
+    submission_graded.send(sender=Submission, submission=locked)
+    return locked
+
+
+def _apply_totals(submission: Submission) -> None:
+    """Totals from the cells (manual scores win), then the late penalty."""
+    cells = list(CellResult.objects.filter(submission=submission))
+    raw = sum(cell.score or 0 for cell in cells)
+    submission.raw_total = raw
+    submission.needs_manual = any(cell.score is None for cell in cells)
+    exercise = submission.exercise
+    penalty = 0.0
+    if submission.is_late and exercise.late_policy == Exercise.LatePolicy.PENALTY:
+        penalty = raw * exercise.late_penalty_percent / 100
+    submission.total = round(raw - penalty, 4)
+
+
+def _refresh_summary(exercise_id: int, student_id: int) -> None:
+    summary, _ = ExerciseSummary.objects.select_for_update().get_or_create(
+        exercise_id=exercise_id, student_id=student_id
+    )
+    best = (
+        Submission.objects.filter(
+            exercise_id=exercise_id, student_id=student_id, status=Submission.Status.GRADED
+        )
+        .order_by(F("total").desc(nulls_last=True), "submitted_at")
+        .first()
+    )
+    exercise = Exercise.objects.get(pk=exercise_id)
+    summary.best_submission = best
+    summary.best_score = best.total if best else None
+    summary.max_score = exercise.max_score
+    summary.passed = bool(best and best.total is not None and best.total >= exercise.max_score > 0)
+    summary.attempts = Submission.objects.filter(
+        exercise_id=exercise_id, student_id=student_id
+    ).count()
+    summary.save()
+
+
+# ---------------------------------------------------------------------------------------
+# Teachers: regrade, manual grading
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submission_regrade(*, submission: Submission, interactive: bool = True) -> Submission:
+    """Grade again (after the exercise's tests changed, or on a student's request)."""
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Submission.Status.QUEUED, failure_reason=""
+    )
+    submission.refresh_from_db()
+    _queue(submission, interactive=interactive)
+    return submission
+
+
+@transaction.atomic
+def exercise_regrade(*, exercise: Exercise, requested_by, student_ids=None) -> RegradeJob:
+    """Regrade every submission of an exercise (optionally of some students) in bulk."""
+    submissions = Submission.objects.filter(exercise=exercise)
+    if student_ids is not None:
+        submissions = submissions.filter(student_id__in=student_ids)
+    ids = list(submissions.order_by("pk").values_list("pk", flat=True))
+    job = RegradeJob.objects.create(
+        exercise=exercise, requested_by=requested_by, total=len(ids), submission_ids=ids
+    )
+    Submission.objects.filter(pk__in=ids).update(status=Submission.Status.QUEUED, failure_reason="")
+    for submission in Submission.objects.filter(pk__in=ids):
+        _queue(submission, interactive=False)
+    if not ids:
+        job.finished_at = timezone.now()
+        job.save(update_fields=["finished_at"])
+    return job
+
+
+@dataclass(frozen=True)
+class RegradeProgress:
+    total: int
+    done: int
+    failed: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.done / self.total)
+
+
+def regrade_progress(*, job: RegradeJob) -> RegradeProgress:
+    finished = Submission.objects.filter(
+        pk__in=job.submission_ids,
+        status__in=[Submission.Status.GRADED, Submission.Status.FAILED],
+        graded_at__gte=job.created_at,
+    )
+    done = finished.count()
+    failed = finished.filter(status=Submission.Status.FAILED).count()
+    if done >= job.total and job.finished_at is None:
+        RegradeJob.objects.filter(pk=job.pk).update(finished_at=timezone.now())
+    return RegradeProgress(total=job.total, done=done, failed=failed)
+
+
+@transaction.atomic
+def cell_grade_manually(
+    *, cell: CellResult, score: float, comment: str = "", teacher
+) -> CellResult:
+    """A teacher's score for a free-response or task cell (or an override of the grader)."""
+    if score < 0 or score > cell.max_score:
+        raise ValueError(
+            _("The score must be between 0 and %(max)s.") % {"max": f"{cell.max_score:g}"}
+        )
+    cell.manual_score = score
+    cell.comment = comment
+    cell.graded_by = teacher
+    if cell.status == CellResult.Status.NEEDS_MANUAL or score >= cell.max_score:
+        cell.status = (
+            CellResult.Status.PASSED if score >= cell.max_score else CellResult.Status.FAILED
+        )
+    cell.save()
+    submission = Submission.objects.select_for_update().get(pk=cell.submission_id)
+    _apply_totals(submission)
+    submission.save(update_fields=["raw_total", "total", "needs_manual"])
+    _refresh_summary(submission.exercise_id, submission.student_id)
+    submission_graded.send(sender=Submission, submission=submission)
+    return cell
+
+
+def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
+    """Queue again submissions left RUNNING by a worker machine that died (beat runs this).
+
+    The broker redelivers such tasks too; grading is idempotent, so a second queue entry
+    is harmless. Submissions still QUEUED are left alone: a long backlog is not a fault.
+    """
+    limit = older_than_seconds or (settings.CELERY_TASK_TIME_LIMIT + 60)
+    cutoff = timezone.now() - timezone.timedelta(seconds=limit)
+    count = 0
+    for submission in Submission.objects.filter(
+        status=Submission.Status.RUNNING, started_at__lt=cutoff
+    ):
+        with transaction.atomic():
+            _queue(submission, interactive=False)
+        count += 1
+    if count:
+        log.warning("re-queued %d submission(s) stuck in grading", count)
+    return count

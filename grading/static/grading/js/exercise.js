@@ -1,0 +1,141 @@
+// The exercise page: submit answers (typed or uploaded) and follow grading live.
+// Plain JavaScript, no framework, no CDN. Texts come translated from the server.
+(function () {
+  "use strict";
+  const strings = JSON.parse(document.getElementById("grading-strings").textContent);
+  const resultBox = document.getElementById("live-result");
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function fmt(x) {
+    return x === null || x === undefined ? "—" : String(Math.round(x * 100) / 100);
+  }
+
+  function render(sub) {
+    const box = el("div", { class: "result status-" + sub.status, "data-testid": "result", "data-status": sub.status });
+    const head = el("p", { class: "result-head" });
+    const status = el("strong", { "data-testid": "result-status" }, sub.status_display || strings[sub.status]);
+    head.appendChild(status);
+    if (sub.status === "queued" || sub.status === "running") {
+      head.appendChild(el("span", { class: "spinner", "aria-hidden": "true" }));
+      head.appendChild(el("span", { class: "muted" }, " " + strings[sub.status]));
+    }
+    if (sub.status === "graded") {
+      head.appendChild(document.createTextNode(" · " + strings.score + " "));
+      head.appendChild(el("strong", { "data-testid": "result-score" }, fmt(sub.total) + " / " + fmt(sub.max_total)));
+    }
+    box.appendChild(head);
+    if (sub.status === "failed") box.appendChild(el("p", { class: "msg error" }, sub.failure_reason));
+    if (sub.status === "graded") {
+      const list = el("ul", { class: "tests" });
+      sub.cells.forEach((c) => {
+        const li = el("li", { class: "test test-" + c.status });
+        li.appendChild(el("span", { class: "icon", "aria-hidden": "true" }, c.status === "passed" ? "✔" : c.status === "failed" ? "✘" : "…"));
+        li.appendChild(el("code", {}, c.grade_id));
+        li.appendChild(el("span", { class: "pts" }, " " + fmt(c.score) + " / " + fmt(c.max_score) + " "));
+        li.appendChild(el("span", { class: "status" }, c.status === "passed" ? strings.passed : c.status === "failed" ? strings.failed_test : strings.needs_manual));
+        if (c.message) li.appendChild(el("div", { class: "message" }, c.message));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      const link = el("a", { href: "/api/v1/submissions/" + sub.id + "/feedback/", target: "_blank", rel: "noopener" }, strings.feedback);
+      box.appendChild(el("p")).appendChild(link);
+    }
+    resultBox.replaceChildren(box);
+  }
+
+  function addAttemptRow(sub) {
+    const body = document.getElementById("attempt-rows");
+    const empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    let row = body.querySelector('tr[data-id="' + sub.id + '"]');
+    if (!row) {
+      row = el("tr", { "data-id": sub.id });
+      body.prepend(row);
+    }
+    row.replaceChildren(
+      el("td", {}, sub.attempt),
+      el("td", {}, new Date(sub.submitted_at).toLocaleString()),
+      el("td", {}, sub.origin),
+      el("td", {}, sub.status_display),
+      el("td", { class: "num" }, sub.total === null ? "" : fmt(sub.total) + " / " + fmt(sub.max_total))
+    );
+    const used = document.querySelector("[data-testid=attempts-used]");
+    if (used) used.textContent = body.querySelectorAll("tr").length;
+  }
+
+  async function follow(sub) {
+    render(sub);
+    addAttemptRow(sub);
+    let delay = 300;
+    while (sub.status === "queued" || sub.status === "running") {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 1.5, 2000);
+      const response = await fetch("/api/v1/submissions/" + sub.id + "/", { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      sub = await response.json();
+      render(sub);
+      addAttemptRow(sub);
+    }
+  }
+
+  function showError(message) {
+    const box = el("div", { class: "msg error", role: "alert", "data-testid": "submit-error" }, message);
+    resultBox.replaceChildren(box);
+  }
+
+  async function submit(url, init, button) {
+    button.disabled = true;
+    const original = button.textContent;
+    button.textContent = strings.submitting;
+    try {
+      const response = await fetch(url, Object.assign({ method: "POST", credentials: "same-origin" }, init));
+      const body = await response.json();
+      if (!response.ok) {
+        const details = body.errors && body.errors.notebook ? " " + body.errors.notebook.join(" ") : "";
+        showError((body.detail || String(response.status)) + (body.code === "invalid_notebook" ? details : ""));
+        return;
+      }
+      await follow(body);
+    } catch (err) {
+      showError(strings.network_error);
+    } finally {
+      button.disabled = false;
+      button.textContent = original;
+    }
+  }
+
+  const answerForm = document.getElementById("answer-form");
+  if (answerForm) {
+    answerForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const answers = {};
+      answerForm.querySelectorAll("textarea[data-answer]").forEach((t) => { answers[t.dataset.answer] = t.value; });
+      submit(answerForm.dataset.submitUrl, {
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ answers: answers }),
+      }, answerForm.querySelector("button[type=submit]"));
+    });
+  }
+  const uploadForm = document.getElementById("upload-form");
+  if (uploadForm) {
+    uploadForm.addEventListener("submit", (event) => {
+      const file = uploadForm.querySelector("input[type=file]");
+      if (!file || !file.files.length) return; // let the server explain
+      event.preventDefault();
+      const data = new FormData();
+      data.append("notebook", file.files[0]);
+      submit(uploadForm.dataset.submitUrl, { headers: { "X-CSRFToken": csrf, Accept: "application/json" }, body: data },
+        uploadForm.querySelector("button[type=submit]"));
+    });
+  }
+  // A page opened while the latest attempt is still being graded follows it too.
+  const pending = resultBox.querySelector("[data-status=queued], [data-status=running]");
+  const firstRow = document.querySelector("#attempt-rows tr[data-id]");
+  if (pending && firstRow) fetch("/api/v1/submissions/" + firstRow.dataset.id + "/").then((r) => r.json()).then(follow);
+})();

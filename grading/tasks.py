@@ -1,0 +1,42 @@
+"""Celery tasks of the grading queue: thin wrappers that fetch by id and call a service."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+# Grading must end within the notebook's own limit plus kernel start; these are a backstop.
+GRADING_SOFT_LIMIT = 240
+GRADING_HARD_LIMIT = 300
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=GRADING_SOFT_LIMIT,
+    time_limit=GRADING_HARD_LIMIT,
+)
+def grade_submission_task(submission_id: int) -> None:
+    """Grade one submission. Run twice, the second run sees it graded and does nothing;
+    after a worker was killed mid-run, the redelivered task grades it from scratch."""
+    services.submission_grade(submission_id=submission_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=GRADING_SOFT_LIMIT * 2,
+    time_limit=GRADING_HARD_LIMIT * 2,
+)
+def validate_exercise_task(exercise_id: int) -> None:
+    """Check a teacher's source notebook in the sandbox. Running it twice gives the same
+    report (the second overwrites the first)."""
+    services.exercise_validate(exercise_id=exercise_id)
+
+
+@shared_task(ignore_result=True)
+def requeue_stuck_submissions_task() -> None:
+    """Periodic: re-queue submissions left running by a worker machine that died."""
+    services.requeue_stuck_submissions(older_than_seconds=settings.CELERY_TASK_TIME_LIMIT + 60)

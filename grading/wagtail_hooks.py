@@ -1,0 +1,96 @@
+"""Exercises in the Wagtail admin: teachers upload notebooks and map cells to competences."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .forms import ExerciseAdminForm
+from .models import Exercise
+
+
+class ReportColumn(Column):
+    def get_value(self, instance):
+        url = reverse("grading:exercise-manage", args=[instance.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Results and regrading"))
+
+
+class ExerciseViewSet(SnippetViewSet):
+    model = Exercise
+    icon = "code"
+    menu_label = _("Notebook exercises")
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = [
+        "title",
+        "status",
+        "course",
+        "max_score",
+        "updated_at",
+        ReportColumn("report", label=_("Report")),
+    ]
+    list_filter = ["status"]
+    search_fields = ["title", "slug", "description"]
+
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("slug"),
+            FieldPanel("description"),
+            FieldPanel("course"),
+            FieldPanel("source_upload"),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("max_attempts"), FieldPanel("due_at")]),
+                    FieldRowPanel([FieldPanel("late_policy"), FieldPanel("late_penalty_percent")]),
+                    FieldPanel("limits"),
+                ],
+                heading=_("Attempts, deadline and limits"),
+            ),
+            InlinePanel(
+                "competence_links",
+                heading=_("Competences"),
+                label=_("Graded cell evidences competence"),
+            ),
+        ],
+        base_form_class=ExerciseAdminForm,
+    )
+
+
+register_snippet(ExerciseViewSet)
+
+
+class UnsandboxedWarningPanel(Component):
+    """Shown on the admin dashboard while student code may run without a sandbox."""
+
+    name = "unsandboxed_warning"
+    order = 10
+
+    def render_html(self, parent_context=None):
+        return format_html(
+            '<section class="panel help-block help-critical" role="alert">'
+            "<h2>{}</h2><p>{}</p></section>",
+            _("Grading runs WITHOUT a sandbox"),
+            _(
+                "GRADING_ALLOW_UNSANDBOXED is on: student notebooks run with the grader's "
+                "rights. This is for local development only; never use it with real students."
+            ),
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_unsandboxed_warning(request, panels):
+    if settings.GRADING_ALLOW_UNSANDBOXED:
+        panels.insert(0, UnsandboxedWarningPanel())

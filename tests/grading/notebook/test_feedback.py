@@ -1,0 +1,175 @@
+import re
+
+import pytest
+from nbformat.v4 import new_output
+
+from grading.notebook.feedback import render_feedback_html
+from grading.notebook.metadata import parse_source
+from grading.notebook.release import release
+from grading.notebook.sanitize import sanitize
+from grading.notebook.score import score
+
+from .builders import (
+    HIDDEN_CHECK,
+    answered,
+    cell,
+    code,
+    error,
+    markdown,
+    square_exercise,
+    text_of,
+)
+from .fakes import FakeKernel
+
+ANSWER = "def square(x):\n    print('squaring', x)\n    return x * x"
+HIDDEN_WORDS = "squares of negative numbers are positive"
+
+
+def feedback_for(submission_changes=None, **answers):
+    """Grade the square exercise with the fake kernel and render its feedback."""
+    source = square_exercise()
+    submission = answered(release(source), **answers)
+    if submission_changes:
+        submission_changes(submission)
+    sanitized = sanitize(source, submission)
+    execution = FakeKernel()(sanitized.notebook, limits=None)
+    result = score(parse_source(source), sanitized, execution)
+    return render_feedback_html(source, execution.notebook, result), result
+
+
+def badges(html: str) -> dict[str, tuple[str, str]]:
+    found = re.findall(
+        r'data-grade-id="([^"]+)">\s*<div class="grading-badge">\s*'
+        r'<span class="grading-score">([^<]*)</span>\s*<span class="grading-message">([^<]*)',
+        html,
+    )
+    return {grade_id: (points, message) for grade_id, points, message in found}
+
+
+def test_every_graded_cell_gets_a_score_badge():
+    html, _ = feedback_for(square=ANSWER)
+
+    assert badges(html) == {
+        "test_visible": ("1 / 1", ""),
+        "test_hidden": ("2 / 2", ""),
+        "explain": ("0 / 2", "No answer was given."),
+        "reflect": ("— / 1", "Your teacher will grade this."),
+    }
+
+
+def test_test_cells_show_what_the_student_was_given_and_the_answers_what_they_wrote():
+    html, _ = feedback_for(square=ANSWER)
+    text = text_of(html)
+
+    assert "assert square(3) == 9" in text
+    assert "print('squaring', x)" in text
+    assert "squaring 2" in text  # the answer's own output, printed during the visible test
+
+
+def test_a_failing_test_shows_the_message_instead_of_its_traceback():
+    html, _ = feedback_for(square="def square(x):\n    return x + x + 1")
+    text = text_of(html)
+
+    assert "Test 'test_visible' failed: AssertionError" in text
+    assert "Traceback" not in text
+    assert "Test 'test_hidden' failed with AssertionError." in text
+
+
+LEAKY_ANSWER = """def square(x):
+    if x == -7:
+        raise Exception(In[-1])  # the test calling me is the last input
+    return x * x"""
+
+
+def test_hidden_tests_never_appear_in_the_feedback():
+    def print_the_history(submission):
+        submission.cells.append(code("print(In)"))
+        submission.cells.append(code("raise Exception(str(In))"))
+
+    html, result = feedback_for(print_the_history, square=LEAKY_ANSWER)
+
+    assert HIDDEN_WORDS not in html
+    assert HIDDEN_WORDS not in text_of(html)
+    assert "HIDDEN TESTS" not in text_of(html)
+    assert "[hidden test]" in text_of(html)  # the history was printed, scrubbed
+    assert result.cells[1].message == "Test 'test_hidden' failed with Exception."
+
+
+def test_hidden_test_lines_in_coloured_tracebacks_are_scrubbed():
+    source = square_exercise()
+    submission = answered(release(source), square=ANSWER)
+    submission.cells.append(code("check()"))
+    sanitized = sanitize(source, submission)
+    execution = FakeKernel()(sanitized.notebook, limits=None)
+    coloured = HIDDEN_CHECK.replace("==", "\x1b[38;5;241m==\x1b[39m")
+    execution.notebook.cells[-1].outputs = [
+        error("AssertionError", "", [f"\x1b[0;32m----> 3\x1b[0m {coloured}"])
+    ]
+    result = score(parse_source(source), sanitized, execution)
+
+    html = render_feedback_html(source, execution.notebook, result)
+
+    assert HIDDEN_WORDS not in text_of(html)
+    assert "[hidden test]" in text_of(html)
+
+
+def test_outputs_of_a_cell_with_hidden_tests_are_not_shown():
+    html, _ = feedback_for(
+        square="def square(x):\n    print('secret' + 'output')\n    return x * x"
+    )
+
+    # The visible test's output is shown, the hidden test's output (same print) is not.
+    assert text_of(html).count("secretoutput") == 1
+
+
+def render_with_outputs(outputs, submission_changes=None):
+    """Feedback for a right answer whose answer cell showed `outputs` when it ran."""
+    source = square_exercise()
+    submission = answered(release(source), square=ANSWER)
+    if submission_changes:
+        submission_changes(submission)
+    sanitized = sanitize(source, submission)
+    execution = FakeKernel()(sanitized.notebook, limits=None)
+    cell(execution.notebook, "square").outputs = outputs
+    result = score(parse_source(source), sanitized, execution)
+    return render_feedback_html(source, execution.notebook, result)
+
+
+def test_the_page_loads_nothing_from_elsewhere():
+    def add_a_tracking_pixel(submission):
+        submission.cells.append(markdown("![pixel](https://tracker.example/p.png)"))
+
+    image = new_output(
+        "display_data",
+        data={"image/png": "iVBORw0KGgo="},
+        metadata={"filenames": {"image/png": "https://tracker.example/q.png"}},
+    )
+
+    html = render_with_outputs([image], add_a_tracking_pixel)
+
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
+    assert "<style" in html  # the notebook styles are inline
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        new_output("display_data", data={"text/html": "<script>alert('owned')</script><b>hi</b>"}),
+        new_output("display_data", data={"application/javascript": "alert('owned')"}),
+        new_output("display_data", data={"text/html": "<img src=x onerror=\"alert('owned')\">"}),
+        new_output("display_data", data={"text/vnd.mermaid": "</pre><script>alert(1)</script>"}),
+        new_output(
+            "display_data",
+            data={"image/png": "iVBORw0KGgo="},
+            metadata={"image/png": {"width": "1 onerror=alert(1)"}},
+        ),
+    ],
+    ids=["html-script", "javascript", "event-handler", "mermaid", "image-size"],
+)
+def test_html_and_scripts_from_student_outputs_are_neutralised(output):
+    html = render_with_outputs([output])
+
+    assert "<script" not in html
+    assert not re.search(r"<[^>]*\bonerror\s*=", html)

@@ -1,0 +1,299 @@
+import copy
+
+import pytest
+
+from grading.notebook.errors import NotebookError
+from grading.notebook.pipeline import grade_notebook, grade_with_feedback, validate_source
+from grading.notebook.release import release
+from grading.notebook.types import SandboxLimits
+
+from .builders import (
+    HIDDEN_CHECK,
+    answer,
+    answered,
+    autotest,
+    cell,
+    code,
+    markdown,
+    notebook,
+    position,
+    result,
+    square_exercise,
+    text_of,
+)
+from .fakes import FakeKernel
+
+RIGHT = "def square(x):\n    return x * x"
+WRONG_FOR_NEGATIVES = "def square(x):\n    return x * abs(x)"  # passes every visible test
+
+
+def scores(outcome) -> dict[str, float | None]:
+    return {cell.grade_id: cell.score for cell in outcome.cells}
+
+
+def grade(submission, source=None, kernel=None):
+    return grade_notebook(source or square_exercise(), submission, executor=kernel or FakeKernel())
+
+
+def submission(**answers):
+    return answered(release(square_exercise()), **answers)
+
+
+def test_a_right_answer_passes_every_test():
+    outcome = grade(submission(square=RIGHT))
+
+    assert scores(outcome) == {
+        "test_visible": 1.0,
+        "test_hidden": 2.0,
+        "explain": 0.0,
+        "reflect": None,
+    }
+    assert (outcome.total, outcome.max_total) == (3.0, 6.0)
+
+
+def test_the_hidden_tests_are_what_catches_a_wrong_answer():
+    outcome = grade(submission(square=WRONG_FOR_NEGATIVES))
+
+    assert scores(outcome)["test_visible"] == 1.0
+    assert scores(outcome)["test_hidden"] == 0.0
+
+
+def test_the_kernel_gets_the_repaired_notebook_not_the_submission():
+    kernel = FakeKernel()
+    tampered = submission(square=RIGHT)
+    cell(tampered, "test_visible").outputs = [result("1")]
+    cell(tampered, "test_hidden").source = "pass"
+
+    grade(tampered, kernel=kernel)
+
+    (executed,) = kernel.received
+    assert HIDDEN_CHECK in cell(executed, "test_hidden").source
+    assert all(c.get("outputs", []) == [] for c in executed.cells)
+
+
+def test_an_edited_test_cannot_make_a_wrong_answer_pass():
+    tampered = submission(square=WRONG_FOR_NEGATIVES)
+    cell(tampered, "test_hidden").source = "pass"
+
+    outcome = grade(tampered)
+
+    assert scores(outcome)["test_hidden"] == 0.0
+    assert "Cell 'test_hidden' had been changed; the original was restored." in outcome.notes
+
+
+def test_a_deleted_test_still_runs_and_counts():
+    tampered = submission(square=WRONG_FOR_NEGATIVES)
+    tampered.cells.remove(cell(tampered, "test_hidden"))
+
+    outcome = grade(tampered)
+
+    assert scores(outcome)["test_hidden"] == 0.0
+    assert outcome.max_total == 6.0
+
+
+def test_raised_points_do_not_raise_the_score():
+    tampered = submission(square=RIGHT)
+    cell(tampered, "test_visible").metadata.nbgrader.points = 100
+
+    outcome = grade(tampered)
+
+    assert (scores(outcome)["test_visible"], outcome.max_total) == (1.0, 6.0)
+
+
+def test_a_duplicated_passing_test_counts_once():
+    tampered = submission(square=RIGHT)
+    tampered.cells.append(copy.deepcopy(cell(tampered, "test_hidden")))
+
+    outcome = grade(tampered)
+
+    assert [c.grade_id for c in outcome.cells].count("test_hidden") == 1
+    assert outcome.total == 3.0
+
+
+def test_a_test_retyped_as_markdown_still_runs():
+    tampered = submission(square=WRONG_FOR_NEGATIVES)
+    index = position(tampered, "test_hidden")
+    tampered.cells[index] = markdown("skip me", dict(tampered.cells[index].metadata))
+
+    outcome = grade(tampered)
+
+    assert scores(outcome)["test_hidden"] == 0.0
+
+
+def test_an_answer_moved_to_a_new_cell_still_works():
+    moved = submission()
+    index = position(moved, "square")
+    moved.cells[index] = code(RIGHT)
+
+    outcome = grade(moved)
+
+    assert scores(outcome)["test_visible"] == 1.0
+    assert "Cell 'square' was missing; it was put back as handed out." in outcome.notes
+
+
+def test_added_cells_run_but_a_forged_graded_cell_earns_nothing():
+    tampered = submission(square=RIGHT)
+    bonus = autotest("bonus", "assert True", points=50)
+    tampered.cells.append(bonus)
+
+    outcome = grade(tampered)
+
+    assert "bonus" not in scores(outcome)
+    assert (outcome.total, outcome.max_total) == (3.0, 6.0)
+
+
+def test_tests_after_a_dead_kernel_score_zero_with_the_reason():
+    source = square_exercise()
+    kernel = FakeKernel(stop_before=position(source, "test_hidden"))
+
+    outcome = grade(submission(square=RIGHT), kernel=kernel)
+
+    assert scores(outcome)["test_visible"] == 1.0
+    assert scores(outcome)["test_hidden"] == 0.0
+    assert outcome.error == "the kernel died"
+    assert outcome.cells[1].message.endswith("execution stopped early: the kernel died.")
+
+
+def test_a_broken_source_is_refused_before_anything_runs():
+    kernel = FakeKernel()
+    broken = notebook(autotest("t", "assert True", points=-1))
+
+    with pytest.raises(NotebookError, match="points must not be negative"):
+        grade_notebook(broken, broken, executor=kernel)
+    assert kernel.received == []
+
+
+def test_feedback_comes_from_the_same_run_and_hides_the_hidden_tests():
+    graded = grade_with_feedback(
+        square_exercise(), submission(square=WRONG_FOR_NEGATIVES), executor=FakeKernel()
+    )
+
+    assert scores(graded.result)["test_hidden"] == 0.0
+    assert "Test 'test_hidden' failed with AssertionError." in text_of(graded.feedback_html)
+    assert "negative numbers are positive" not in text_of(graded.feedback_html)
+
+
+def test_a_sound_exercise_validates():
+    validation = validate_source(square_exercise(), executor=FakeKernel())
+
+    assert validation.ok
+    assert validation.problems == ()
+    assert scores(validation.solution_result)["test_hidden"] == 2.0
+    assert scores(validation.student_result)["test_hidden"] == 0.0
+
+
+def test_validation_lists_metadata_problems_without_running_anything():
+    kernel = FakeKernel()
+    source = notebook(answer("a", "x = 1"), autotest("a", "assert x == 1"))
+
+    validation = validate_source(source, executor=kernel)
+
+    assert not validation.ok
+    assert validation.problems == ("The grade_id 'a' is used by more than one cell (cells 1, 2).",)
+    assert kernel.received == []
+
+
+def test_validation_refuses_a_solution_that_fails_its_own_test():
+    source = square_exercise()
+    cell(source, "test_visible").source = "assert square(2) == 5"
+
+    validation = validate_source(source, executor=FakeKernel())
+
+    assert validation.problems == (
+        "With the solution, cell 'test_visible' scores 0 of 1. "
+        "Test 'test_visible' failed: AssertionError",
+    )
+
+
+def test_validation_refuses_a_test_that_passes_without_an_answer():
+    source = square_exercise()
+    cell(source, "test_visible").source = "assert True"
+
+    validation = validate_source(source, executor=FakeKernel())
+
+    assert validation.problems == (
+        "Test 'test_visible' gives 1 of 1 points to the student version before any answer "
+        "is written; it should fail until then.",
+    )
+
+
+def test_validation_refuses_a_student_version_that_does_not_run_to_the_end():
+    source = square_exercise()
+    kernel = FakeKernel(stop_before=position(source, "test_hidden"), stop_reason="out of memory")
+
+    validation = validate_source(source, executor=kernel)
+
+    assert "The student version does not run to the end: out of memory." in validation.problems
+    assert "With the solution, execution stopped early: out of memory." in validation.problems
+
+
+def test_validation_refuses_a_notebook_with_nothing_to_grade():
+    validation = validate_source(notebook(code("print('hi')")), executor=FakeKernel())
+
+    assert validation.problems == ("The notebook has no graded cells.",)
+
+
+# --- through the real sandbox ---------------------------------------------------------------
+
+FAST = SandboxLimits(cell_timeout_s=5, notebook_timeout_s=60)
+
+
+@pytest.mark.sandbox
+def test_sandbox_grades_a_right_answer_fully():
+    outcome = grade_notebook(square_exercise(), submission(square=RIGHT), limits=FAST)
+
+    assert scores(outcome)["test_visible"] == 1.0
+    assert scores(outcome)["test_hidden"] == 2.0
+    assert outcome.error == ""
+
+
+@pytest.mark.sandbox
+def test_sandbox_runs_the_hidden_tests():
+    outcome = grade_notebook(square_exercise(), submission(square=WRONG_FOR_NEGATIVES), limits=FAST)
+
+    assert scores(outcome)["test_visible"] == 1.0
+    assert scores(outcome)["test_hidden"] == 0.0
+    assert outcome.cells[1].message == "Test 'test_hidden' failed with AssertionError."
+
+
+@pytest.mark.sandbox
+def test_sandbox_a_test_that_swallows_its_own_failure_still_fails():
+    cheat = (
+        "import sys\n"
+        "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)\n"
+        "def square(x):\n    return 0"
+    )
+
+    outcome = grade_notebook(square_exercise(), submission(square=cheat), limits=FAST)
+
+    assert scores(outcome)["test_visible"] == 0.0
+    assert scores(outcome)["test_hidden"] == 0.0
+
+
+@pytest.mark.sandbox
+def test_sandbox_an_endless_answer_fails_its_tests_within_the_limits():
+    endless = "def square(x):\n    while True:\n        pass"
+    limits = SandboxLimits(cell_timeout_s=2, notebook_timeout_s=30)
+
+    outcome = grade_notebook(square_exercise(), submission(square=endless), limits=limits)
+
+    assert scores(outcome)["test_visible"] == 0.0
+    assert scores(outcome)["test_hidden"] == 0.0
+    assert outcome.cells[0].status == "failed"
+
+
+@pytest.mark.sandbox
+def test_sandbox_a_kernel_killed_by_the_student_scores_the_rest_zero():
+    suicide = "import os\nos._exit(0)"
+
+    outcome = grade_notebook(square_exercise(), submission(square=suicide), limits=FAST)
+
+    assert (outcome.total, outcome.error != "") == (0.0, True)
+    assert "execution stopped early" in outcome.cells[0].message
+
+
+@pytest.mark.sandbox
+def test_sandbox_validates_the_exercise():
+    validation = validate_source(square_exercise(), limits=FAST)
+
+    assert validation.ok, validation.problems
