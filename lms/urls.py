@@ -2,7 +2,7 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -43,8 +43,9 @@ urlpatterns += i18n_patterns(
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("cohorts/<int:pk>/import/", views.cohort_import, name="cohort-import"),
     path("", include("grading.urls")),
-    # everything else is a Wagtail page; this must come last
-    path("", include(wagtail_urls)),
+    # everything else is a Wagtail page; this must come last. Not under api/: otherwise
+    # LocaleMiddleware turns every API 404 into a redirect to /<lang>/api/... (an HTML page).
+    re_path(r"^(?!api/)", include(wagtail_urls)),
 )
 
 if settings.DEBUG:

@@ -11,6 +11,8 @@ The kernel runs student code, so nothing it says is trusted blindly:
   or whose reply was forged by patching the kernel's reply sending, never reaches its end, so
   the marker is missing and the cell is reported as an error. The marker is removed from the
   outputs, and display semantics are unchanged (the last expression is wrapped, not followed).
+  It is written through the stream the kernel had before any student code, so redirecting
+  ``sys.stdout`` does not lose it; removing the transformer fails closed (later cells error).
 * The grader enforces wall-clock limits itself (per cell, per notebook), watches the kernel
   process (a dead kernel means every later cell is "not_run", never "ok"), caps the output it
   keeps and the size of the messages it accepts, and always kills the sandbox at the end.
@@ -101,12 +103,17 @@ def _grader_install(complete_token, dropped_token, stream_budget):
         shell.history_manager.outputs = KeepNothing()
 
     armed = [False]
-    write_stdout = sys.stdout.write
+    kernel_stdout = sys.stdout  # ipykernel's stream; student code may rebind sys.stdout
+    write_stdout, flush_stdout = kernel_stdout.write, kernel_stdout.flush
     left = [stream_budget]
     told = set()  # streams and execution counts that already said "dropped"
 
     def mark(value=None):
+        # If sys.stdout was rebound, ipykernel no longer tells its stream which request is
+        # running, nor flushes it before replying: do both, or the marker would be lost.
+        kernel_stdout.set_parent(shell.get_parent())
         write_stdout(complete_token)
+        flush_stdout()
         return value
 
     def capped(write, name):

@@ -67,6 +67,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -108,6 +109,8 @@ STARTUP_TIMEOUT_S = 60.0
 #: hold. A kernel sending a bigger frame is disconnected.
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 RECEIVE_QUEUE_MESSAGES = 4
+#: How long shutdown waits for the sandbox's processes to be gone before carrying on.
+SHUTDOWN_TIMEOUT_S = 10.0
 #: Extra threads and processes the kernel needs besides the student's (ipykernel's own
 #: threads count towards RLIMIT_NPROC). Added to ``SandboxLimits.processes``.
 KERNEL_OWN_TASKS = 16
@@ -320,8 +323,12 @@ def bwrap_argv(
     passwd_file: str,
     group_file: str,
     drop_to_uid: int | None,
+    info_fd: int | None = None,
 ) -> list[str]:
-    """The complete command line that starts one sandboxed kernel. Pure; see module doc."""
+    """The complete command line that starts one sandboxed kernel. Pure; see module doc.
+
+    ``info_fd``: bwrap writes ``{"child-pid": N}`` there, the host pid of the sandbox's PID 1.
+    """
     python = sys.executable  # the virtualenv's python; its symlink target is bound too
     argv = [bwrap, *_namespace_args(), "--clearenv"]
     for key, value in sandbox_environment().items():
@@ -341,6 +348,8 @@ def bwrap_argv(
     argv += ["--size", str(scratch_bytes), "--perms", "1777", "--tmpfs", SANDBOX_SCRATCH_DIR]
     argv += ["--bind", host_runtime_dir, SANDBOX_RUNTIME_DIR]
     argv += ["--chdir", SANDBOX_SCRATCH_DIR]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
     config = {
         "rlimits": rlimits(limits),
         "drop_to_uid": drop_to_uid,
@@ -409,6 +418,29 @@ def _private_dir(path: Path) -> Path:
         raise KernelStartError(f"{path} is not a private directory of this user")
     os.chmod(path, 0o700)
     return path
+
+
+def _pidfd_of_sandbox(info_fd: int) -> int | None:
+    """A pidfd for the sandbox's PID 1, from bwrap's --info-fd (written before the kernel
+    starts). A pidfd, not a pid: it cannot come to mean another process if that one exits."""
+    os.set_blocking(info_fd, False)
+    try:
+        info = json.loads(os.read(info_fd, 4096))
+        return os.pidfd_open(int(info["child-pid"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("could not find the sandbox's PID 1 (%s); shutdown will not wait for it", exc)
+        return None
+
+
+async def _wait_readable(fd: int, timeout: float) -> None:
+    """Wait until ``fd`` polls readable (a pidfd: its process has exited)."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+    try:
+        await asyncio.wait_for(done, timeout)
+    finally:
+        loop.remove_reader(fd)
 
 
 def default_runtime_base() -> Path:
@@ -520,6 +552,7 @@ class SandboxedKernel:
         self._uid_lease: UidLease | None = None
         self._context: zmq.asyncio.Context | None = None
         self._stderr: Any = None
+        self._sandbox_pidfd: int | None = None  # the sandbox's PID 1 (bwrap's init)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -556,51 +589,44 @@ class SandboxedKernel:
             self._uid_lease = UidLease(base / "uids")
             owner = self._uid_lease.acquire()
             os.chown(ipc_dir, owner, owner)
-        if self.sandboxed:
-            command = self._sandbox_command(owner)
-            sandbox_ip = f"{SANDBOX_RUNTIME_DIR}/kernel"
-            connection_file = ipc_dir / "grader.json"
-        else:
-            scratch = self._dir / "scratch"
-            scratch.mkdir(mode=0o700)
-            command = unsandboxed_argv(
-                limits=self.limits, runtime_dir=str(ipc_dir), scratch_dir=str(scratch)
-            )
-            sandbox_ip = None
-            connection_file = ipc_dir / "connection.json"
-        # Reconnects are safe where the socket directory is locked after start (see below).
-        self._context = bounded_zmq_context(reconnect=owner is not None or not self.sandboxed)
-        self.km = _SandboxKernelManager(
-            command=command,
-            sandbox_ip=sandbox_ip,
-            owner=owner,
-            transport="ipc",
-            ip=str(ipc_dir / "kernel"),
-            connection_file=str(connection_file),
-            context=self._context,
-        )
         # The kernel's stdout/stderr must not reach the grader's own (a submission could flood
         # or forge the worker's log). stderr goes to a file for start-up diagnostics; the
         # file size limit bounds it.
         self._stderr = open(self._dir / "kernel.stderr", "wb")  # noqa: SIM115 (closed in shutdown)
-        self.timings.prepare_s = time.monotonic() - t0
+        info_read, info_write = os.pipe()  # bwrap's --info-fd, see _pidfd_of_sandbox
+        write_end_open = True
+        try:
+            self.km = self._kernel_manager(ipc_dir, owner, info_write)
+            self.timings.prepare_s = time.monotonic() - t0
 
-        t1 = time.monotonic()
-        # bwrap gets no secrets to pass on even by mistake (it also clears the environment);
-        # the unsandboxed kernel gets the same clean environment as a sandboxed one.
-        env = sandbox_environment(str(self._dir / "scratch")) if not self.sandboxed else {}
-        await self.km.start_kernel(
-            env=env,
-            cwd=str(self._dir),
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-        )
-        await self._wait_for_sockets(ipc_dir)
-        self.timings.spawn_s = time.monotonic() - t1
+            t1 = time.monotonic()
+            # bwrap gets no secrets to pass on even by mistake (it clears the environment too);
+            # the unsandboxed kernel gets the same clean environment as a sandboxed one.
+            env = {} if self.sandboxed else sandbox_environment(str(self._dir / "scratch"))
+            try:
+                await self.km.start_kernel(
+                    env=env,
+                    cwd=str(self._dir),
+                    stdout=subprocess.DEVNULL,
+                    stderr=self._stderr,
+                    pass_fds=(info_write,) if self.sandboxed else (),
+                )
+            finally:
+                os.close(info_write)  # bwrap has its own copy
+                write_end_open = False
+            await self._wait_for_sockets(ipc_dir)
+            if self.sandboxed:
+                self._sandbox_pidfd = _pidfd_of_sandbox(info_read)
+            self.timings.spawn_s = time.monotonic() - t1
+        finally:
+            os.close(info_read)
+            if write_end_open:
+                os.close(info_write)
 
         t2 = time.monotonic()
         self.client = self.km.client(context=self._context)
-        self.client.start_channels()
+        # No stdin (input() is refused) and no heartbeat thread: liveness is the process's.
+        self.client.start_channels(stdin=False, hb=False)
         await self._wait_until_ready()
         self.client.allow_stdin = False
         if owner is not None:
@@ -612,7 +638,35 @@ class SandboxedKernel:
         self.timings.connect_s = time.monotonic() - t2
         log.debug("sandboxed kernel started: %s", self.timings)
 
-    def _sandbox_command(self, owner: int | None) -> list[str]:
+    def _kernel_manager(
+        self, ipc_dir: Path, owner: int | None, info_fd: int
+    ) -> _SandboxKernelManager:
+        assert self._dir is not None
+        if self.sandboxed:
+            command = self._sandbox_command(owner, info_fd)
+            sandbox_ip: str | None = f"{SANDBOX_RUNTIME_DIR}/kernel"
+            connection_file = ipc_dir / "grader.json"
+        else:
+            scratch = self._dir / "scratch"
+            scratch.mkdir(mode=0o700)
+            command = unsandboxed_argv(
+                limits=self.limits, runtime_dir=str(ipc_dir), scratch_dir=str(scratch)
+            )
+            sandbox_ip = None
+            connection_file = ipc_dir / "connection.json"
+        # Reconnects are safe where the socket directory is locked after start (see _start).
+        self._context = bounded_zmq_context(reconnect=owner is not None or not self.sandboxed)
+        return _SandboxKernelManager(
+            command=command,
+            sandbox_ip=sandbox_ip,
+            owner=owner,
+            transport="ipc",
+            ip=str(ipc_dir / "kernel"),
+            connection_file=str(connection_file),
+            context=self._context,
+        )
+
+    def _sandbox_command(self, owner: int | None, info_fd: int) -> list[str]:
         assert self._dir is not None
         bwrap = bwrap_path()
         if bwrap is None:
@@ -634,6 +688,7 @@ class SandboxedKernel:
             passwd_file=str(passwd),
             group_file=str(group),
             drop_to_uid=owner,
+            info_fd=info_fd,
         )
 
     async def _wait_for_sockets(self, ipc_dir: Path) -> None:
@@ -701,13 +756,23 @@ class SandboxedKernel:
     async def shutdown(self) -> None:
         """Kill the sandbox at once and clean up. Idempotent; never raises.
 
-        No polite shutdown_request: the kernel is untrusted and thrown away, and killing bwrap
-        takes its PID namespace, so every process the student started, with it.
+        No polite shutdown_request: the kernel is untrusted and thrown away. Killing the
+        sandbox's PID 1 takes its PID namespace, so every process the student started, with
+        it; and as the kernel lets a namespace's PID 1 finish exiting only once all the others
+        are gone, waiting for it means that when this returns nothing of the sandbox runs
+        (and its uid can be leased again).
         """
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.stop_channels()
             self.client = None
+        if self._sandbox_pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._sandbox_pidfd, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):
+                await _wait_readable(self._sandbox_pidfd, SHUTDOWN_TIMEOUT_S)
+            os.close(self._sandbox_pidfd)
+            self._sandbox_pidfd = None
         if self.km is not None:
             with contextlib.suppress(Exception):
                 if self.km.has_kernel:

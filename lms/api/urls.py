@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
@@ -9,14 +9,24 @@ from grading import api as grading_api
 from . import views
 
 
-class PlatformRouter(DefaultRouter):
+class PlatformAPIRootView(APIRootView):
     """The API root lists the endpoints to anyone; each endpoint checks access itself."""
 
+    permission_classes = [AllowAny]
+
+
+class PlatformRouter(DefaultRouter):
+    APIRootView = PlatformAPIRootView
+    # Endpoints outside the router that the root lists too: {label: URL name}.
+    extra_root_entries = {"me": "me", "auth/token": "token"}
+
     def get_api_root_view(self, api_urls=None):
-        view = super().get_api_root_view(api_urls)
-        view.cls.permission_classes = [AllowAny]
-        view.initkwargs["permission_classes"] = [AllowAny]
-        return view
+        list_name = self.routes[0].name
+        api_root_dict = {
+            prefix: list_name.format(basename=basename) for prefix, _, basename in self.registry
+        }
+        api_root_dict.update(self.extra_root_entries)
+        return self.APIRootView.as_view(api_root_dict=api_root_dict)
 
 
 router = PlatformRouter()

@@ -199,6 +199,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Only the platform's API, not Wagtail's internal admin API under /admin/api/.
+    "PREPROCESSING_HOOKS": ["lms.api.schema.platform_endpoints_only"],
     # The docs page loads Swagger UI from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -262,5 +264,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        "django_tasks": {"level": "WARNING"},  # Wagtail's reference-index jobs, one per save
     },
 }

@@ -14,9 +14,13 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 
+# One id per test run, shared with the worker processes it starts (tests/worker.py), so
+# runs side by side on one machine never share a database file or a broker folder.
+TEST_RUN_ID = os.environ.setdefault("LMS_TEST_RUN_ID", str(os.getpid()))
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so a real Celery worker process can open the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{TEST_RUN_ID}.sqlite3")}
 
 # A Celery worker started by the suite (tests/worker.py) is pointed at the test database.
 if os.environ.get("LMS_TEST_DATABASE_NAME"):
@@ -24,10 +28,11 @@ if os.environ.get("LMS_TEST_DATABASE_NAME"):
 
 if CELERY_BROKER_URL.startswith("filesystem"):
     # Never share a queue folder with a running `make demo`.
+    _BROKER = VAR_DIR / "test-broker" / TEST_RUN_ID
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),
-        "processed_folder": str(VAR_DIR / "test-broker" / "processed"),
-        "control_folder": str(VAR_DIR / "test-broker" / "control"),
+        "data_folder_in": str(_BROKER / "queue"),
+        "data_folder_out": str(_BROKER / "queue"),
+        "processed_folder": str(_BROKER / "processed"),
+        "control_folder": str(_BROKER / "control"),
         "store_processed": False,
     }

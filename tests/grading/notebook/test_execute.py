@@ -82,6 +82,17 @@ def test_the_input_is_not_changed_and_old_outputs_are_not_trusted():
     assert outputs(result, 2) == []
 
 
+def test_rebinding_stdout_is_not_mistaken_for_tampering():
+    result = run(
+        "import io, sys\nsys.stdout = io.StringIO()\nprint('into the StringIO')",
+        "print('also into the StringIO')\n42",
+        "sys.stdout = sys.__stdout__\n1 / 0",
+    )
+
+    assert statuses(result) == ["ok", "ok", "error"]
+    assert outputs(result, 1)[0]["data"] == {"text/plain": "42"}
+
+
 def test_an_empty_code_cell_is_ok():
     assert statuses(run("", "# just a comment")) == ["ok", "ok"]
 

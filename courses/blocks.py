@@ -1,0 +1,234 @@
+"""Lesson blocks: everything editorial pages offer, plus code samples and formulas.
+
+Both render on the server: code is highlighted by Pygments into <span> elements styled by
+courses/css/code.css, formulas become MathML that browsers and screen readers read
+natively. No script runs in the reader's browser for either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from xml.etree.ElementTree import Element, tostring
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from latex2mathml.converter import convert_to_element
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from wagtail import blocks
+
+from cms.blocks import BaseContentBlock
+
+# ---------------------------------------------------------------------------------------
+# Code samples
+# ---------------------------------------------------------------------------------------
+CODE_LANGUAGES = [
+    ("python", "Python"),
+    ("sql", "SQL"),
+    ("bash", "Bash"),
+    ("javascript", "JavaScript"),
+    ("html", "HTML"),
+    ("css", "CSS"),
+    ("json", "JSON"),
+    ("r", "R"),
+    ("text", _("Plain text")),
+]
+CODE_CSS_CLASS = "highlight"  # the selector prefix of courses/static/courses/css/code.css
+
+
+def highlight_code(code: str, language: str) -> SafeString:
+    """HTML of `code` with Pygments' token <span>s; Pygments escapes the source."""
+    formatter = HtmlFormatter(cssclass=CODE_CSS_CLASS, wrapcode=True)
+    return mark_safe(highlight(code, get_lexer_by_name(language), formatter))  # noqa: S308
+
+
+class CodeValue(blocks.StructValue):
+    def highlighted(self) -> SafeString:
+        return highlight_code(self["code"], self["language"])
+
+
+class CodeBlock(blocks.StructBlock):
+    language = blocks.ChoiceBlock(label=_("language"), choices=CODE_LANGUAGES, default="python")
+    code = blocks.TextBlock(label=_("code"))
+    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "code"
+        label = _("Code sample")
+        template = "courses/blocks/code.html"
+        value_class = CodeValue
+
+
+# ---------------------------------------------------------------------------------------
+# Formulas: LaTeX source, MathML output
+# ---------------------------------------------------------------------------------------
+# MathML elements latex2mathml produces; anything else becomes a plain <mrow>.
+MATHML_ELEMENTS = frozenset(
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "merror",
+        "mfenced",
+        "semantics",
+        "annotation",
+    ]
+)
+# Presentation attributes only: no href, no style, no event handlers.
+MATHML_ATTRIBUTES = frozenset(
+    [
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "separators",
+        "lspace",
+        "rspace",
+        "minsize",
+        "maxsize",
+        "movablelimits",
+        "accent",
+        "accentunder",
+        "displaystyle",
+        "scriptlevel",
+        "columnalign",
+        "rowalign",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "framespacing",
+        "linethickness",
+        "width",
+        "height",
+        "depth",
+        "voffset",
+        "notation",
+        "open",
+        "close",
+        "symmetric",
+        "largeop",
+        "form",
+        "align",
+        "mathcolor",
+        "mathbackground",
+        "encoding",
+    ]
+)
+_SAFE_ATTRIBUTE_VALUE = re.compile(r"^[#%.,\w\s-]*$")
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+
+
+class FormulaError(ValueError):
+    pass
+
+
+def _sanitize_mathml(element: Element) -> None:
+    """Keep MathML presentation markup only; turn the library's entity strings into text."""
+    if element.tag not in MATHML_ELEMENTS:
+        element.tag = "mrow"
+    element.attrib = {
+        name: value
+        for name, value in element.attrib.items()
+        if name in MATHML_ATTRIBUTES and _SAFE_ATTRIBUTE_VALUE.match(value)
+    }
+    # latex2mathml writes characters as entity references ("&#x0002B;") inside text;
+    # decode them so that serialising escapes every <, > and & the author typed.
+    if element.text:
+        element.text = html.unescape(element.text)
+    if element.tail:
+        element.tail = html.unescape(element.tail)
+    for child in element:
+        _sanitize_mathml(child)
+
+
+def latex_to_mathml(latex: str, *, display: str = "block") -> SafeString:
+    """Accessible MathML for a LaTeX formula, with the source as its alternative text."""
+    try:
+        root = convert_to_element(latex, display=display)
+    except Exception as exc:  # latex2mathml raises many kinds on malformed input
+        raise FormulaError(str(exc) or type(exc).__name__) from exc
+    _sanitize_mathml(root)
+    # alttext: the source, for tools that cannot read MathML (escaped by ElementTree)
+    root.attrib = {"xmlns": MATHML_NAMESPACE, "display": display, "alttext": latex}
+    return mark_safe(tostring(root, encoding="unicode"))  # noqa: S308 - sanitised above
+
+
+class LatexBlock(blocks.TextBlock):
+    """LaTeX source that must convert, so authors see a typo when they save."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            latex_to_mathml(value)
+        except FormulaError as exc:
+            raise ValidationError(
+                _(
+                    "This formula could not be read. Check that every { has its } and "
+                    "every \\begin its \\end."
+                )
+            ) from exc
+        return value
+
+
+class FormulaValue(blocks.StructValue):
+    @cached_property
+    def mathml(self) -> SafeString:
+        try:
+            return latex_to_mathml(self["latex"])
+        except FormulaError:
+            # saved before validation existed, or by code: show the source, never fail the page
+            return format_html('<code class="math-latex">{}</code>', self["latex"])
+
+
+class FormulaBlock(blocks.StructBlock):
+    latex = LatexBlock(
+        label=_("formula (LaTeX)"),
+        help_text=_(r"For example: \frac{a}{b} + x^2. Shown to readers as MathML."),
+    )
+    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=250)
+
+    class Meta:
+        icon = "order"
+        label = _("Formula")
+        template = "courses/blocks/formula.html"
+        value_class = FormulaValue
+
+
+class LessonBodyBlock(BaseContentBlock):
+    """The blocks of a lesson: the shared editorial set (with callouts) plus code and maths."""
+
+    code = CodeBlock()
+    formula = FormulaBlock()
