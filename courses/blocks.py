@@ -21,6 +21,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 from cms.blocks import BaseContentBlock
 
@@ -227,8 +228,20 @@ class FormulaBlock(blocks.StructBlock):
         value_class = FormulaValue
 
 
+class ExerciseBlock(blocks.StructBlock):
+    """A notebook exercise of the grading app, solved right in the lesson."""
+
+    exercise = SnippetChooserBlock("grading.Exercise", label=_("exercise"))
+
+    class Meta:
+        icon = "code"
+        label = _("Notebook exercise")
+        template = "courses/blocks/exercise.html"
+
+
 class LessonBodyBlock(BaseContentBlock):
     """The blocks of a lesson: the shared editorial set (with callouts) plus code and maths."""
 
     code = CodeBlock()
     formula = FormulaBlock()
+    exercise = ExerciseBlock()

@@ -166,3 +166,88 @@ class LessonPage(Page):
             context["previous_lesson"] = siblings[here - 1] if here > 0 else None
             context["next_lesson"] = siblings[here + 1] if here + 1 < len(siblings) else None
         return context
+
+
+# ---------------------------------------------------------------------------------------
+# Assignment and enrolment (transactional data: plain models with constraints)
+# ---------------------------------------------------------------------------------------
+
+
+class CourseAssignment(models.Model):
+    """A teacher gives a course to a cohort: its students are enrolled, also later joiners."""
+
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    cohort = models.ForeignKey(
+        "lms.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.CASCADE,
+        related_name="course_assignments",
+    )
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)  # None: at once
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)  # None: no deadline
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # the teacher who assigned it
+    created_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("course assignment")
+        verbose_name_plural = _("course assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "cohort"], name="assignment_unique"),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(due_at__isnull=True)
+                | Q(due_at__gte=models.F("starts_at")),
+                name="assignment_due_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} → {self.cohort}"
+
+
+class Enrolment(models.Model):
+    """A student takes a course, assigned through a cohort or by self-enrolment."""
+
+    class Source(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to my cohort")
+        SELF = "self", _("Self-enrolled")
+
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    source = models.CharField(_("how"), max_length=10, choices=Source.choices)
+    assignment = models.ForeignKey(
+        CourseAssignment,
+        verbose_name=_("assignment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )  # the cohort assignment that enrolled the student, if any
+    enrolled_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student"], name="enrolment_unique")
+        ]
+        indexes = [models.Index(fields=["student", "course"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.course}"

@@ -40,6 +40,28 @@ def _ui_strings() -> dict[str, str]:
     }
 
 
+def exercise_panel_context(request: HttpRequest, exercise: Exercise) -> dict:
+    """What the exercise panel shows a user (the exercise page and lesson blocks use it)."""
+    may_submit = access.may_submit(request.user, exercise)
+    submissions = list(selectors.student_submissions(exercise=exercise, student=request.user))
+    latest = submissions[0] if submissions else None
+    attempts_left = (
+        None if exercise.max_attempts is None else max(exercise.max_attempts - len(submissions), 0)
+    )
+    return {
+        "exercise": exercise,
+        "may_submit": may_submit,
+        "cells": selectors.student_cells(
+            exercise=exercise, answers=selectors.last_answers(submission=latest)
+        ),
+        "submissions": submissions,
+        "latest": latest,
+        "attempts_left": attempts_left,
+        "upload_form": SubmissionUploadForm(),
+        "ui_strings": _ui_strings(),
+    }
+
+
 @login_required
 def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The student's page: instructions, the editor, upload, live result, attempts."""
@@ -49,29 +71,12 @@ def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    may_submit = access.may_submit(request.user, exercise)
-    if not may_submit and not access.may_manage(request.user, exercise):
+    if not access.may_submit(request.user, exercise) and not access.may_manage(
+        request.user, exercise
+    ):
         raise PermissionDenied(_("This exercise belongs to a course you are not enrolled in."))
-    submissions = list(selectors.student_submissions(exercise=exercise, student=request.user))
-    latest = submissions[0] if submissions else None
-    attempts_left = (
-        None if exercise.max_attempts is None else max(exercise.max_attempts - len(submissions), 0)
-    )
     return render(
-        request,
-        "grading/exercise_detail.html",
-        {
-            "exercise": exercise,
-            "may_submit": may_submit,
-            "cells": selectors.student_cells(
-                exercise=exercise, answers=selectors.last_answers(submission=latest)
-            ),
-            "submissions": submissions,
-            "latest": latest,
-            "attempts_left": attempts_left,
-            "upload_form": SubmissionUploadForm(),
-            "ui_strings": _ui_strings(),
-        },
+        request, "grading/exercise_detail.html", exercise_panel_context(request, exercise)
     )
 
 

@@ -1,10 +1,15 @@
-// The exercise page: submit answers (typed or uploaded) and follow grading live.
-// Plain JavaScript, no framework, no CDN. Texts come translated from the server.
+// Exercise panels (on the exercise page and in lessons): submit answers, typed or
+// uploaded, and follow grading live. Plain JavaScript, no framework, no CDN; texts come
+// translated from the server. Each panel works on its own; the script may load twice.
 (function () {
   "use strict";
-  const strings = JSON.parse(document.getElementById("grading-strings").textContent);
-  const resultBox = document.getElementById("live-result");
-  const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+  document.querySelectorAll(".exercise-panel:not([data-ready])").forEach(initPanel);
+
+function initPanel(panel) {
+  panel.dataset.ready = "1";
+  const strings = JSON.parse(panel.querySelector("script[type='application/json']").textContent);
+  const resultBox = panel.querySelector(".live-result");
+  const csrf = panel.querySelector("[name=csrfmiddlewaretoken]").value;
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -17,7 +22,7 @@
   }
 
   function render(sub) {
-    const box = el("div", { class: "result status-" + sub.status, "data-testid": "result", "data-status": sub.status });
+    const box = el("div", { class: "result status-" + sub.status, "data-testid": "result", "data-status": sub.status, "data-submission": sub.id });
     const head = el("p", { class: "result-head" });
     const status = el("strong", { "data-testid": "result-status" }, sub.status_display || strings[sub.status]);
     head.appendChild(status);
@@ -50,7 +55,7 @@
   }
 
   function addAttemptRow(sub) {
-    const body = document.getElementById("attempt-rows");
+    const body = panel.querySelector(".attempt-rows");
     const empty = body.querySelector("tr.empty");
     if (empty) empty.remove();
     let row = body.querySelector('tr[data-id="' + sub.id + '"]');
@@ -65,7 +70,7 @@
       el("td", {}, sub.status_display),
       el("td", { class: "num" }, sub.total === null ? "" : fmt(sub.total) + " / " + fmt(sub.max_total))
     );
-    const used = document.querySelector("[data-testid=attempts-used]");
+    const used = panel.querySelector("[data-testid=attempts-used]");
     if (used) used.textContent = body.querySelectorAll("tr").length;
   }
 
@@ -110,7 +115,7 @@
     }
   }
 
-  const answerForm = document.getElementById("answer-form");
+  const answerForm = panel.querySelector(".answer-form");
   if (answerForm) {
     answerForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -122,7 +127,7 @@
       }, answerForm.querySelector("button[type=submit]"));
     });
   }
-  const uploadForm = document.getElementById("upload-form");
+  const uploadForm = panel.querySelector(".upload-form");
   if (uploadForm) {
     uploadForm.addEventListener("submit", (event) => {
       const file = uploadForm.querySelector("input[type=file]");
@@ -136,6 +141,10 @@
   }
   // A page opened while the latest attempt is still being graded follows it too.
   const pending = resultBox.querySelector("[data-status=queued], [data-status=running]");
-  const firstRow = document.querySelector("#attempt-rows tr[data-id]");
-  if (pending && firstRow) fetch("/api/v1/submissions/" + firstRow.dataset.id + "/").then((r) => r.json()).then(follow);
+  const latest = resultBox.querySelector("[data-submission]");
+  if (pending && latest) {
+    fetch("/api/v1/submissions/" + latest.dataset.submission + "/", { credentials: "same-origin" })
+      .then((r) => r.json()).then(follow).catch(() => showError(strings.network_error));
+  }
+}
 })();

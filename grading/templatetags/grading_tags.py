@@ -1,0 +1,28 @@
+from django import template
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from grading import access
+from grading.views import exercise_panel_context
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def exercise_panel(context, exercise):
+    """The exercise's panel for the current user, or a sentence saying why not."""
+    request = context.get("request")
+    if exercise is None:
+        return _("This exercise is no longer available.")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return render_to_string(
+            "grading/_exercise_login.html", {"exercise": exercise}, request=request
+        )
+    if not (access.may_submit(user, exercise) or access.may_manage(user, exercise)):
+        return render_to_string(
+            "grading/_exercise_locked.html", {"exercise": exercise}, request=request
+        )
+    return render_to_string(
+        "grading/_exercise_panel.html", exercise_panel_context(request, exercise), request=request
+    )
