@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from lms.api.errors import api_not_found, api_server_error, json_error
@@ -23,7 +24,11 @@ def _is_api(request: HttpRequest) -> bool:
 
 def error_403(request, exception=None):
     if _is_api(request):
-        return json_error(403, "permission_denied", str(exception) or "Permission denied.")
+        return json_error(
+            403,
+            "permission_denied",
+            str(exception or "") or _("You do not have permission to perform this action."),
+        )
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 

@@ -1,8 +1,14 @@
+import re
+import unicodedata
+
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cohort, User
+from . import imports
+from .models import Cohort, Institution, User
+
+ACADEMIC_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
 
 class StudentImportForm(forms.Form):
@@ -14,11 +20,64 @@ class StudentImportForm(forms.Form):
         ),
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = imports.file_size_problem(upload.size)
+        if problem:
+            raise forms.ValidationError(problem, code="too_large")
+        return upload
+
 
 class CohortForm(forms.ModelForm):
+    """A new cohort of `institution`. The form checks what the database would refuse,
+    so the admin reads a sentence instead of getting an error page."""
+
     class Meta:
         model = Cohort
         fields = ["name", "code", "track", "academic_year", "level"]
+
+    def __init__(self, *args, institution: Institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.institution = institution
+
+    def clean_academic_year(self):
+        year = self.cleaned_data["academic_year"].strip()
+        match = ACADEMIC_YEAR_RE.match(year)
+        if not match or int(match[2]) != int(match[1]) + 1:
+            raise forms.ValidationError(
+                _("Write the academic year as two consecutive years, for example 2026-2027."),
+                code="invalid",
+            )
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        name, year = cleaned.get("name"), cleaned.get("academic_year")
+        if (
+            name
+            and year
+            and Cohort.objects.filter(
+                institution=self.instance.institution, name=name, academic_year=year
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error(
+                "name",
+                forms.ValidationError(
+                    _("This institution already has a cohort named %(name)s in %(year)s."),
+                    code="unique",
+                    params={"name": name, "year": year},
+                ),
+            )
+        return cleaned
+
+
+def _same_address(a: str, b: str) -> bool:
+    """Compare e-mail addresses as Django's PasswordResetForm does (CVE-2019-19844)."""
+    return (
+        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+    )
 
 
 class PlatformPasswordResetForm(PasswordResetForm):
@@ -26,5 +85,7 @@ class PlatformPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return (
-            user for user in User.objects.filter(email__iexact=email, is_active=True) if user.email
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email and _same_address(email, user.email)
         )

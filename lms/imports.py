@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from . import services
@@ -27,6 +29,17 @@ from .models import Cohort, Membership, Role, User
 REQUIRED_COLUMNS = ("username", "first_name", "last_name")
 OPTIONAL_COLUMNS = ("email",)
 USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
+# Larger uploads are refused before they are read (5000 rows need well under 1 MB).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def file_size_problem(size: int) -> str | None:
+    """Why an upload of `size` bytes is refused, or None; forms check it before reading."""
+    if size > MAX_FILE_BYTES:
+        return _("The file is larger than %(max)s; split it into smaller files.") % {
+            "max": filesizeformat(MAX_FILE_BYTES)
+        }
+    return None
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,20 @@ def parse_rows(data: bytes) -> tuple[list[StudentRow], list[RowError]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _read_rows(reader)
+    except csv.Error as exc:
+        # A broken quote or an endless field (often a binary file renamed to .csv).
+        return [], [
+            RowError(
+                reader.line_num,
+                _("This line is not valid CSV (%(reason)s). Save the file as CSV and try again.")
+                % {"reason": exc},
+            )
+        ]
+
+
+def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:
     header = [column.strip().lower() for column in next(reader)]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
@@ -116,15 +143,35 @@ def parse_rows(data: bytes) -> tuple[list[StudentRow], list[RowError]]:
         return [], [
             RowError(1, _("Unknown column(s): %(unknown)s.") % {"unknown": ", ".join(unknown)})
         ]
+    repeated = sorted({c for c in header if c and header.count(c) > 1})
+    if repeated:
+        # Which of the two would be the real one? Refuse instead of guessing.
+        return [], [
+            RowError(
+                1,
+                _("Column(s) named more than once: %(repeated)s.")
+                % {"repeated": ", ".join(repeated)},
+            )
+        ]
     index = {column: header.index(column) for column in header if column}
 
     rows: list[StudentRow] = []
     errors: list[RowError] = []
     first_line_of: dict[str, int] = {}
+    seen = 0  # student rows read so far (blank lines are not rows)
     for values in reader:
         line = reader.line_num
         if not any(value.strip() for value in values):
             continue  # blank lines are harmless
+        seen += 1
+        if seen > settings.STUDENT_IMPORT_MAX_ROWS:
+            return [], [
+                RowError(
+                    0,
+                    _("The file has more than %(max)d rows; split it into smaller files.")
+                    % {"max": settings.STUDENT_IMPORT_MAX_ROWS},
+                )
+            ]
         if len(values) != len(header):
             errors.append(
                 RowError(
@@ -154,14 +201,6 @@ def parse_rows(data: bytes) -> tuple[list[StudentRow], list[RowError]]:
         errors.extend(RowError(line, problem) for problem in problems)
         if not problems:
             rows.append(row)
-        if len(rows) + len(errors) > settings.STUDENT_IMPORT_MAX_ROWS:
-            return [], [
-                RowError(
-                    0,
-                    _("The file has more than %(max)d rows; split it into smaller files.")
-                    % {"max": settings.STUDENT_IMPORT_MAX_ROWS},
-                )
-            ]
     if not rows and not errors:
         errors.append(RowError(0, _("The file has a header but no students.")))
     return rows, errors
@@ -188,12 +227,21 @@ def _row_problems(row: StudentRow) -> list[str]:
     return problems
 
 
+def _existing_users(rows: list[StudentRow]) -> dict[str, User]:
+    """Accounts whose username matches a row's, ignoring letter case: to a teacher,
+    'Aysel.Aliyeva' and 'aysel.aliyeva' are one person, never two accounts."""
+    keys = {row.username.lower() for row in rows}
+    return {
+        user.username.lower(): user
+        for user in User.objects.annotate(username_lower=Lower("username")).filter(
+            username_lower__in=keys
+        )
+    }
+
+
 def _conflicts(rows: list[StudentRow]) -> list[RowError]:
     """Usernames that already belong to a different person are refused, not merged."""
-    existing = {
-        user.username.lower(): user
-        for user in User.objects.filter(username__in=[row.username for row in rows])
-    }
+    existing = _existing_users(rows)
     errors = []
     for row in rows:
         user = existing.get(row.username.lower())
@@ -221,10 +269,7 @@ def student_import(*, cohort: Cohort, data: bytes) -> ImportResult:
 
     created = added = unchanged = 0
     with transaction.atomic():
-        existing = {
-            u.username.lower(): u
-            for u in User.objects.filter(username__in=[r.username for r in rows])
-        }
+        existing = _existing_users(rows)
         members = set(
             Membership.objects.filter(cohort=cohort, role=Role.STUDENT).values_list(
                 "user_id", flat=True

@@ -75,11 +75,11 @@ def cohort_create(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(Institution, pk=pk)
     if not access.can_administer_institution(request.user, institution):
         raise PermissionDenied(_("Only admins of this institution can create cohorts."))
-    form = CohortForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        cohort = form.save(commit=False)
-        cohort.institution = institution
-        cohort.save()
+    # `request.POST or None` would leave an empty POST unbound: no error, nothing said.
+    data = request.POST if request.method == "POST" else None
+    form = CohortForm(data, institution=institution)
+    if form.is_bound and form.is_valid():
+        cohort = form.save()
         messages.success(request, _("Cohort %(name)s created.") % {"name": cohort})
         return redirect("cohort-detail", pk=cohort.pk)
     return render(request, "lms/cohort_form.html", {"form": form, "institution": institution})
@@ -108,9 +108,12 @@ def cohort_import(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
     if not access.can_administer_cohort(request.user, cohort):
         raise PermissionDenied(_("Only admins of the cohort's institution can import students."))
-    form = StudentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = StudentImportForm(request.POST, request.FILES)
+    else:
+        form = StudentImportForm()
     result = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         result = student_import(cohort=cohort, data=form.cleaned_data["file"].read())
         if result.ok:
             messages.success(

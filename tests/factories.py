@@ -95,3 +95,20 @@ def analyst(**kwargs) -> User:
     user = UserFactory(**kwargs)
     MembershipFactory(user=user, cohort=None, institution=ministry, role=Role.MINISTRY_ANALYST)
     return user
+
+
+def staff_user(**kwargs) -> User:
+    """Platform staff: the Django admin, no membership anywhere."""
+    return UserFactory(is_staff=True, **kwargs)
+
+
+def student_csv(
+    rows: list[tuple[str, ...]] | list[list[str]],
+    *,
+    header: tuple[str, ...] = ("username", "first_name", "last_name", "email"),
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> bytes:
+    """A student import file as an institution admin's spreadsheet would save it."""
+    lines = [delimiter.join(header), *(delimiter.join(row) for row in rows)]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)

@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .. import imports
 from ..models import Cohort, Institution, Membership, Region, User
 
 
@@ -63,6 +66,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
     roles = serializers.SerializerMethodField()
+    preferred_language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], allow_blank=True, required=False
+    )
 
     class Meta:
         model = User
@@ -84,5 +90,11 @@ class MeSerializer(serializers.ModelSerializer):
 
 class StudentImportSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="CSV, UTF-8, columns: username, first_name, last_name[, email]"
+        help_text=_("CSV, UTF-8, columns: username, first_name, last_name[, email]")
     )
+
+    def validate_file(self, upload):
+        problem = imports.file_size_problem(upload.size)
+        if problem:
+            raise serializers.ValidationError(problem, code="too_large")
+        return upload

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from .. import access
 from ..imports import student_import
-from ..models import Membership, Region, Role
+from ..models import Membership, Region, Role, User
 from .errors import error_response
 from .serializers import (
     CohortSerializer,
@@ -28,10 +28,9 @@ class MeView(generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
 
     def get_object(self):
-        return (
-            type(self.request.user)
-            .objects.prefetch_related("memberships__cohort", "memberships__institution")
-            .get(pk=self.request.user.pk)
+        # Not type(request.user): under session auth that is Django's lazy wrapper.
+        return User.objects.prefetch_related("memberships__cohort", "memberships__institution").get(
+            pk=self.request.user.pk
         )
 
 
