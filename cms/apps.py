@@ -9,6 +9,9 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .setup import ensure_groups
+        from .setup import ensure_groups, ensure_home_translations
 
         post_migrate.connect(ensure_groups, sender=self, dispatch_uid="cms.ensure_groups")
+        post_migrate.connect(
+            ensure_home_translations, sender=self, dispatch_uid="cms.ensure_home_translations"
+        )

@@ -8,9 +8,10 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import BaseContentBlock
+from .routing import TranslationFallbackMixin
 
 
-class HomePage(Page):
+class HomePage(TranslationFallbackMixin, Page):
     """The site root: what the platform is, and the way in for every role."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -25,7 +26,7 @@ class HomePage(Page):
         verbose_name = _("home page")
 
 
-class StandardPage(Page):
+class StandardPage(TranslationFallbackMixin, Page):
     """A plain content page: about, help, privacy notice."""
 
     introduction = models.TextField(_("introduction"), blank=True)

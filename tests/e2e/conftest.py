@@ -1,0 +1,72 @@
+"""Browser tests: Debian's headless Chromium, driven by Playwright, against the real
+Django server that pytest-django's `live_server` runs in a thread.
+
+`live_server` implies a transactional database: the server thread must see what a test
+commits. Every test here also asks for `django_db_serialized_rollback`, so the data the
+migrations create (the Wagtail home page and site, regions, the admin groups) is restored
+before each test instead of being flushed away by the first one. (Django still empties
+the database after each of them; pytest-django runs transactional tests last for that.)
+
+Set E2E_SCREENSHOT_DIR=/some/dir to keep a full-page screenshot of every test's last page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+TIMEOUT_MS = 10_000
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread while the
+# browser is open. Django's ORM sees that loop and refuses synchronous queries from the
+# test code ("You cannot call this from an async context"), although nothing here is
+# async: the test thread only waits on the browser, and the live server answers requests
+# in its own thread with its own connection. This tells Django the sync calls are safe.
+# It is set on import, so it holds for the whole pytest process whenever tests/e2e is
+# collected; Django's check only exists to catch real async code, which the suite has not.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: run `make browser-deps` or set E2E_CHROMIUM.")
+    playwright = sync_playwright().start()
+    try:
+        # The system Chromium, never a downloaded one: `playwright install` is not needed.
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            headless=True,
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest, browser: Browser, live_server, django_db_serialized_rollback
+) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no session) per test, pointed at the live server."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-GB",
+        viewport={"width": 1280, "height": 800},
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    screenshots = os.environ.get("E2E_SCREENSHOT_DIR")
+    if screenshots:
+        Path(screenshots).mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
+        page.screenshot(path=str(Path(screenshots) / f"{name}.png"), full_page=True)
+    context.close()
