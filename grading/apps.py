@@ -6,3 +6,6 @@ class GradingConfig(AppConfig):
     name = "grading"
     verbose_name = _("Exercises and grading")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the sandbox check

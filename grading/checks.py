@@ -1,0 +1,28 @@
+"""System checks shown by `manage.py check`, runserver and every worker start."""
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security)
+def sandbox_check(app_configs, **kwargs):
+    from grading.notebook.sandbox import bubblewrap_available
+
+    messages = []
+    if settings.GRADING_ALLOW_UNSANDBOXED:
+        messages.append(
+            checks.Warning(
+                "GRADING_ALLOW_UNSANDBOXED is on: student notebooks may run WITHOUT a sandbox.",
+                hint="Only for local development. Never enable it where real students submit.",
+                id="grading.W001",
+            )
+        )
+    elif not bubblewrap_available():
+        messages.append(
+            checks.Warning(
+                "bubblewrap (bwrap) is not usable here: this machine cannot grade submissions.",
+                hint="Install it with `apt-get install bubblewrap` (make demo / make test do).",
+                id="grading.W002",
+            )
+        )
+    return messages
