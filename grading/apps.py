@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,3 +10,10 @@ class GradingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the sandbox check
+        from .setup import ensure_exercise_permissions
+
+        post_migrate.connect(
+            ensure_exercise_permissions,
+            sender=self,
+            dispatch_uid="grading.ensure_exercise_permissions",
+        )

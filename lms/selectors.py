@@ -14,9 +14,17 @@ from .models import Cohort, Institution, Membership, Role, Track, User
 def cohorts_with_counts(qs: QuerySet[Cohort]) -> QuerySet[Cohort]:
     """Counts over a fresh query: `qs` may already be filtered through memberships, and
     counting over that join would count only the rows it kept."""
-    return Cohort.objects.filter(pk__in=qs.values("pk")).select_related("institution").annotate(
-        student_count=Count("memberships", filter=Q(memberships__role=Role.STUDENT), distinct=True),
-        teacher_count=Count("memberships", filter=Q(memberships__role=Role.TEACHER), distinct=True),
+    return (
+        Cohort.objects.filter(pk__in=qs.values("pk"))
+        .select_related("institution")
+        .annotate(
+            student_count=Count(
+                "memberships", filter=Q(memberships__role=Role.STUDENT), distinct=True
+            ),
+            teacher_count=Count(
+                "memberships", filter=Q(memberships__role=Role.TEACHER), distinct=True
+            ),
+        )
     )
 
 
