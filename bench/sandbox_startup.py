@@ -6,7 +6,8 @@ Each stage adds one step to the previous one, so the differences say what each s
 bwrap alone (namespaces, mounts), + the interpreter, + importing ipykernel, then the real
 SandboxedKernel (its own split: prepare / spawn until the sockets exist / connect until
 kernel_info answers), a trivial 3-cell notebook through execute_notebook, and the same
-kernel without a sandbox for comparison. Medians of ``repeats`` runs (default 7).
+kernel without a sandbox for comparison, and a kernel forked by the fork server of the warm
+pool (``grading/notebook/forkserver.py``). Medians of ``repeats`` runs (default 7).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grading.notebook.execute import execute_notebook, run_notebook_in_kernel
+from grading.notebook.forkserver import ForkedKernel, ForkServer
 from grading.notebook.sandbox import (
     SandboxedKernel,
     bwrap_argv,
@@ -62,7 +64,10 @@ def bwrap_stage(inner: list[str], repeats: int) -> list[float]:
         return samples
 
 
-async def kernel_stage(sandboxed: bool, repeats: int) -> dict[str, list[float]]:
+async def kernel_stage(sandboxed: bool, repeats: int, forked: bool = False) -> dict:
+    server = ForkServer() if forked else None
+    if server is not None:
+        await server.start()
     out: dict[str, list[float]] = {
         "prepare": [],
         "spawn": [],
@@ -72,7 +77,9 @@ async def kernel_stage(sandboxed: bool, repeats: int) -> dict[str, list[float]]:
         "shutdown": [],
     }
     for _ in range(repeats):
-        kernel = SandboxedKernel(LIMITS, sandboxed=sandboxed)
+        kernel = (
+            ForkedKernel(server, LIMITS) if server else SandboxedKernel(LIMITS, sandboxed=sandboxed)
+        )
         t = time.perf_counter()
         await kernel.start()
         out["start"].append(time.perf_counter() - t)
@@ -85,6 +92,8 @@ async def kernel_stage(sandboxed: bool, repeats: int) -> dict[str, list[float]]:
         t = time.perf_counter()
         await kernel.shutdown()
         out["shutdown"].append(time.perf_counter() - t)
+    if server is not None:
+        await server.stop()
     return out
 
 
@@ -101,9 +110,14 @@ def main() -> None:
         "bwrap + import ipykernel app  ",
         median_ms(bwrap_stage([python, "-I", "-c", "import ipykernel.kernelapp"], repeats)),
     )
-    for sandboxed in (True, False):
-        stages = asyncio.run(kernel_stage(sandboxed, repeats))
-        label = "sandboxed" if sandboxed else "unsandboxed"
+    for label, sandboxed, forked in (
+        ("sandboxed", True, False),
+        ("unsandboxed", False, False),
+        ("forked", True, True),
+    ):
+        if forked and not ForkServer.available():
+            continue
+        stages = asyncio.run(kernel_stage(sandboxed, repeats, forked))
         for name, samples in stages.items():
             print(f"{label:11} kernel {name:10}   ", median_ms(samples))
     samples = []

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from celery import Celery, signals
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
@@ -48,6 +49,18 @@ app.conf.update(
             "schedule": 300.0,
             "options": {"expires": 290},
         },
+        # The ministry's monthly reports (what and to whom: Report schedules in the admin;
+        # when: this periodic task, editable in the admin once beat has synced it).
+        "monthly-ministry-reports": {
+            "task": "reports.tasks.monthly_reports_task",
+            "schedule": crontab(minute=0, hour=4, day_of_month=1),
+        },
+        # Safety net for evidence written without signals (bulk_create, raw SQL).
+        "mastery-refresh-stale": {
+            "task": "reports.tasks.mastery_refresh_stale_task",
+            "schedule": 900.0,
+            "options": {"expires": 850},
+        },
     },
 )
 app.autodiscover_tasks()
@@ -68,3 +81,28 @@ def _prepare_file_broker() -> None:
 @signals.import_modules.connect
 def _on_worker_import(sender=None, **kwargs) -> None:
     _prepare_file_broker()
+
+
+# Warm sandboxed kernels (grading/notebook/pool.py): each process of a worker that consumes
+# the grading queue keeps a few kernels, forked by its own sandboxed fork server, ready.
+@signals.worker_process_init.connect
+def _start_warm_kernels(**kwargs) -> None:
+    from django.conf import settings
+
+    consume_from = getattr(app.amqp.queues, "consume_from", None)
+    if not settings.GRADING_WARM_POOL or (consume_from and "grading" not in consume_from):
+        return
+    from grading.notebook.pool import default_pool_size, start_process_pool
+
+    concurrency = settings.CELERY_WORKER_CONCURRENCY or os.cpu_count() or 1
+    start_process_pool(
+        size=settings.GRADING_WARM_KERNELS or default_pool_size(concurrency),
+        preload=settings.GRADING_PRELOAD_MODULES,
+    )
+
+
+@signals.worker_process_shutdown.connect
+def _stop_warm_kernels(**kwargs) -> None:
+    from grading.notebook.pool import stop_process_pool
+
+    stop_process_pool()

@@ -1,8 +1,9 @@
 """The whole grading of a notebook: parse -> sanitize -> execute -> score (-> feedback).
 
 The executor is a parameter so tests can run without a sandbox; by default it is the
-sandboxed kernel of `grading.notebook.execute`, imported only when needed because it
-depends on the machine (bubblewrap) while the rest of the pipeline is pure.
+process's warm kernel pool (`grading.notebook.pool`, started by a grading worker) or else a
+cold sandboxed kernel of `grading.notebook.execute`, imported only when needed because they
+depend on the machine (bubblewrap) while the rest of the pipeline is pure.
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ def _grade(
 
 
 def _sandboxed_executor() -> Executor:
+    """This process's warm kernel pool if it runs one (a grading worker), else cold kernels."""
+    from .pool import current_pool
+
+    pool = current_pool()
+    if pool is not None:
+        return pool.execute
     from .execute import execute_notebook
 
     return execute_notebook

@@ -38,7 +38,11 @@ memory and pids controllers are cgroup v1 hierarchies owned by the container run
 cgroup v2 has no delegated subtree, so there is nothing to put a sandbox into. The price is
 that memory and CPU are limited per process, not per sandbox (see "Residual risks").
 
-Residual risks (accepted for now, revisit with the warm-kernel pool):
+Kernels of the warm pool are forked by a sandboxed fork server instead of started by bwrap
+one by one (``forkserver.py``, ``pool.py``); each still gets its own namespaces, rlimits, uid,
+scratch and socket directory, and the risks below apply to them alike.
+
+Residual risks (accepted for now):
 
 * ``RLIMIT_AS`` and ``RLIMIT_CPU`` are per process: a submission can hold about
   ``processes * memory_mb`` of memory and burn CPU in several processes until the wall-clock
@@ -205,6 +209,35 @@ def python_runtime_paths() -> tuple[str, ...]:
     return tuple(kept)
 
 
+SANDBOX_VENV_DIR = "/opt/venv"  # where the grader's virtualenv appears inside a sandbox
+
+
+def _venv_paths() -> set[str]:
+    """The grader's virtualenv (as named and as resolved), or nothing without one."""
+    if sys.prefix == sys.base_prefix:
+        return set()
+    return {os.path.abspath(sys.prefix), os.path.realpath(sys.prefix)}
+
+
+def sandbox_path(host_path: str) -> str:
+    """Where a host runtime path appears inside the sandbox.
+
+    The virtualenv is mounted at a fixed place rather than at its own path: a checkout
+    under ``/tmp`` (a CI clone, say) would otherwise be hidden by every sandbox's private
+    ``/tmp``. Its interpreter still finds it: Python locates ``pyvenv.cfg`` next to the
+    executable it was started as, and the base interpreter keeps its own path.
+    """
+    for venv in _venv_paths():
+        if host_path == venv or host_path.startswith(venv.rstrip("/") + "/"):
+            return SANDBOX_VENV_DIR + host_path[len(venv.rstrip("/")) :]
+    return host_path
+
+
+def sandbox_python() -> str:
+    """The kernel's interpreter, as the sandbox sees it."""
+    return sandbox_path(os.path.abspath(sys.executable))
+
+
 def _ancestors(paths: Iterable[str]) -> list[str]:
     """Every proper ancestor directory of ``paths`` except ``/``, parents first."""
     found: set[str] = set()
@@ -235,7 +268,7 @@ def _root_links() -> list[str]:
 def sandbox_environment(scratch: str = SANDBOX_SCRATCH_DIR) -> dict[str, str]:
     """The whole environment of the kernel: nothing inherited from the grader."""
     return {
-        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{os.path.dirname(sandbox_python())}:/usr/local/bin:/usr/bin:/bin",
         "HOME": scratch,
         "TMPDIR": scratch,
         "USER": "student",
@@ -329,27 +362,15 @@ def bwrap_argv(
 
     ``info_fd``: bwrap writes ``{"child-pid": N}`` there, the host pid of the sandbox's PID 1.
     """
-    python = sys.executable  # the virtualenv's python; its symlink target is bound too
-    argv = [bwrap, *_namespace_args(), "--clearenv"]
-    for key, value in sandbox_environment().items():
-        argv += ["--setenv", key, value]
-    runtime_paths = python_runtime_paths()
-    # bwrap creates missing parents of mount points as 0700 root; the student must traverse.
-    for parent in _ancestors([*runtime_paths, "/etc/passwd", SANDBOX_RUNTIME_DIR]):
-        argv += ["--perms", "0755", "--dir", parent]
-    for path in runtime_paths:
-        argv += ["--ro-bind", path, path]
-    argv += _root_links()
-    argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    argv += ["--ro-bind-try", "/etc/localtime", "/etc/localtime"]
-    argv += ["--ro-bind", passwd_file, "/etc/passwd", "--ro-bind", group_file, "/etc/group"]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
-    scratch_bytes = limits.scratch_mb * 1024 * 1024
-    argv += ["--size", str(scratch_bytes), "--perms", "1777", "--tmpfs", SANDBOX_SCRATCH_DIR]
-    argv += ["--bind", host_runtime_dir, SANDBOX_RUNTIME_DIR]
-    argv += ["--chdir", SANDBOX_SCRATCH_DIR]
-    if info_fd is not None:
-        argv += ["--info-fd", str(info_fd)]
+    python = sandbox_python()  # the virtualenv's python; its symlink target is bound too
+    argv = sandbox_argv(
+        bwrap=bwrap,
+        scratch_mb=limits.scratch_mb,
+        host_runtime_dir=host_runtime_dir,
+        passwd_file=passwd_file,
+        group_file=group_file,
+        info_fd=info_fd,
+    )
     config = {
         "rlimits": rlimits(limits),
         "drop_to_uid": drop_to_uid,
@@ -357,6 +378,41 @@ def bwrap_argv(
         "argv": kernel_argv(f"{SANDBOX_RUNTIME_DIR}/connection.json"),
     }
     argv += ["--", python, "-I", "-c", BOOTSTRAP, json.dumps(config)]
+    return argv
+
+
+def sandbox_argv(
+    *,
+    bwrap: str,
+    scratch_mb: int,
+    host_runtime_dir: str,
+    passwd_file: str,
+    group_file: str,
+    info_fd: int | None = None,
+) -> list[str]:
+    """bwrap and its options, up to the program: the sandbox of a cold kernel and of the
+    fork server (``forkserver.py``) alike."""
+    argv = [bwrap, *_namespace_args(), "--clearenv"]
+    for key, value in sandbox_environment().items():
+        argv += ["--setenv", key, value]
+    runtime_paths = python_runtime_paths()
+    mounted = [sandbox_path(path) for path in runtime_paths]
+    # bwrap creates missing parents of mount points as 0700 root; the student must traverse.
+    for parent in _ancestors([*mounted, "/etc/passwd", SANDBOX_RUNTIME_DIR]):
+        argv += ["--perms", "0755", "--dir", parent]
+    for path, inside in zip(runtime_paths, mounted, strict=True):
+        argv += ["--ro-bind", path, inside]
+    argv += _root_links()
+    argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    argv += ["--ro-bind-try", "/etc/localtime", "/etc/localtime"]
+    argv += ["--ro-bind", passwd_file, "/etc/passwd", "--ro-bind", group_file, "/etc/group"]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    scratch_bytes = scratch_mb * 1024 * 1024
+    argv += ["--size", str(scratch_bytes), "--perms", "1777", "--tmpfs", SANDBOX_SCRATCH_DIR]
+    argv += ["--bind", host_runtime_dir, SANDBOX_RUNTIME_DIR]
+    argv += ["--chdir", SANDBOX_SCRATCH_DIR]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
     return argv
 
 
@@ -408,6 +464,20 @@ class UidLease:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the flock
         self._fd = self.uid = None
+
+
+def write_identity_files(directory: Path, uid: int) -> tuple[Path, Path]:
+    """The sandbox's /etc/passwd and /etc/group: root, and the student with this uid."""
+    passwd = directory / "passwd"
+    passwd.write_text(
+        "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+        f"student:x:{uid}:{uid}:student:{SANDBOX_SCRATCH_DIR}:/usr/sbin/nologin\n"
+    )
+    group = directory / "group"
+    group.write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    for f in (passwd, group):
+        os.chmod(f, 0o644)
+    return passwd, group
 
 
 def _private_dir(path: Path) -> Path:
@@ -514,8 +584,8 @@ class _SandboxKernelManager(AsyncKernelManager):
 class StartupTimings:
     """Where a cold start spends its time (seconds); the warm-pool work needs these numbers."""
 
-    prepare_s: float = 0.0  # directories, uid lease, command line, connection files
-    spawn_s: float = 0.0  # from Popen until every kernel socket exists (bwrap + imports)
+    prepare_s: float = 0.0  # directories, uid lease, stderr file
+    spawn_s: float = 0.0  # command line, connection files, until every kernel socket exists
     connect_s: float = 0.0  # from connecting until kernel_info answered on all channels
 
     @property
@@ -553,6 +623,7 @@ class SandboxedKernel:
         self._context: zmq.asyncio.Context | None = None
         self._stderr: Any = None
         self._sandbox_pidfd: int | None = None  # the sandbox's PID 1 (bwrap's init)
+        self._info_read: int | None = None  # bwrap's --info-fd, until read
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -580,6 +651,23 @@ class SandboxedKernel:
 
     async def _start(self) -> None:
         t0 = time.monotonic()
+        ipc_dir, owner = self._prepare()
+        t1 = time.monotonic()
+        await self._launch(ipc_dir, owner)
+        await self._wait_for_sockets(ipc_dir)
+        if self._info_read is not None:  # bwrap wrote its --info-fd before the kernel started
+            self._sandbox_pidfd = _pidfd_of_sandbox(self._info_read)
+            os.close(self._info_read)
+            self._info_read = None
+        self.timings.spawn_s = time.monotonic() - t1
+        self.timings.prepare_s = t1 - t0
+        t2 = time.monotonic()
+        await self._connect(ipc_dir, owner)
+        self.timings.connect_s = time.monotonic() - t2
+        log.debug("sandboxed kernel started: %s", self.timings)
+
+    def _prepare(self) -> tuple[Path, int | None]:
+        """The kernel's private directory, its socket directory and (root grader) its uid."""
         base = _private_dir(self._runtime_base)
         self._dir = Path(tempfile.mkdtemp(prefix="k", dir=base))
         ipc_dir = self._dir / "ipc"
@@ -593,15 +681,18 @@ class SandboxedKernel:
         # or forge the worker's log). stderr goes to a file for start-up diagnostics; the
         # file size limit bounds it.
         self._stderr = open(self._dir / "kernel.stderr", "wb")  # noqa: SIM115 (closed in shutdown)
+        return ipc_dir, owner
+
+    async def _launch(self, ipc_dir: Path, owner: int | None) -> None:
+        """Start the sandbox (bwrap) with the kernel in it; returns once the process runs."""
         info_read, info_write = os.pipe()  # bwrap's --info-fd, see _pidfd_of_sandbox
+        self._info_read = info_read  # read once the sockets exist (closed by _start/shutdown)
         write_end_open = True
         try:
             self.km = self._kernel_manager(ipc_dir, owner, info_write)
-            self.timings.prepare_s = time.monotonic() - t0
-
-            t1 = time.monotonic()
             # bwrap gets no secrets to pass on even by mistake (it clears the environment too);
             # the unsandboxed kernel gets the same clean environment as a sandboxed one.
+            assert self._dir is not None
             env = {} if self.sandboxed else sandbox_environment(str(self._dir / "scratch"))
             try:
                 await self.km.start_kernel(
@@ -614,16 +705,16 @@ class SandboxedKernel:
             finally:
                 os.close(info_write)  # bwrap has its own copy
                 write_end_open = False
-            await self._wait_for_sockets(ipc_dir)
-            if self.sandboxed:
-                self._sandbox_pidfd = _pidfd_of_sandbox(info_read)
-            self.timings.spawn_s = time.monotonic() - t1
         finally:
-            os.close(info_read)
             if write_end_open:
                 os.close(info_write)
+            if not self.sandboxed:
+                os.close(info_read)
+                self._info_read = None
 
-        t2 = time.monotonic()
+    async def _connect(self, ipc_dir: Path, owner: int | None) -> None:
+        """Connect ``client`` and wait until the kernel answers; then lock its directory."""
+        assert self.km is not None
         self.client = self.km.client(context=self._context)
         # No stdin (input() is refused) and no heartbeat thread: liveness is the process's.
         self.client.start_channels(stdin=False, hb=False)
@@ -635,8 +726,6 @@ class SandboxedKernel:
             # directory the grader connects through, and reconnecting there is safe.
             os.chown(ipc_dir, os.geteuid(), os.getegid())
             os.chmod(ipc_dir, 0o700)
-        self.timings.connect_s = time.monotonic() - t2
-        log.debug("sandboxed kernel started: %s", self.timings)
 
     def _kernel_manager(
         self, ipc_dir: Path, owner: int | None, info_fd: int
@@ -671,16 +760,7 @@ class SandboxedKernel:
         bwrap = bwrap_path()
         if bwrap is None:
             raise SandboxUnavailable("bwrap not found")
-        uid = owner if owner is not None else NOBODY_UID
-        passwd = self._dir / "passwd"
-        passwd.write_text(
-            "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-            f"student:x:{uid}:{uid}:student:{SANDBOX_SCRATCH_DIR}:/usr/sbin/nologin\n"
-        )
-        group = self._dir / "group"
-        group.write_text(f"root:x:0:\nstudent:x:{uid}:\n")
-        for f in (passwd, group):
-            os.chmod(f, 0o644)
+        passwd, group = write_identity_files(self._dir, owner if owner is not None else NOBODY_UID)
         return bwrap_argv(
             bwrap=bwrap,
             limits=self.limits,
@@ -766,6 +846,9 @@ class SandboxedKernel:
             with contextlib.suppress(Exception):
                 self.client.stop_channels()
             self.client = None
+        if self._info_read is not None:
+            os.close(self._info_read)
+            self._info_read = None
         if self._sandbox_pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._sandbox_pidfd, signal.SIGKILL)

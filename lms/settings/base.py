@@ -226,6 +226,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         # Redis: a task not acknowledged within this time is redelivered to another
         # worker; it must exceed the longest task (the hard time limit below).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Priorities 0 (first) to 9: one Redis list per level, always read highest first, so
+        # an interactive submission (0) overtakes a teacher's bulk regrade (6).
+        # https://docs.celeryq.dev/en/stable/userguide/routing.html#redis-message-priorities
+        "priority_steps": list(range(10)),
+        "sep": ":",
+        "queue_order_strategy": "priority",
     }
 )
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
@@ -241,6 +247,12 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 # Student code only ever runs inside bubblewrap. On a laptop without it, a developer may
 # allow running notebooks unsandboxed; the admin and every grading log line then say so.
 GRADING_ALLOW_UNSANDBOXED = env.bool("GRADING_ALLOW_UNSANDBOXED", default=False)
+# Each grading worker process keeps warm sandboxed kernels (grading/notebook/pool.py):
+# how many (default: sized from the cores and the memory available) and which modules
+# its fork server imports once for every kernel (e.g. numpy,pandas).
+GRADING_WARM_POOL = env.bool("GRADING_WARM_POOL", default=True)
+GRADING_WARM_KERNELS = env.int("GRADING_WARM_KERNELS", default=None)
+GRADING_PRELOAD_MODULES = env.list("GRADING_PRELOAD_MODULES", default=[])
 
 # ---------------------------------------------------------------------------------------
 # Platform

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -26,17 +27,30 @@ TIMEOUT_MS = 10_000
 # browser is open. Django's ORM sees that loop and refuses synchronous queries from the
 # test code ("You cannot call this from an async context"), although nothing here is
 # async: the test thread only waits on the browser, and the live server answers requests
-# in its own thread with its own connection. This tells Django the sync calls are safe.
-# It is set on import, so it holds for the whole pytest process whenever tests/e2e is
-# collected; Django's check only exists to catch real async code, which the suite has not.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# in its own thread with its own connection. DJANGO_ALLOW_ASYNC_UNSAFE tells Django the
+# sync calls are safe; it is set only while the browser is open (package scope), so the
+# rest of the suite (and the subprocesses it starts) runs with Django's check intact.
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="package")
+def browser(django_db_setup) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"No Chromium at {CHROMIUM}: run `make browser-deps` or set E2E_CHROMIUM.")
+    # Once Playwright's event loop runs in this thread, Django's connection handler (an
+    # asgiref Local) hands out other connection objects than before. The copy of the
+    # migrated data that serialized rollback restores from hangs on the old ones, so
+    # without this every browser test after a transactional test of another folder
+    # (a real-worker test, say) would start on an emptied database.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
+    for alias, contents in serialized.items():
+        connections[alias]._test_serialized_contents = contents
     try:
         # The system Chromium, never a downloaded one: `playwright install` is not needed.
         browser = playwright.chromium.launch(
@@ -48,6 +62,10 @@ def browser() -> Iterator[Browser]:
         browser.close()
     finally:
         playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

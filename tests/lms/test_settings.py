@@ -15,7 +15,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # a test-only switch, never part of a deployment
+        }
     }
     clean.update(DJANGO_SETTINGS_MODULE="lms.settings.production", **env)
     return subprocess.run(

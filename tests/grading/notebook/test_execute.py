@@ -1,6 +1,7 @@
 """execute_notebook: what a grader needs to know about each cell, told honestly.
 
-Runs real kernels in the real sandbox (except the one test that hides bubblewrap).
+Runs real kernels in the real sandbox (except the one test that hides bubblewrap), each
+test both with a cold kernel and with a warm one forked by the fork server (conftest.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ import grading.notebook.execute as execute_module
 from grading.notebook.execute import execute_notebook
 from grading.notebook.sandbox import SandboxUnavailable
 from grading.notebook.types import ExecutionResult, SandboxLimits
+from tests.grading.notebook.kernels import KERNEL_PATHS, executor_for
 
 pytestmark = pytest.mark.sandbox
 
 FAST = SandboxLimits(cell_timeout_s=2, notebook_timeout_s=30)
+EXECUTE = execute_notebook  # or the warm pool's, see kernel_path
+
+
+@pytest.fixture(params=KERNEL_PATHS, autouse=True)
+def kernel_path(request, monkeypatch):
+    monkeypatch.setattr(f"{__name__}.EXECUTE", executor_for(request.param, request))
+    return request.param
 
 
 def notebook(*sources: str):
@@ -27,7 +36,7 @@ def notebook(*sources: str):
 
 
 def run(*sources: str, limits: SandboxLimits = FAST) -> ExecutionResult:
-    return execute_notebook(notebook(*sources), limits=limits)
+    return EXECUTE(notebook(*sources), limits=limits)
 
 
 def statuses(result: ExecutionResult) -> list[str]:
@@ -75,7 +84,7 @@ def test_the_input_is_not_changed_and_old_outputs_are_not_trusted():
     nb.cells.insert(1, new_markdown_cell("# text"))
     nb.cells[2].outputs = [new_output("stream", name="stdout", text="forged pass\n")]
 
-    result = execute_notebook(nb, limits=FAST)
+    result = EXECUTE(nb, limits=FAST)
 
     assert nb.cells[2].outputs[0]["text"] == "forged pass\n"
     assert [c.index for c in result.cells] == [0, 2]  # markdown cells get no execution
@@ -227,7 +236,7 @@ def test_a_second_execution_is_not_affected_by_the_first():
 
 def test_it_can_be_called_from_async_code():
     async def view():
-        return execute_notebook(notebook("6 * 7"), limits=FAST)
+        return EXECUTE(notebook("6 * 7"), limits=FAST)
 
     assert outputs(asyncio.run(view()), 0)[0]["data"] == {"text/plain": "42"}
 
@@ -235,6 +244,7 @@ def test_it_can_be_called_from_async_code():
 # --- without bubblewrap ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kernel_path", ["cold"], indirect=True)
 def test_without_bubblewrap_nothing_runs_unless_explicitly_allowed(monkeypatch):
     monkeypatch.setattr(execute_module, "bubblewrap_available", lambda: False)
 
@@ -242,6 +252,7 @@ def test_without_bubblewrap_nothing_runs_unless_explicitly_allowed(monkeypatch):
         execute_notebook(notebook("print('x')"), limits=FAST)
 
 
+@pytest.mark.parametrize("kernel_path", ["cold"], indirect=True)
 def test_the_unsandboxed_development_mode_says_so_loudly(monkeypatch, caplog):
     monkeypatch.setattr(execute_module, "bubblewrap_available", lambda: False)
 

@@ -2,7 +2,8 @@
 
 Each probe is a notebook cell that asserts what the student must not be able to do; the cell
 ends "ok" only if the assertion held. Most probes share one kernel (``probes``) to keep the
-file fast; the ones that wreck their kernel get their own.
+file fast; the ones that wreck their kernel get their own. Every test runs both with a cold
+kernel and with a warm one forked by the fork server (kernels.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import resource
 import socket
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -28,8 +30,17 @@ from grading.notebook.sandbox import (
     python_runtime_paths,
 )
 from grading.notebook.types import ExecutionResult, SandboxLimits
+from tests.grading.notebook.kernels import KERNEL_PATHS, executor_for
 
 pytestmark = pytest.mark.sandbox
+EXECUTE = execute_notebook  # or the warm pool's, see kernel_path
+
+
+@pytest.fixture(params=KERNEL_PATHS)
+def kernel_path(request, monkeypatch):
+    monkeypatch.setattr(f"{__name__}.EXECUTE", executor_for(request.param, request))
+    return request.param
+
 
 FAST = SandboxLimits(cell_timeout_s=5, notebook_timeout_s=60)
 PROJECT_ROOT = Path(grading.__file__).resolve().parent.parent
@@ -41,7 +52,7 @@ def notebook_of(*sources: str):
 
 
 def run(*sources: str, limits: SandboxLimits = FAST) -> ExecutionResult:
-    return execute_notebook(notebook_of(*sources), limits=limits)
+    return EXECUTE(notebook_of(*sources), limits=limits)
 
 
 def printed(result: ExecutionResult, index: int) -> str:
@@ -56,18 +67,26 @@ def assert_ok(result: ExecutionResult, index: int) -> None:
     assert cell is not None and cell.status == "ok", (cell, printed(result, index))
 
 
-def sandbox_processes_on_host() -> list[str]:
-    """Host processes still running under a sandbox uid (root grader) - should be none."""
+def sandbox_processes_on_host(uid: int | None = None) -> list[str]:
+    """Host processes still running under a sandbox uid, or under this one.
+
+    Warm kernels of the pool run under sandbox uids of their own, so a test asks about the
+    uid of the sandbox it ran."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-        if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + SANDBOX_UID_COUNT:
+        line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        process_uid = int(line.split()[1])
+        if uid == process_uid if uid is not None else is_sandbox_uid(process_uid):
             found.append(pid)
     return found
+
+
+def is_sandbox_uid(uid: int) -> bool:
+    return SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + SANDBOX_UID_COUNT
 
 
 def venv_in_project() -> list[str]:
@@ -204,7 +223,8 @@ PROBES = {
         pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
         assert pids[0] == 1 and len(pids) <= 3, pids
         assert os.getppid() == 1
-        assert b"bwrap" in open("/proc/1/cmdline", "rb").read()
+        # the sandbox's init: bwrap's own, or the fork server's
+        assert open("/proc/1/comm").read().strip() in ("bwrap", "sandbox-init")
         if {grader_pid} > 10:
             try:
                 os.kill({grader_pid}, 0)
@@ -216,9 +236,10 @@ PROBES = {
 }
 
 
-@pytest.fixture(scope="module")
-def probes(tmp_path_factory):
+@pytest.fixture(scope="module", params=KERNEL_PATHS)
+def probes(request, tmp_path_factory):
     """Runs every probe in one sandboxed kernel, with bait set up in the grader."""
+    execute = executor_for(request.param, request)
     bait = tmp_path_factory.mktemp("bait")
     secret_file = bait / "secret.txt"
     secret_file.write_text(SECRET)
@@ -251,7 +272,8 @@ def probes(tmp_path_factory):
     }
     try:
         names = list(PROBES)
-        result = run(*(textwrap.dedent(PROBES[n]).format(**values) for n in names))
+        sources = (textwrap.dedent(PROBES[n]).format(**values) for n in names)
+        result = execute(notebook_of(*sources), limits=FAST)
     finally:
         for sock in (listener, unix_listener, abstract_listener):
             sock.close()
@@ -299,11 +321,12 @@ def test_only_the_python_runtime_is_bound_from_the_host():
 # --- probes that wreck their kernel ---------------------------------------------------------
 
 
-def test_a_fork_bomb_is_contained_and_cleaned_up():
+def test_a_fork_bomb_is_contained_and_cleaned_up(kernel_path):
     limits = SandboxLimits(processes=8, cell_timeout_s=2, notebook_timeout_s=30)
     result = run(
         """
         import os, time
+        print("uid", os.getuid())
         children = 0
         try:
             while True:
@@ -331,11 +354,16 @@ def test_a_fork_bomb_is_contained_and_cleaned_up():
     assert result.cell(1).status == "timeout"
     assert result.cell(2).status in ("ok", "not_run")  # not_run if the spinning bomb won
     if os.geteuid() == 0:
-        assert sandbox_processes_on_host() == []
+        uid = int(printed(result, 0).split()[1])
+        # A pool's kernel is shut down in the background, just after the result is back.
+        deadline = time.monotonic() + 10
+        while sandbox_processes_on_host(uid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sandbox_processes_on_host(uid) == []
     assert_ok(run("print('next submission')"), 0)
 
 
-def test_a_fork_bomb_does_not_take_the_process_budget_of_another_sandbox():
+def test_a_fork_bomb_does_not_take_the_process_budget_of_another_sandbox(kernel_path, request):
     limits = SandboxLimits(processes=8, cell_timeout_s=10, notebook_timeout_s=30)
     hog = """
         import os, time
@@ -364,13 +392,18 @@ def test_a_fork_bomb_does_not_take_the_process_budget_of_another_sandbox():
             async_execute_notebook(notebook_of(neighbour), limits=limits),
         )
 
-    hogged, neighbour_result = asyncio.run(both())
+    if kernel_path == "fork":
+        pool = request.getfixturevalue("warm_pool")
+        running = [pool.submit(notebook_of(code), limits=limits) for code in (hog, neighbour)]
+        hogged, neighbour_result = (future.result() for future in running)
+    else:
+        hogged, neighbour_result = asyncio.run(both())
 
     assert_ok(hogged, 0)
     assert_ok(neighbour_result, 0)
 
 
-def test_killing_its_parents_only_kills_the_kernel():
+def test_killing_its_parents_only_kills_the_kernel(kernel_path):
     result = run(
         """
         import os, signal
@@ -390,7 +423,7 @@ def test_killing_its_parents_only_kills_the_kernel():
     assert_ok(run("print('next submission')"), 0)
 
 
-def test_two_gigabytes_fail_only_in_the_kernel():
+def test_two_gigabytes_fail_only_in_the_kernel(kernel_path):
     result = run(
         "x = bytearray(2 * 1024**3)",
         "chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024**2))",
@@ -402,7 +435,7 @@ def test_two_gigabytes_fail_only_in_the_kernel():
     assert_ok(result, 2)
 
 
-def test_cpu_time_is_limited_even_if_the_warning_signal_is_ignored():
+def test_cpu_time_is_limited_even_if_the_warning_signal_is_ignored(kernel_path):
     # A wall-clock limit far away, so only the CPU limit can end the cell.
     limits = SandboxLimits(cpu_seconds=2, cell_timeout_s=60, notebook_timeout_s=90)
     result = run(
@@ -416,7 +449,7 @@ def test_cpu_time_is_limited_even_if_the_warning_signal_is_ignored():
     assert result.error.startswith("The kernel died (killed: CPU time")
 
 
-def test_file_size_and_disk_space_are_limited():
+def test_file_size_and_disk_space_are_limited(kernel_path):
     limits = SandboxLimits(file_size_mb=1, scratch_mb=3, cell_timeout_s=5)
     result = run(
         "open('big', 'wb').write(b'x' * 2 * 1024**2)",
@@ -445,7 +478,7 @@ def test_file_size_and_disk_space_are_limited():
     assert_ok(result, 2)
 
 
-def test_open_files_are_limited():
+def test_open_files_are_limited(kernel_path):
     limits = SandboxLimits(open_files=64)
     result = run(
         """
@@ -468,7 +501,7 @@ def test_open_files_are_limited():
     assert_ok(result, 1)
 
 
-def test_an_output_flood_is_truncated_without_filling_the_graders_memory():
+def test_an_output_flood_is_truncated_without_filling_the_graders_memory(kernel_path):
     limits = SandboxLimits(output_bytes=10_000, cell_timeout_s=2)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
