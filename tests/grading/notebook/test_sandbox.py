@@ -12,7 +12,6 @@ import asyncio
 import os
 import resource
 import socket
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -90,10 +89,8 @@ def is_sandbox_uid(uid: int) -> bool:
 
 
 def venv_in_project() -> list[str]:
-    """What the sandbox may show of the project directory: the virtualenv's top folder."""
-    venv = Path(sys.prefix).resolve()
-    if PROJECT_ROOT in venv.parents:
-        return [venv.relative_to(PROJECT_ROOT).parts[0]]
+    """What the sandbox may show of the project directory: nothing. The virtualenv, even
+    when it lives in the project, is mounted elsewhere (sandbox.SANDBOX_VENV_DIR)."""
     return []
 
 
