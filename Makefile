@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 # Debian packages: bubblewrap (the grading sandbox), gettext (compiling translations),
 # chromium (browser tests). Installed with apt-get when missing; the machines run as root.
-APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+APT_GET := env DEBIAN_FRONTEND=noninteractive apt-get
 define apt_install
 	@if ! command -v $(1) >/dev/null 2>&1; then \
 		echo "Installing $(2) (needed for $(3))"; \
