@@ -239,9 +239,152 @@ class ExerciseBlock(blocks.StructBlock):
         template = "courses/blocks/exercise.html"
 
 
+# ---------------------------------------------------------------------------------------
+# Quizzes: questions tagged with a competence and level, checked on the server
+# ---------------------------------------------------------------------------------------
+class QuestionKind:
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    NUMERIC = "numeric"
+    CHOICES = [
+        (SINGLE, _("Single choice: one correct answer")),
+        (MULTIPLE, _("Multiple choice: every correct answer must be ticked")),
+        (NUMERIC, _("Numeric answer, with a tolerance")),
+    ]
+
+
+def competence_choices():
+    """Every competence of every framework, labelled with its framework (evaluated lazily)."""
+    from curricula.models import Competence
+
+    return [(str(c.pk), str(c)) for c in Competence.objects.all()]
+
+
+def _top_level(competence_id) -> int | None:
+    """The highest proficiency level of a competence's framework (None: unknown)."""
+    from curricula.models import ProficiencyLevel
+
+    if not str(competence_id or "").isdigit():
+        return None
+    numbers = ProficiencyLevel.objects.filter(
+        framework__areas__competences__pk=int(competence_id)
+    ).values_list("number", flat=True)
+    return max(numbers, default=None)
+
+
+class QuizChoiceBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("answer text"), max_length=300)
+    correct = blocks.BooleanBlock(label=_("correct"), required=False)
+
+    class Meta:
+        icon = "radio-full"
+        label = _("Choice")
+
+
+class QuizQuestionBlock(blocks.StructBlock):
+    """One question. The correct choices and number stay on the server: the page shows
+    the prompt and the choice texts only."""
+
+    kind = blocks.ChoiceBlock(
+        label=_("kind of question"), choices=QuestionKind.CHOICES, default=QuestionKind.SINGLE
+    )
+    prompt = blocks.TextBlock(label=_("question"))
+    choices = blocks.ListBlock(
+        QuizChoiceBlock(),
+        label=_("choices"),
+        required=False,
+        default=[],
+        help_text=_(
+            "Single and multiple choice: the answers to choose from; tick the correct ones."
+        ),
+    )
+    answer = blocks.FloatBlock(
+        label=_("correct number"),
+        required=False,
+        help_text=_("Numeric questions: the expected answer."),
+    )
+    tolerance = blocks.FloatBlock(
+        label=_("tolerance"),
+        required=False,
+        min_value=0,
+        default=0,
+        help_text=_("Numeric questions: answers within ± this distance count as correct."),
+    )
+    competence = blocks.ChoiceBlock(
+        label=_("competence"),
+        choices=competence_choices,
+        help_text=_("The competence a right answer is evidence for."),
+    )
+    level = blocks.IntegerBlock(
+        label=_("proficiency level"),
+        min_value=1,
+        max_value=8,
+        default=1,
+        help_text=_("The level of the competence the question shows (DigComp 1-8, UNESCO 1-3)."),
+    )
+    explanation = blocks.TextBlock(
+        label=_("explanation"),
+        required=False,
+        help_text=_("Shown to the student after they answer."),
+    )
+
+    class Meta:
+        icon = "help"
+        label = _("Question")
+
+    def clean(self, value):
+        from .quiz import question_problems
+
+        value = super().clean(value)
+        problems = question_problems(
+            kind=value["kind"],
+            correct_flags=[bool(choice["correct"]) for choice in value["choices"]],
+            answer=value["answer"],
+        )
+        top = _top_level(value["competence"])
+        if top is not None and value["level"] > top:
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "level": ValidationError(
+                        _("The competence's framework has levels 1 to %(top)d.") % {"top": top}
+                    )
+                }
+            )
+        if problems:
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    ("answer" if value["kind"] == QuestionKind.NUMERIC else "choices"): (
+                        ValidationError(" ".join(problems))
+                    )
+                }
+            )
+        return value
+
+
+class QuizBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("title"), required=False, max_length=200)
+    pass_percent = blocks.IntegerBlock(
+        label=_("pass mark (%)"),
+        min_value=1,
+        max_value=100,
+        default=60,
+        help_text=_("Share of questions answered correctly for the quiz to count as passed."),
+    )
+    questions = blocks.ListBlock(QuizQuestionBlock(), label=_("questions"), min_num=1)
+
+    class Meta:
+        icon = "tasks"
+        label = _("Quiz")
+        # Lesson pages render quizzes from courses.quiz (the student's view, without the
+        # answers); this template is only a fallback and shows no answer either.
+        template = "courses/blocks/quiz_static.html"
+
+
 class LessonBodyBlock(BaseContentBlock):
-    """The blocks of a lesson: the shared editorial set (with callouts) plus code and maths."""
+    """The blocks of a lesson: the shared editorial set (with callouts) plus code, maths,
+    quizzes and notebook exercises."""
 
     code = CodeBlock()
     formula = FormulaBlock()
+    quiz = QuizBlock()
     exercise = ExerciseBlock()

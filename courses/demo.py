@@ -1,14 +1,25 @@
-"""Demo: a curriculum per track, a course with lessons that show code and formulas.
+"""Demo: one curriculum per track, its courses with real lessons and quizzes, their az and
+ru translations (Wagtail locale copies: titles, summaries and introductions translated),
+the courses assigned to the demo cohorts, and some progress for the demo classmates so
+the teachers' pages have something to show.
 
-Idempotent: pages are looked up by slug under their parent and created only when missing.
+Idempotent: pages are looked up by slug under their parent and created only when
+missing; assignments are updated in place; progress is simulated only for classmates
+who have none yet. The named demo students (pupil, student, scholar) start fresh.
+
+grading/demo.py attaches its notebook exercises with `attach_exercise(track=...,
+exercise=...)`, which puts them in the practice lesson of `course_for_track(track)`.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime
 
 from django.db import transaction
-from wagtail.models import Page
+from django.utils import timezone
+from wagtail.models import Locale, Page, Site
 
 from cms.models import HomePage
 from curricula.models import (
@@ -18,77 +29,67 @@ from curricula.models import (
     CurriculumPage,
     ProficiencyLevel,
 )
+from lms.models import Cohort, Membership, Role
 
-from .models import CoursePage, LessonPage
+from . import services
+from .demo_content import COURSES, CURRICULA, INDEX
+from .models import CompletionRule, CoursePage, LessonPage, LessonProgress
+from .quiz import quizzes_in
+from .setup import assign_course_review, ensure_locales
 
-CURRICULA = [
-    # slug, title, track, grade band, summary, [(framework, competence code, level number)]
-    (
-        "digital-skills-5-9",
-        "Digital skills, grades 5-9",
-        "school",
-        "5-9",
-        "Searching, evaluating and sharing information safely; first programs in Python.",
-        [("digcomp-2-2", "1.1", 3), ("digcomp-2-2", "3.4", 3), ("digcomp-2-2", "4.2", 3)],
-    ),
-    (
-        "data-science-bachelor",
-        "Data science (bachelor)",
-        "university",
-        "",
-        "Programming, data handling and the foundations of machine learning.",
-        [("digcomp-2-2", "3.4", 5), ("unesco-ai-students", "3.2", 2)],
-    ),
-    (
-        "ai-for-state-scholars",
-        "AI for state scholars",
-        "scholarship",
-        "",
-        "Responsible use of AI tools in study and research abroad.",
-        [("unesco-ai-students", "2.2", 2), ("unesco-ai-students", "1.2", 2)],
-    ),
+TRANSLATIONS = ("az", "ru")
+_IDS = uuid.UUID("6f1c1d52-3f0e-4c4e-9d0e-5b7a8c2d1e00")  # namespace of the demo's block ids
+
+# When each course of a track runs (by its position in the track), for the demo year.
+SCHEDULE = [
+    ((2026, 9, 15), (2026, 12, 20)),
+    ((2026, 11, 1), (2027, 2, 28)),
+    ((2027, 1, 15), (2027, 5, 31)),
 ]
 
-LESSONS = [
-    (
-        "variables",
-        "Variables and expressions",
-        [
-            {"type": "paragraph", "value": "<p>A variable is a name for a value.</p>"},
+
+def _block_id(*parts: str) -> str:
+    return str(uuid.uuid5(_IDS, "/".join(parts)))
+
+
+def _competence(framework: str, code: str) -> Competence:
+    return Competence.objects.get(area__framework__slug=framework, code=code)
+
+
+def _quiz_block(course_slug: str, lesson_slug: str, quiz: dict) -> dict:
+    base = (course_slug, lesson_slug, "quiz")
+    questions = []
+    for i, q in enumerate(quiz["questions"]):
+        framework, code, level = q["competence"]
+        qid = _block_id(*base, f"q{i}")
+        questions.append(
             {
-                "type": "code",
+                "type": "item",
+                "id": qid,
                 "value": {
-                    "language": "python",
-                    "code": 'city = "Baku"\nyear = 2026\nprint(f"{city}, {year}")\n',
-                    "caption": "Names for values",
+                    "kind": q["kind"],
+                    "prompt": q["prompt"],
+                    "choices": [
+                        {
+                            "type": "item",
+                            "id": _block_id(qid, f"c{j}"),
+                            "value": {"text": text, "correct": j in q.get("correct", [])},
+                        }
+                        for j, text in enumerate(q.get("choices", []))
+                    ],
+                    "answer": q.get("answer"),
+                    "tolerance": q.get("tolerance", 0),
+                    "competence": str(_competence(framework, code).pk),
+                    "level": level,
+                    "explanation": q.get("explanation", ""),
                 },
-            },
-            {
-                "type": "callout",
-                "value": {"kind": "tip", "text": "<p>Names are case-sensitive.</p>"},
-            },
-        ],
-    ),
-    (
-        "averages",
-        "Computing an average",
-        [
-            {"type": "paragraph", "value": "<p>The mean of n numbers:</p>"},
-            {
-                "type": "formula",
-                "value": {"latex": r"\bar{x} = \frac{1}{n} \sum_{i=1}^{n} x_i", "caption": ""},
-            },
-            {
-                "type": "code",
-                "value": {
-                    "language": "python",
-                    "code": "def mean(xs):\n    return sum(xs) / len(xs)\n",
-                    "caption": "",
-                },
-            },
-        ],
-    ),
-]
+            }
+        )
+    return {
+        "type": "quiz",
+        "id": _block_id(*base),
+        "value": {"title": quiz.get("title", ""), "pass_percent": 60, "questions": questions},
+    }
 
 
 def _child(parent: Page, model, slug: str, **fields):
@@ -101,52 +102,263 @@ def _child(parent: Page, model, slug: str, **fields):
     return page
 
 
+def _translate(page: Page, texts: dict[str, dict[str, str]]) -> None:
+    """Copy `page` into az and ru (when missing) with the given fields translated. A
+    translation that is still an alias (made when a child was translated first) becomes a
+    page of its own."""
+    from wagtail.actions.convert_alias import ConvertAliasPageAction
+
+    for language in TRANSLATIONS:
+        locale = Locale.objects.get(language_code=language)
+        existing = (
+            type(page).objects.filter(translation_key=page.translation_key, locale=locale).first()
+        )
+        if existing is not None and not existing.alias_of_id:
+            continue
+        if existing is not None:
+            ConvertAliasPageAction(existing).execute(skip_permission_checks=True)
+            copy = type(page).objects.get(pk=existing.pk)
+        else:
+            copy = page.copy_for_translation(locale, copy_parents=True)
+        for field, values in texts.items():
+            setattr(copy, field, values[language])
+            if field == "title":
+                copy.draft_title = values[language]
+        copy.save_revision().publish()
+
+
+def _course_fields(data: dict) -> dict:
+    return {
+        "title": data["title"]["en"],
+        "summary": data["summary"]["en"],
+        "level": data["level"],
+        "estimated_hours": data["hours"],
+        "language": "en",
+        "is_open": data["is_open"],
+    }
+
+
+def _lesson_body(course_slug: str, lesson: dict) -> list[dict]:
+    body = [dict(block) for block in lesson["body"]]
+    for i, block in enumerate(body):
+        block.setdefault("id", _block_id(course_slug, lesson["slug"], f"b{i}"))
+    if "quiz" in lesson:
+        body.append(_quiz_block(course_slug, lesson["slug"], lesson["quiz"]))
+    return body
+
+
+def _english_home() -> HomePage | None:
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page.specific
+    return HomePage.objects.filter(depth=2, locale__language_code="en").first()
+
+
 @transaction.atomic
-def load() -> list:
-    home = HomePage.objects.filter(depth=2).first()
+def load_pages() -> dict[str, list[CoursePage]]:
+    """The page tree; returns the (original) courses of each track, in order."""
+    ensure_locales()
+    home = _english_home()
     if home is None:
-        return []
+        return {}
     index = _child(
         home,
         CurriculumIndexPage,
         "curricula",
-        title="Curricula",
-        introduction="<p>What each track learns, and the competences it aims at.</p>",
+        title=INDEX["title"]["en"],
+        introduction=INDEX["introduction"]["en"],
     )
+    assign_course_review(index)
+    _translate(index, {"title": INDEX["title"], "introduction": INDEX["introduction"]})
     curricula = {}
-    for slug, title, track, band, summary, targets in CURRICULA:
+    for data in CURRICULA:
         page = _child(
             index,
             CurriculumPage,
-            slug,
-            title=title,
-            track=track,
-            grade_band=band,
-            summary=summary,
+            data["slug"],
+            title=data["title"]["en"],
+            track=data["track"],
+            grade_band=data["grade_band"],
+            summary=data["summary"]["en"],
         )
         if not page.competence_targets.exists():
-            for framework, code, level in targets:
+            for framework, code, level in data["targets"]:
                 CurriculumCompetenceTarget.objects.create(
                     page=page,
-                    competence=Competence.objects.get(area__framework__slug=framework, code=code),
+                    competence=_competence(framework, code),
                     level=ProficiencyLevel.objects.get(framework__slug=framework, number=level),
                 )
-        curricula[slug] = page
-    course = _child(
-        curricula["digital-skills-5-9"],
-        CoursePage,
-        "python-first-steps",
-        title="Python: first steps",
-        summary="Variables, expressions and functions, with exercises graded in seconds.",
-        estimated_hours=12,
-        language="az",
-        is_open=True,
+            page.save_revision().publish()
+        _translate(page, {"title": data["title"], "summary": data["summary"]})
+        curricula[data["slug"]] = page
+
+    by_track: dict[str, list[CoursePage]] = {}
+    for data in COURSES:
+        curriculum = curricula[data["curriculum"]]
+        course = _child(curriculum, CoursePage, data["slug"], **_course_fields(data))
+        if not course.competences.exists():
+            course.competences.set([_competence(fw, code) for fw, code in data["competences"]])
+            course.save_revision().publish()
+        _translate(course, {"title": data["title"], "summary": data["summary"]})
+        for lesson in data["lessons"]:
+            page = _child(
+                course,
+                LessonPage,
+                lesson["slug"],
+                title=lesson["title"]["en"],
+                introduction=lesson["introduction"]["en"],
+                estimated_minutes=lesson["minutes"],
+                completion_rule=lesson["rule"],
+                body=json.dumps(_lesson_body(data["slug"], lesson)),
+            )
+            _translate(page, {"title": lesson["title"], "introduction": lesson["introduction"]})
+        by_track.setdefault(curriculum.track, []).append(course)
+    Site.clear_site_root_paths_cache()
+    return by_track
+
+
+def _teacher_of(cohort: Cohort):
+    membership = (
+        Membership.objects.filter(cohort=cohort, role=Role.TEACHER).select_related("user").first()
     )
-    if not course.competences.exists():
-        course.competences.set(
-            Competence.objects.filter(area__framework__slug="digcomp-2-2", code="3.4")
-        )
-        course.save_revision().publish()
-    for slug, title, body in LESSONS:
-        _child(course, LessonPage, slug, title=title, body=json.dumps(body))
+    return membership.user if membership else None
+
+
+def assign_to_cohorts(by_track: dict[str, list[CoursePage]]) -> int:
+    """Every course of a track to every demo cohort of that track, with the year's dates."""
+    count = 0
+    for cohort in Cohort.objects.all():
+        for position, course in enumerate(by_track.get(cohort.track, [])):
+            starts, due = SCHEDULE[min(position, len(SCHEDULE) - 1)]
+            services.course_assign(
+                course=course,
+                cohort=cohort,
+                assigned_by=_teacher_of(cohort),
+                starts_at=timezone.make_aware(datetime(*starts, 8, 0)),
+                due_at=timezone.make_aware(datetime(*due, 23, 59)),
+            )
+            count += 1
+    return count
+
+
+def simulate_classmates(by_track: dict[str, list[CoursePage]]) -> int:
+    """Progress in each track's first course for the demo classmates (never for the named
+    demo students), so progress pages and quiz statistics show a real spread. Students
+    who already have progress in the course are left alone."""
+    from lms.demo import COHORTS
+
+    simulated = 0
+    for code, _institution, _name, track, _level, _count in COHORTS:
+        courses = by_track.get(track)
+        if not courses:
+            continue
+        course = courses[0]
+        lessons = list(LessonPage.objects.child_of(course).live())
+        members = Membership.objects.filter(
+            cohort__code=code, role=Role.STUDENT, user__username__startswith=f"{code}-s"
+        ).select_related("user")
+        for i, membership in enumerate(members.order_by("user__username")):
+            student = membership.user
+            if LessonProgress.objects.filter(student=student, course=course).exists():
+                continue
+            reached = i % (len(lessons) + 1)  # 0 .. every lesson
+            for position, lesson in enumerate(lessons[: reached + 1]):
+                services.lesson_visit(student=student, lesson=lesson)
+                if position == reached:
+                    break  # visited, not completed
+                quizzes = quizzes_in(lesson.body.raw_data)
+                if lesson.completion_rule == CompletionRule.READ or not quizzes:
+                    services.lesson_mark_read(student=student, lesson=lesson)
+                    continue
+                for quiz in quizzes:
+                    answers = {}
+                    for n, question in enumerate(quiz.questions):
+                        wrong = (i + n) % 4 == 0  # one in four answers wrong at first
+                        answers[question.id] = _an_answer(question, right=not wrong)
+                    outcome = services.quiz_submit(
+                        student=student, lesson=lesson, quiz_id=quiz.id, answers=answers
+                    )
+                    if not outcome.progress.quiz_passed:
+                        retry = {q.id: _an_answer(q, right=True) for q in quiz.questions}
+                        services.quiz_submit(
+                            student=student, lesson=lesson, quiz_id=quiz.id, answers=retry
+                        )
+            simulated += 1
+    return simulated
+
+
+def _an_answer(question, *, right: bool) -> list[str]:
+    if question.kind == "numeric":
+        value = question.answer if right else (question.answer or 0) + 1 + question.tolerance * 2
+        return [str(value)]
+    correct = [c.id for c in question.choices if c.correct]
+    wrong = [c.id for c in question.choices if not c.correct]
+    if right or not wrong:
+        return correct
+    return wrong[:1]
+
+
+def load() -> list:
+    by_track = load_pages()
+    if by_track:
+        assign_to_cohorts(by_track)
+        simulate_classmates(by_track)
     return []
+
+
+# ---------------------------------------------------------------------------------------
+# For grading/demo.py
+# ---------------------------------------------------------------------------------------
+
+
+def _first_course_slug(track: str) -> str:
+    curricula = {c["slug"]: c["track"] for c in CURRICULA}
+    return next(c["slug"] for c in COURSES if curricula[c["curriculum"]] == track)
+
+
+def course_for_track(track: str) -> CoursePage:
+    """The first course of a track (Python or AI, with a practice lesson for a notebook
+    exercise): the original page, not a translation. Loads the demo pages if needed."""
+    slug = _first_course_slug(track)
+    course = CoursePage.objects.filter(slug=slug, locale__language_code="en").order_by("pk").first()
+    if course is None:
+        load_pages()
+        course = (
+            CoursePage.objects.filter(slug=slug, locale__language_code="en").order_by("pk").first()
+        )
+    return course
+
+
+def practice_lesson_for_track(track: str) -> LessonPage:
+    course = course_for_track(track)
+    return LessonPage.objects.child_of(course).filter(slug__startswith="practice-").first()
+
+
+@transaction.atomic
+def attach_exercise(*, track: str, exercise) -> LessonPage:
+    """Attach a notebook exercise to the track's first course and embed it in the practice
+    lesson (and its translations), which is then completed by passing the exercise.
+    Idempotent."""
+    course = course_for_track(track)
+    if exercise.course_id != course.pk:
+        exercise.course = course
+        exercise.save(update_fields=["course"])
+    practice = practice_lesson_for_track(track)
+    for lesson in LessonPage.objects.filter(translation_key=practice.translation_key):
+        body = list(lesson.body.raw_data)
+        if not any(
+            block.get("type") == "exercise"
+            and (block.get("value") or {}).get("exercise") == exercise.pk
+            for block in body
+        ):
+            body.append(
+                {
+                    "type": "exercise",
+                    "id": _block_id("exercise", str(lesson.pk), str(exercise.pk)),
+                    "value": {"exercise": exercise.pk},
+                }
+            )
+            lesson.body = json.dumps(body)
+            lesson.completion_rule = CompletionRule.EXERCISE
+            lesson.save_revision().publish()
+    return practice

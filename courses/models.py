@@ -1,13 +1,21 @@
-"""Course and lesson pages.
+"""Course and lesson pages; assignments, enrolments, quiz attempts and progress.
 
-Page tree: CurriculumPage (curricula app) -> CoursePage -> LessonPage. Course assignments
-to cohorts, enrolments and progress will be plain models here as well.
+Page tree: CurriculumPage (curricula app) -> CoursePage -> LessonPage. Everything a
+student does is transactional data in plain models with constraints, split Kolibri-style
+into attempts (one row per answer: `QuizAttempt`) and summaries (one row per student and
+item: `LessonProgress`, `CourseProgress`, `CompetenceEvidence`).
+
+Translations: a course or lesson copied into another locale (Wagtail's copy for
+translation) is the same course for progress. Enrolments, attempts and progress always
+point at the *original* page of a translation group (`canonical_page`), so a student who
+switches language keeps their progress.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -16,6 +24,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.routing import TranslationFallbackMixin
 from curricula.models import Competence
 
 from .blocks import LessonBodyBlock
@@ -29,8 +38,33 @@ class CourseLevel(models.TextChoices):
     ADVANCED = "advanced", _("Advanced")
 
 
-class CoursePageForm(WagtailAdminPageForm):
-    """Offers every other course as a prerequisite, never the course itself."""
+class PublishCheckedPageForm(WagtailAdminPageForm):
+    """Refuses to publish, submit for moderation or approve a page whose content is not
+    ready, and says why in the editor. Saving a draft is always possible."""
+
+    def is_publishing(self) -> bool:
+        data = self.data
+        if data.get("action-publish") or data.get("action-submit"):
+            return True
+        # approving in the editor (Wagtail's moderation) publishes at the last step
+        return bool(data.get("action-workflow-action")) and (
+            data.get("workflow-action-name") == "approve"
+        )
+
+    def publish_problems(self, cleaned_data: dict) -> list[str]:
+        return []
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.is_publishing() and not self.errors:
+            for problem in self.publish_problems(cleaned_data):
+                self.add_error(None, problem)
+        return cleaned_data
+
+
+class CoursePageForm(PublishCheckedPageForm):
+    """Offers every other course as a prerequisite, never the course itself; publishes
+    only a course whose lessons are ready."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,8 +74,22 @@ class CoursePageForm(WagtailAdminPageForm):
                 others = others.exclude(pk=self.instance.pk)
             self.fields["prerequisites"].queryset = others
 
+    def publish_problems(self, cleaned_data: dict) -> list[str]:
+        from .validation import course_problems
 
-class CoursePage(Page):
+        return course_problems(self.instance)
+
+
+class LessonPageForm(PublishCheckedPageForm):
+    def publish_problems(self, cleaned_data: dict) -> list[str]:
+        from .validation import lesson_problems
+
+        body = cleaned_data.get("body")
+        raw = body.get_prep_value() if body is not None else []
+        return lesson_problems(rule=cleaned_data.get("completion_rule", ""), body=raw)
+
+
+class CoursePage(TranslationFallbackMixin, Page):
     """A course: what it teaches, to which level, in which language, and what it needs first."""
 
     summary = models.TextField(_("summary"), help_text=_("Two or three sentences for listings."))
@@ -122,26 +170,66 @@ class CoursePage(Page):
             raise ValidationError({"prerequisites": _("A course cannot be its own prerequisite.")})
 
     def get_context(self, request, *args, **kwargs):
+        from . import access, selectors
+
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = LessonPage.objects.child_of(self).live().public()
-        context["competences"] = self.competences.all()
+        original = canonical_page(self)
+        # the original course's lessons, each in the reader's language where translated
+        lessons = list(LessonPage.objects.child_of(original).live().public())
+        shown = selectors.in_language(lessons)
+        outline = selectors.course_outline(user=request.user, course=self, lessons=lessons)
+        context["lessons"] = [
+            {
+                "page": shown[lesson.pk],
+                "url": selectors.url_in_language(shown[lesson.pk]),
+                "completed": lesson.pk in outline.completed_lesson_ids,
+            }
+            for lesson in lessons
+        ]
+        context["outline"] = outline
+        context["competences"] = original.competences.all()
         context["prerequisites"] = self.prerequisites.live().public()
+        user = request.user
+        context["may_self_enrol"] = not outline.enrolled and access.may_self_enrol(user, original)
+        context["assign_cohorts"] = (
+            list(access.assignable_cohorts(user)) if user.is_authenticated else []
+        )
+        context["original"] = original
         return context
 
 
+class CompletionRule(models.TextChoices):
+    """When a lesson counts as completed for a student."""
+
+    READ = "read", _("Read: the student marks it as read")
+    QUIZ = "quiz", _("Quiz passed: every quiz of the lesson reaches its pass mark")
+    EXERCISE = "exercise", _("Exercise passed: every notebook exercise scores full marks")
+
+
 class LessonPage(Page):
-    """A lesson of a course: text, code samples, formulas, callouts."""
+    """A lesson of a course: text, code samples, formulas, callouts, quizzes, exercises."""
 
     introduction = models.TextField(_("introduction"), blank=True)
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(
         _("estimated minutes"), null=True, blank=True
     )
+    completion_rule = models.CharField(
+        _("completed when"),
+        max_length=10,
+        choices=CompletionRule.choices,
+        default=CompletionRule.READ,
+        help_text=_("What a student must do for this lesson to count as completed."),
+    )
 
+    base_form_class = LessonPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("introduction"),
-        FieldPanel("estimated_minutes"),
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("completion_rule")],
+            heading=_("Time and completion"),
+        ),
         FieldPanel("body"),
     ]
     search_fields = [
@@ -157,15 +245,65 @@ class LessonPage(Page):
         verbose_name_plural = _("lessons")
 
     def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
         context = super().get_context(request, *args, **kwargs)
         course = self.get_parent().specific
-        siblings = list(LessonPage.objects.sibling_of(self).live().public())
-        here = next((i for i, lesson in enumerate(siblings) if lesson.pk == self.pk), None)
+        original = canonical_page(self)
+        # neighbours among the original course's lessons, in the reader's language
+        siblings = list(LessonPage.objects.sibling_of(original).live().public())
+        shown = selectors.in_language(siblings)
+        here = next((i for i, lesson in enumerate(siblings) if lesson.pk == original.pk), None)
         context["course"] = course
+        context["course_url"] = selectors.url_in_language(course)
         if here is not None:  # a draft being previewed has no place among live lessons yet
-            context["previous_lesson"] = siblings[here - 1] if here > 0 else None
-            context["next_lesson"] = siblings[here + 1] if here + 1 < len(siblings) else None
+            before = shown[siblings[here - 1].pk] if here > 0 else None
+            after = shown[siblings[here + 1].pk] if here + 1 < len(siblings) else None
+            context["previous_lesson"] = before
+            context["previous_url"] = selectors.url_in_language(before) if before else ""
+            context["next_lesson"] = after
+            context["next_url"] = selectors.url_in_language(after) if after else ""
+        enrolled = getattr(request, "lesson_enrolled", False)
+        state = selectors.lesson_state(user=request.user, lesson=self, enrolled=enrolled)
+        context["lesson_state"] = state
+        # quizzes render from their student view (no answers), everything else as usual
+        context["body_items"] = [
+            (block, state.quizzes.get(block.id) if block.block_type == "quiz" else None)
+            for block in self.body
+        ]
         return context
+
+    def serve(self, request, *args, **kwargs):
+        """Only enrolled students (and teachers, authors) read a lesson; a student's visit
+        is recorded. Others learn why, and how to get in."""
+        from django.contrib.auth.views import redirect_to_login
+        from django.template.response import TemplateResponse
+
+        from . import access, selectors, services
+
+        if getattr(request, "is_preview", False):
+            request.lesson_enrolled = False
+            return super().serve(request, *args, **kwargs)
+        decision = access.lesson_access(request.user, self)
+        if not decision.allowed and decision.reason == "login":
+            return redirect_to_login(request.get_full_path())
+        if not decision.allowed:
+            course = canonical_page(self.get_parent().specific)
+            return TemplateResponse(
+                request,
+                "courses/lesson_locked.html",
+                {
+                    "page": self,
+                    "course": course,
+                    "course_url": selectors.url_in_language(course),
+                    "may_self_enrol": access.may_self_enrol(request.user, course),
+                },
+                status=403,
+            )
+        request.lesson_enrolled = decision.enrolled
+        if decision.enrolled:
+            services.lesson_visit(student=request.user, lesson=self)
+        return super().serve(request, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,3 +389,224 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.course}"
+
+
+# ---------------------------------------------------------------------------------------
+# Quiz attempts and progress (Kolibri's split: attempts, then summaries)
+# ---------------------------------------------------------------------------------------
+
+
+class QuizAttempt(models.Model):
+    """One answer of a student to one quiz question (every try is kept)."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )  # who answered
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="+"
+    )  # the original lesson of the translation group the question belongs to
+    quiz_id = models.CharField(_("quiz"), max_length=64)  # the quiz block's id in the body
+    question_id = models.CharField(_("question"), max_length=64)  # the question's id in it
+    answer = models.JSONField(_("answer"), default=list)  # chosen choice ids, or [number]
+    is_correct = models.BooleanField(_("correct"))  # checked on the server, never by the browser
+    competence = models.ForeignKey(
+        Competence,
+        verbose_name=_("competence"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # what the question is evidence for, as tagged when answered
+    level = models.PositiveSmallIntegerField(_("level"), default=1)  # its proficiency level
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)  # when
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1), name="quizattempt_level_gte_1"),
+        ]
+        indexes = [
+            models.Index(fields=["student", "lesson", "question_id"]),
+            models.Index(fields=["lesson", "question_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.lesson_id} · {self.question_id}"
+
+
+class LessonProgress(models.Model):
+    """One row per student and lesson: what they did there so far (what pages read)."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+    )  # whose progress
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE, related_name="+"
+    )  # the original lesson of its translation group
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )  # the lesson's (original) course, copied here so a course's rows are one filter away
+    first_visited_at = models.DateTimeField(_("first visit"), null=True, blank=True)  # None: never
+    last_visited_at = models.DateTimeField(_("last visit"), null=True, blank=True)  # latest
+    visits = models.PositiveIntegerField(_("visits"), default=0)  # page views while enrolled
+    quiz_score = models.FloatField(
+        _("quiz score"), null=True, blank=True
+    )  # 0..1: latest answers right / questions in the lesson's quizzes; None: no answer yet
+    quiz_passed = models.BooleanField(_("quiz passed"), default=False)  # every quiz at its mark
+    quiz_answered_at = models.DateTimeField(
+        _("quiz answered"), null=True, blank=True
+    )  # the latest answer to any of the lesson's questions
+    exercise_passed = models.BooleanField(
+        _("exercise passed"), default=False
+    )  # every exercise of the lesson scored full marks
+    completed_at = models.DateTimeField(
+        _("completed"), null=True, blank=True
+    )  # first time the lesson's completion rule was met; kept afterwards
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "lesson"], name="lessonprogress_unique"),
+            models.CheckConstraint(
+                condition=Q(quiz_score__isnull=True) | Q(quiz_score__gte=0, quiz_score__lte=1),
+                name="lessonprogress_quiz_score_0_1",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "student"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.lesson_id}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class CourseProgress(models.Model):
+    """One row per student and course: how far they are (what dashboards read)."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="course_progress",
+    )  # whose progress
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="progress"
+    )  # the original course of its translation group
+    lessons_total = models.PositiveIntegerField(
+        _("lessons"), default=0
+    )  # live lessons when last counted (recounted when a lesson is published or unpublished)
+    lessons_completed = models.PositiveIntegerField(
+        _("lessons completed"), default=0
+    )  # of those, how many the student completed
+    percent = models.PositiveSmallIntegerField(_("percent"), default=0)  # completed / total
+    last_activity_at = models.DateTimeField(
+        _("last activity"), null=True, blank=True
+    )  # latest visit, answer or graded exercise in the course
+    completed_at = models.DateTimeField(
+        _("completed"), null=True, blank=True
+    )  # when every lesson was first completed
+
+    class Meta:
+        verbose_name = _("course progress")
+        verbose_name_plural = _("course progress")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "course"], name="courseprogress_unique"),
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="courseprogress_percent_le_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(lessons_completed__lte=models.F("lessons_total")),
+                name="courseprogress_completed_le_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.course_id} · {self.percent}%"
+
+
+class CompetenceEvidence(models.Model):
+    """One piece of evidence for a student's competence, keyed by where it comes from.
+
+    A quiz question or a graded notebook cell gives one row per competence it is tagged
+    with. Answering the question again, or a regrade, replaces the row with the same
+    `source_key` instead of adding one, so nothing is counted twice.
+    """
+
+    class Source(models.TextChoices):
+        QUIZ = "quiz", _("Quiz question")
+        EXERCISE = "exercise", _("Notebook exercise")
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="competence_evidence",
+    )  # whose competence
+    competence = models.ForeignKey(
+        Competence, verbose_name=_("competence"), on_delete=models.CASCADE, related_name="+"
+    )  # which competence it is evidence for
+    level = models.PositiveSmallIntegerField(_("level"))  # the proficiency level the item shows
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)  # kind of item
+    source_key = models.CharField(
+        _("source key"), max_length=200
+    )  # "quiz:<lesson id>:<question id>" or "exercise:<exercise id>:<grade id>"
+    score = models.FloatField(_("score"))  # 0..1: right or wrong, or the cell's share of points
+    lesson = models.ForeignKey(
+        LessonPage,
+        verbose_name=_("lesson"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # the quiz's lesson (quiz evidence only)
+    submission = models.ForeignKey(
+        "grading.Submission",
+        verbose_name=_("submission"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # the graded attempt it was read from (exercise evidence only)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)  # last replaced
+
+    class Meta:
+        verbose_name = _("competence evidence")
+        verbose_name_plural = _("competence evidence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "source_key", "competence"], name="evidence_unique_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="evidence_score_0_1"
+            ),
+            models.CheckConstraint(condition=Q(level__gte=1), name="evidence_level_gte_1"),
+        ]
+        indexes = [models.Index(fields=["student", "competence"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.competence_id} · {self.source_key}"
+
+
+def canonical_page(page: Page) -> Page:
+    """The original page of a translation group (the first created), as its own class."""
+    first = (
+        type(page)
+        .objects.filter(translation_key=page.translation_key)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if first is None or first == page.pk:
+        return page
+    return type(page).objects.get(pk=first)

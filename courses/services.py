@@ -1,13 +1,37 @@
-"""Writes of the courses app: assigning courses to cohorts and enrolling students."""
+"""Writes of the courses app: assigning courses to cohorts, enrolling students, recording
+what students do in lessons (visits, quiz answers, graded exercises) and the progress and
+competence evidence that follows from it.
+
+Attempts are rows that are only ever added (`QuizAttempt`); summaries are recomputed
+from them (`LessonProgress`, `CourseProgress`) and evidence is replaced by its source
+key (`CompetenceEvidence`), so running any of these twice never counts anything twice.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from curricula.models import Competence
 from lms.models import Cohort, Membership, Role, User
 
-from .models import CourseAssignment, CoursePage, Enrolment
+from .models import (
+    CompetenceEvidence,
+    CompletionRule,
+    CourseAssignment,
+    CoursePage,
+    CourseProgress,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    QuizAttempt,
+    canonical_page,
+)
+from .quiz import AnswerError, Quiz, exercise_ids_in, is_correct, parse_answer, quizzes_in
 
 
 class EnrolmentRefused(Exception):
@@ -23,6 +47,7 @@ def course_assign(
     """Assign a course to a cohort and enrol its students; assigning again updates dates."""
     if starts_at and due_at and due_at < starts_at:
         raise ValueError(_("The due date must be after the start date."))
+    course = canonical_page(course)  # a translation of a course is the same course
     assignment, _created = CourseAssignment.objects.update_or_create(
         course=course,
         cohort=cohort,
@@ -67,11 +92,362 @@ def enrol_new_cohort_member(*, membership: Membership) -> int:
 
 
 def course_self_enrol(*, course: CoursePage, student: User) -> Enrolment:
+    course = canonical_page(course)
     if not course.is_open:
         raise EnrolmentRefused(
             _("This course is not open for self-enrolment; your teacher assigns it.")
         )
+    if not course.live:
+        raise EnrolmentRefused(_("This course is not published."))
     enrolment, _created = Enrolment.objects.get_or_create(
         course=course, student=student, defaults={"source": Enrolment.Source.SELF}
     )
     return enrolment
+
+
+# ---------------------------------------------------------------------------------------
+# Lessons: visits, reading, quizzes
+# ---------------------------------------------------------------------------------------
+
+
+class QuizRefused(Exception):
+    """An answer the platform does not record, with the reason to show the student."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AnswerFeedback:
+    question_id: str
+    is_correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    feedback: tuple[AnswerFeedback, ...]
+    progress: LessonProgress
+
+    @property
+    def correct(self) -> int:
+        return sum(f.is_correct for f in self.feedback)
+
+
+def is_enrolled(*, student: User, course: CoursePage) -> bool:
+    return Enrolment.objects.filter(student=student, course=canonical_page(course)).exists()
+
+
+def _originals(lesson: LessonPage) -> tuple[LessonPage, CoursePage]:
+    original = canonical_page(lesson)
+    return original, original.get_parent().specific
+
+
+def _refresh_lesson(
+    *, student: User, lesson: LessonPage, course: CoursePage, served: LessonPage, now
+) -> LessonProgress:
+    """Recompute a lesson's summary from the attempts and exercise results; `served` is
+    the page (maybe a translation) whose quizzes and exercises the student saw."""
+    from grading.models import ExerciseSummary
+
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        student=student, lesson=lesson, defaults={"course": course}
+    )
+    body = served.body.raw_data
+    quizzes = quizzes_in(body)
+    if quizzes:
+        latest: dict[str, bool] = {}
+        last_at = None
+        for question_id, correct, answered_at in (
+            QuizAttempt.objects.filter(student=student, lesson=lesson)
+            .order_by("answered_at", "pk")
+            .values_list("question_id", "is_correct", "answered_at")
+        ):
+            latest[question_id] = correct
+            last_at = answered_at
+        if latest:
+            total = sum(len(q.questions) for q in quizzes)
+            right = sum(latest.get(question.id, False) for q in quizzes for question in q.questions)
+            progress.quiz_score = right / total if total else None
+            progress.quiz_passed = all(
+                sum(latest.get(question.id, False) for question in q.questions) * 100
+                >= q.pass_percent * len(q.questions)
+                for q in quizzes
+            )
+            progress.quiz_answered_at = last_at
+    exercise_ids = set(exercise_ids_in(body))
+    if exercise_ids:
+        passed = ExerciseSummary.objects.filter(
+            student=student, exercise_id__in=exercise_ids, passed=True
+        ).count()
+        progress.exercise_passed = passed == len(exercise_ids)
+    rule = served.completion_rule
+    if progress.completed_at is None and (
+        (rule == CompletionRule.QUIZ and progress.quiz_passed)
+        or (rule == CompletionRule.EXERCISE and progress.exercise_passed)
+    ):
+        progress.completed_at = now
+    progress.save()
+    _refresh_course(student=student, course=course, now=now)
+    return progress
+
+
+def _live_lesson_ids(course: CoursePage) -> list[int]:
+    return list(LessonPage.objects.child_of(course).live().values_list("pk", flat=True))
+
+
+def _refresh_course(*, student: User, course: CoursePage, now) -> CourseProgress:
+    live = _live_lesson_ids(course)
+    done = LessonProgress.objects.filter(
+        student=student, lesson_id__in=live, completed_at__isnull=False
+    ).count()
+    progress, _created = CourseProgress.objects.select_for_update().get_or_create(
+        student=student, course=course
+    )
+    _set_counts(progress, total=len(live), done=done, now=now)
+    progress.last_activity_at = now
+    progress.save()
+    return progress
+
+
+def _set_counts(progress: CourseProgress, *, total: int, done: int, now) -> None:
+    progress.lessons_total = total
+    progress.lessons_completed = min(done, total)
+    # rounded down: 100 % only when every lesson is completed
+    progress.percent = progress.lessons_completed * 100 // total if total else 0
+    if total and progress.lessons_completed == total and progress.completed_at is None:
+        progress.completed_at = now
+
+
+@transaction.atomic
+def lesson_visit(*, student: User, lesson: LessonPage) -> LessonProgress:
+    """A student opened a lesson of a course they are enrolled in."""
+    now = timezone.now()
+    original, course = _originals(lesson)
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        student=student, lesson=original, defaults={"course": course}
+    )
+    progress.visits += 1
+    progress.first_visited_at = progress.first_visited_at or now
+    progress.last_visited_at = now
+    progress.save()
+    summary, _created = CourseProgress.objects.get_or_create(student=student, course=course)
+    if _created:  # first activity in the course: count its lessons once
+        _set_counts(summary, total=len(_live_lesson_ids(course)), done=0, now=now)
+    summary.last_activity_at = now
+    summary.save()
+    return progress
+
+
+@transaction.atomic
+def lesson_mark_read(*, student: User, lesson: LessonPage) -> LessonProgress:
+    """Complete a lesson whose rule is reading it."""
+    if lesson.completion_rule != CompletionRule.READ:
+        raise QuizRefused(
+            _("This lesson is completed by passing its quiz or exercise, not by reading it.")
+        )
+    original, course = _originals(lesson)
+    if not is_enrolled(student=student, course=course):
+        raise QuizRefused(_("You are not enrolled in this course."))
+    now = timezone.now()
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        student=student, lesson=original, defaults={"course": course}
+    )
+    progress.first_visited_at = progress.first_visited_at or now
+    progress.last_visited_at = progress.last_visited_at or now
+    progress.completed_at = progress.completed_at or now
+    progress.save()
+    _refresh_course(student=student, course=course, now=now)
+    return progress
+
+
+def _find_quiz(lesson: LessonPage, quiz_id: str) -> Quiz:
+    quiz = next((q for q in quizzes_in(lesson.body.raw_data) if q.id == quiz_id), None)
+    if quiz is None:
+        raise QuizRefused(_("This quiz is not part of the lesson (any more); reload the page."))
+    return quiz
+
+
+@transaction.atomic
+def quiz_submit(
+    *, student: User, lesson: LessonPage, quiz_id: str, answers: dict[str, list[str]]
+) -> QuizOutcome:
+    """Check a student's answers to (some of) a quiz's questions on the server and record
+    them: one attempt per answer, evidence per question (replacing the previous answer's),
+    then the lesson's and the course's progress."""
+    if not lesson.live:
+        raise QuizRefused(_("This lesson is not published."))
+    original, course = _originals(lesson)
+    if not is_enrolled(student=student, course=course):
+        raise QuizRefused(
+            _("You are not enrolled in this course, so your answers are not recorded.")
+        )
+    quiz = _find_quiz(lesson, quiz_id)
+    checked = []
+    for question_id, values in answers.items():
+        question = quiz.question(question_id)
+        if question is None:
+            raise QuizRefused(
+                _("Question “%(id)s” does not exist in this quiz; reload the page.")
+                % {"id": str(question_id)[:64]}
+            )
+        try:
+            answer = parse_answer(question, values)
+        except AnswerError as exc:
+            raise QuizRefused(
+                _("Question %(number)d: %(problem)s")
+                % {"number": question.number, "problem": exc.message}
+            ) from exc
+        if answer:
+            checked.append((question, answer, is_correct(question, answer)))
+    if not checked:
+        raise QuizRefused(_("Answer at least one question before checking."))
+
+    now = timezone.now()
+    known_competences = set(
+        Competence.objects.filter(
+            pk__in={q.competence_id for q, _a, _c in checked if q.competence_id}
+        ).values_list("pk", flat=True)
+    )
+    QuizAttempt.objects.bulk_create(
+        QuizAttempt(
+            student=student,
+            lesson=original,
+            quiz_id=quiz.id,
+            question_id=question.id,
+            answer=answer,
+            is_correct=correct,
+            competence_id=question.competence_id
+            if question.competence_id in known_competences
+            else None,
+            level=question.level,
+            answered_at=now,
+        )
+        for question, answer, correct in checked
+    )
+    keys = {question.id: f"quiz:{original.pk}:{question.id}" for question, _a, _c in checked}
+    CompetenceEvidence.objects.filter(student=student, source_key__in=keys.values()).delete()
+    for question, _answer, correct in checked:
+        if question.competence_id in known_competences:
+            # one by one, not bulk: post_save receivers (reports' roll-ups) see every row
+            CompetenceEvidence.objects.create(
+                student=student,
+                competence_id=question.competence_id,
+                level=question.level,
+                source=CompetenceEvidence.Source.QUIZ,
+                source_key=keys[question.id],
+                score=1.0 if correct else 0.0,
+                lesson=original,
+                recorded_at=now,
+            )
+    progress = _refresh_lesson(
+        student=student, lesson=original, course=course, served=lesson, now=now
+    )
+    return QuizOutcome(
+        feedback=tuple(
+            AnswerFeedback(question.id, correct, question.explanation)
+            for question, _answer, correct in checked
+        ),
+        progress=progress,
+    )
+
+
+def quiz_answer(
+    *, student: User, lesson: LessonPage, question_id: str, answer: list[str]
+) -> QuizOutcome:
+    """One question, wherever it is in the lesson (the API's way in)."""
+    quiz = next(
+        (q for q in quizzes_in(lesson.body.raw_data) if q.question(question_id) is not None), None
+    )
+    if quiz is None:
+        raise QuizRefused(
+            _("Question “%(id)s” does not exist in this lesson; reload the page.")
+            % {"id": str(question_id)[:64]}
+        )
+    return quiz_submit(
+        student=student, lesson=lesson, quiz_id=quiz.id, answers={question_id: answer}
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Graded exercises and changes of the lesson tree (signal receivers call these)
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exercise_evidence_record(*, submission) -> int:
+    """Evidence from a student's best graded attempt at an exercise, replacing whatever the
+    exercise gave before (this attempt's earlier grading, or another attempt); then the
+    progress of the lessons that embed the exercise. Returns the evidence rows written."""
+    from grading.models import CellResult, ExerciseCellCompetence, ExerciseSummary
+
+    exercise_id, student = submission.exercise_id, submission.student
+    CompetenceEvidence.objects.filter(
+        student=student,
+        source=CompetenceEvidence.Source.EXERCISE,
+        source_key__startswith=f"exercise:{exercise_id}:",
+    ).delete()
+    summary = (
+        ExerciseSummary.objects.filter(exercise_id=exercise_id, student=student)
+        .select_related("best_submission")
+        .first()
+    )
+    best = summary.best_submission if summary else None
+    rows = []
+    if best is not None:
+        cells = {cell.grade_id: cell for cell in CellResult.objects.filter(submission=best)}
+        now = timezone.now()
+        for link in ExerciseCellCompetence.objects.filter(exercise_id=exercise_id):
+            cell = cells.get(link.grade_id)
+            if cell is None or cell.score is None or not cell.max_score:
+                continue  # not graded (yet): waiting for a teacher
+            rows.append(
+                CompetenceEvidence(
+                    student=student,
+                    competence_id=link.competence_id,
+                    level=link.level,
+                    source=CompetenceEvidence.Source.EXERCISE,
+                    source_key=f"exercise:{exercise_id}:{link.grade_id}",
+                    score=min(max(cell.score / cell.max_score, 0.0), 1.0),
+                    submission=best,
+                    recorded_at=now,
+                )
+            )
+        for row in rows:  # one by one: post_save receivers (reports' roll-ups) see each
+            row.save()
+    course_id = submission.exercise.course_id
+    if course_id is not None:
+        course = CoursePage.objects.filter(pk=course_id).first()
+        if course is not None:
+            course = canonical_page(course)
+            if Enrolment.objects.filter(student=student, course=course).exists():
+                now = timezone.now()
+                for lesson in LessonPage.objects.child_of(course).live():
+                    if exercise_id in exercise_ids_in(lesson.body.raw_data):
+                        _refresh_lesson(
+                            student=student, lesson=lesson, course=course, served=lesson, now=now
+                        )
+    return len(rows)
+
+
+@transaction.atomic
+def course_lessons_recount(*, course: CoursePage) -> int:
+    """A lesson was published or unpublished: every student's percent of the course
+    changes. Returns the summaries updated."""
+    course = canonical_page(course)
+    live = _live_lesson_ids(course)
+    done = dict(
+        LessonProgress.objects.filter(course=course, lesson_id__in=live, completed_at__isnull=False)
+        .values("student")
+        .annotate(n=Count("pk"))
+        .values_list("student", "n")
+    )
+    rows = list(CourseProgress.objects.select_for_update().filter(course=course))
+    now = timezone.now()
+    for row in rows:
+        _set_counts(row, total=len(live), done=done.get(row.student_id, 0), now=now)
+    CourseProgress.objects.bulk_update(
+        rows, ["lessons_total", "lessons_completed", "percent", "completed_at"]
+    )
+    return len(rows)

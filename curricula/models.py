@@ -21,6 +21,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cms.routing import TranslationFallbackMixin
 from lms.models import Track, TranslatedNameMixin
 
 
@@ -253,7 +254,7 @@ class Competence(TranslatedNameMixin):
 # ---------------------------------------------------------------------------------------
 # Curriculum pages
 # ---------------------------------------------------------------------------------------
-class CurriculumIndexPage(Page):
+class CurriculumIndexPage(TranslationFallbackMixin, Page):
     """Lists the curricula of the platform, grouped by track."""
 
     introduction = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -268,8 +269,16 @@ class CurriculumIndexPage(Page):
         verbose_name = _("curricula index")
 
     def get_context(self, request, *args, **kwargs):
+        from courses.models import canonical_page
+        from courses.selectors import in_language, url_in_language
+
         context = super().get_context(request, *args, **kwargs)
-        curricula = list(CurriculumPage.objects.child_of(self).live().public().order_by("title"))
+        # the original index's curricula, each in the reader's language where translated
+        originals = list(CurriculumPage.objects.child_of(canonical_page(self)).live().public())
+        shown = in_language(originals)
+        curricula = sorted((shown[c.pk] for c in originals), key=lambda c: c.title)
+        for curriculum in curricula:
+            curriculum.url_in_language = url_in_language(curriculum)
         context["has_curricula"] = bool(curricula)
         context["curricula_by_track"] = [
             (label, [c for c in curricula if c.track == value]) for value, label in Track.choices
@@ -277,7 +286,7 @@ class CurriculumIndexPage(Page):
         return context
 
 
-class CurriculumPage(Page):
+class CurriculumPage(TranslationFallbackMixin, Page):
     """A curriculum for one track (and grade band at school): the courses that teach it and
     the competences, at a level, it aims at."""
 
@@ -328,10 +337,17 @@ class CurriculumPage(Page):
         ]
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CoursePage
+        from courses.models import CoursePage, canonical_page
+        from courses.selectors import in_language, url_in_language
 
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = CoursePage.objects.child_of(self).live().public()
+        # the original curriculum's courses, each in the reader's language where translated
+        originals = list(CoursePage.objects.child_of(canonical_page(self)).live().public())
+        shown = in_language(originals)
+        courses = [shown[c.pk] for c in originals]
+        for course in courses:
+            course.url_in_language = url_in_language(course)
+        context["courses"] = courses
         context["targets"] = self.competence_targets.select_related(
             "competence__area__framework", "level"
         )

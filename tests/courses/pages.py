@@ -55,3 +55,102 @@ def lesson(parent: CoursePage | None = None, body: list | None = None, **kwargs)
     if body is not None:
         page.body = json.dumps(body)
     return publish(parent or course(), page)
+
+
+# ---------------------------------------------------------------------------------------
+# Quizzes as the page editor stores them (every block and list item has an id)
+# ---------------------------------------------------------------------------------------
+def _id(prefix: str) -> str:
+    return f"{prefix}-{next(_numbers)}"
+
+
+def choice(text: str, correct: bool = False) -> dict:
+    return {"type": "item", "id": _id("c"), "value": {"text": text, "correct": correct}}
+
+
+def question(
+    prompt: str = "2 + 2 = ?",
+    *,
+    kind: str = "single",
+    choices: list | None = None,
+    answer: float | None = None,
+    tolerance: float = 0,
+    competence=None,
+    level: int = 2,
+    explanation: str = "",
+    id: str | None = None,
+) -> dict:
+    from curricula.models import Competence
+
+    if competence is None:
+        competence = Competence.objects.get(area__framework__slug="digcomp-2-2", code="3.4")
+    if choices is None and kind != "numeric":
+        choices = [choice("3"), choice("4", correct=True), choice("5")]
+    return {
+        "type": "item",
+        "id": id or _id("q"),
+        "value": {
+            "kind": kind,
+            "prompt": prompt,
+            "choices": choices or [],
+            "answer": answer,
+            "tolerance": tolerance,
+            "competence": str(competence.pk),
+            "level": level,
+            "explanation": explanation,
+        },
+    }
+
+
+def quiz(*questions: dict, title: str = "Check yourself", pass_percent: int = 60, id=None) -> dict:
+    return {
+        "type": "quiz",
+        "id": id or _id("quiz"),
+        "value": {"title": title, "pass_percent": pass_percent, "questions": list(questions)},
+    }
+
+
+def quiz_lesson(parent: CoursePage | None = None, *questions: dict, **kwargs) -> LessonPage:
+    """A published lesson completed by passing its one quiz."""
+    questions = questions or (question(),)
+    kwargs.setdefault("completion_rule", "quiz")
+    return lesson(
+        parent, body=[{"type": "paragraph", "value": "<p>Read me.</p>"}, quiz(*questions)], **kwargs
+    )
+
+
+def ids(page: LessonPage) -> tuple[str, list[str], list[list[str]]]:
+    """(quiz id, question ids, choice ids per question) of a lesson's first quiz."""
+    from courses.quiz import quizzes_in
+
+    first = quizzes_in(page.body.raw_data)[0]
+    return (
+        first.id,
+        [q.id for q in first.questions],
+        [[c.id for c in q.choices] for q in first.questions],
+    )
+
+
+def student_of(a_course: CoursePage, **kwargs):
+    """A student enrolled in the course (self-enrolled, so no cohort is needed)."""
+    from courses.models import Enrolment
+    from tests.factories import UserFactory
+
+    user = UserFactory(**kwargs)
+    Enrolment.objects.create(course=a_course, student=user, source=Enrolment.Source.SELF)
+    return user
+
+
+def translate(page: Page, language: str, **fields) -> Page:
+    """A published copy of `page` in `language` (its untranslated parents become aliases,
+    as Wagtail's copy for translation makes them)."""
+    from wagtail.models import Locale
+
+    copy = page.copy_for_translation(Locale.objects.get(language_code=language), copy_parents=True)
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    if "title" in fields:
+        copy.draft_title = fields["title"]
+    copy.save_revision().publish()
+    copy.refresh_from_db()
+    return copy

@@ -13,8 +13,9 @@ from curricula.models import (
     CurriculumPage,
     ProficiencyLevel,
 )
+from tests.factories import CohortFactory, teacher_of
 
-from .pages import course, curriculum, curriculum_index, home, lesson
+from .pages import course, curriculum, curriculum_index, home, lesson, student_of
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,13 @@ def test_a_target_level_must_belong_to_the_competence_framework():
     assert "level" in error.value.message_dict
 
 
+@pytest.fixture
+def reader(client):
+    """Lessons are for enrolled students and for teachers: a teacher reads them here."""
+    client.force_login(teacher_of(CohortFactory()))
+    return client
+
+
 def test_a_published_lesson_renders_highlighted_code_and_mathml(client):
     page = lesson(
         body=[
@@ -81,6 +89,8 @@ def test_a_published_lesson_renders_highlighted_code_and_mathml(client):
             {"type": "callout", "value": {"kind": "tip", "text": "<p>Try it.</p>"}},
         ]
     )
+
+    client.force_login(student_of(page.get_parent().specific))
 
     response = client.get(page.url)
 
@@ -99,7 +109,7 @@ def test_a_published_lesson_renders_highlighted_code_and_mathml(client):
     assert "<script" not in html.split("</head>")[1].split("<footer")[0]
 
 
-def test_course_and_curriculum_pages_list_their_children(client):
+def test_course_and_curriculum_pages_list_their_children(client, reader):
     school = curriculum(title="Informatics 5-9", grade_band="5-9")
     school.competence_targets.create(
         competence=Competence.objects.get(area__framework__slug="digcomp-2-2", code="3.4"),

@@ -1,0 +1,73 @@
+"""Who may read a lesson, take a course, assign it, and follow a cohort's progress.
+
+Lessons are for the students enrolled in their course. Authors and teachers (anyone who
+may use the Wagtail admin, every teacher, platform staff) read every lesson, without
+their visits counting as progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from lms import access as lms_access
+from lms.models import Cohort, User
+
+from .models import CoursePage, Enrolment, LessonPage, canonical_page
+
+
+@dataclass(frozen=True)
+class LessonAccess:
+    allowed: bool
+    enrolled: bool  # a student of the course: visits and answers are recorded
+    reason: str = ""  # "login", "not_enrolled" when not allowed
+
+
+def is_author(user: User) -> bool:
+    """Teachers, curriculum leads and staff: they read every lesson to author and teach."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_staff
+        or lms_access.roles_of(user).teacher
+        or user.has_perm("wagtailadmin.access_admin")
+    )
+
+
+def lesson_access(user: User, lesson: LessonPage) -> LessonAccess:
+    if not user.is_authenticated:
+        return LessonAccess(allowed=False, enrolled=False, reason="login")
+    course = canonical_page(lesson.get_parent().specific)
+    enrolled = Enrolment.objects.filter(student=user, course=course).exists()
+    if enrolled:
+        return LessonAccess(allowed=True, enrolled=True)
+    if is_author(user):
+        return LessonAccess(allowed=True, enrolled=False)
+    return LessonAccess(allowed=False, enrolled=False, reason="not_enrolled")
+
+
+def assignable_cohorts(user: User) -> QuerySet[Cohort]:
+    """Cohorts the user may assign courses to: the ones they teach."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return lms_access.taught_cohorts(user).select_related("institution").order_by("name")
+
+
+def can_assign(user: User, cohort: Cohort) -> bool:
+    return assignable_cohorts(user).filter(pk=cohort.pk).exists()
+
+
+def followed_cohorts(user: User) -> QuerySet[Cohort]:
+    """Cohorts whose students' progress the user follows: the ones they teach."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return lms_access.taught_cohorts(user)
+
+
+def can_follow_cohort(user: User, cohort: Cohort) -> bool:
+    return followed_cohorts(user).filter(pk=cohort.pk).exists()
+
+
+def may_self_enrol(user: User, course: CoursePage) -> bool:
+    return user.is_authenticated and course.is_open and course.live

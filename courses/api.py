@@ -1,0 +1,248 @@
+"""The courses API: the catalogue, my enrolments and progress, a cohort's progress (its
+teachers only), and answering quiz questions (checked on the server)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.response import Response
+
+from lms.api.errors import error_response
+from lms.models import Cohort, Track
+
+from . import access, selectors, services
+from .models import CourseAssignment, CoursePage, LessonPage
+
+# ---------------------------------------------------------------------------------------
+# Serializers
+# ---------------------------------------------------------------------------------------
+
+
+class CourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The course's id (the original of its translations).")
+    title = serializers.SerializerMethodField(help_text="In the request's language if translated.")
+    slug = serializers.CharField()
+    summary = serializers.SerializerMethodField()
+    level = serializers.CharField()
+    language = serializers.CharField(help_text="Language of instruction.")
+    track = serializers.CharField(help_text="school, university or scholarship.")
+    estimated_hours = serializers.IntegerField()
+    is_open = serializers.BooleanField(help_text="Students may enrol themselves.")
+    url = serializers.SerializerMethodField()
+
+    def _shown(self, course):
+        return self.context.get("shown", {}).get(course.pk, course)
+
+    def get_title(self, course) -> str:
+        return self._shown(course).title
+
+    def get_summary(self, course) -> str:
+        return self._shown(course).summary
+
+    def get_url(self, course) -> str:
+        return selectors.url_in_language(self._shown(course))
+
+
+class EnrolmentSerializer(serializers.Serializer):
+    course = serializers.IntegerField(source="course.pk")
+    title = serializers.CharField(source="course.title")
+    url = serializers.CharField(source="course.url")
+    percent = serializers.IntegerField()
+    lessons_completed = serializers.IntegerField()
+    lessons_total = serializers.IntegerField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+    next_lesson = serializers.CharField(source="next_lesson.title", allow_null=True, default=None)
+
+
+class SkillSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    framework = serializers.CharField()
+    percent = serializers.IntegerField(help_text="Mean score of the evidence, 0-100.")
+    level = serializers.IntegerField(allow_null=True, help_text="Highest level shown fully.")
+    evidence = serializers.IntegerField(help_text="Questions and graded cells that count.")
+
+
+class MyProgressSerializer(serializers.Serializer):
+    courses = EnrolmentSerializer(many=True)
+    skills = SkillSerializer(many=True)
+
+
+class CohortProgressRowSerializer(serializers.Serializer):
+    username = serializers.CharField(source="student.username")
+    first_name = serializers.CharField(source="student.first_name")
+    last_name = serializers.CharField(source="student.last_name")
+    percent = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+    behind = serializers.BooleanField()
+    lessons = serializers.SerializerMethodField()
+
+    def get_lessons(self, row) -> list[dict]:
+        return [{"status": c.status, "quiz_percent": c.quiz_percent} for c in row.cells]
+
+
+class CohortProgressSerializer(serializers.Serializer):
+    cohort = serializers.CharField(source="cohort.code")
+    course = serializers.IntegerField(source="course.pk")
+    course_title = serializers.CharField(source="course.title")
+    lessons = serializers.SerializerMethodField()
+    expected_percent = serializers.IntegerField(allow_null=True)
+    average_percent = serializers.IntegerField()
+    students = CohortProgressRowSerializer(source="rows", many=True)
+
+    def get_lessons(self, table) -> list[dict]:
+        return [{"id": lesson.pk, "title": lesson.title} for lesson in table.lessons]
+
+
+class QuizAnswerSerializer(serializers.Serializer):
+    lesson = serializers.IntegerField(help_text="The lesson page's id (any translation of it).")
+    question = serializers.CharField(max_length=64, help_text="The question's id.")
+    answer = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        allow_empty=False,
+        help_text="Choice ids (single / multiple choice), or one number as text.",
+    )
+
+
+class QuizAnswerResultSerializer(serializers.Serializer):
+    correct = serializers.BooleanField()
+    explanation = serializers.CharField()
+    quiz_score = serializers.FloatField(allow_null=True, help_text="Lesson's quiz score, 0-1.")
+    quiz_passed = serializers.BooleanField()
+    lesson_completed = serializers.BooleanField()
+
+
+# ---------------------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------------------
+
+TRACK = OpenApiParameter("track", OpenApiTypes.STR, enum=[t for t, _l in Track.choices])
+LANGUAGE = OpenApiParameter("language", OpenApiTypes.STR, description="Language of instruction.")
+
+
+@extend_schema(parameters=[TRACK, LANGUAGE])
+class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalogue: published courses, each once, titles in the request's language."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CourseSerializer
+    filter_backends = []
+    queryset = CoursePage.objects.none()  # for the schema; get_queryset decides
+
+    def get_queryset(self):
+        return selectors.catalogue(
+            track=self.request.query_params.get("track", ""),
+            language=self.request.query_params.get("language", ""),
+        )
+
+    def list(self, request, *args, **kwargs):
+        courses = self.get_queryset()
+        page = self.paginate_queryset(courses)
+        rows = page if page is not None else courses
+        serializer = self.get_serializer(
+            rows,
+            many=True,
+            context={**self.get_serializer_context(), "shown": selectors.in_language(rows)},
+        )
+        return (
+            self.get_paginated_response(serializer.data)
+            if page is not None
+            else Response(serializer.data)
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        course = get_object_or_404(CoursePage.objects.live(), pk=kwargs["pk"])
+        course.track = selectors._tracks_of([course]).get(course.pk, "")
+        serializer = self.get_serializer(
+            course,
+            context={**self.get_serializer_context(), "shown": selectors.in_language([course])},
+        )
+        return Response(serializer.data)
+
+
+class MyProgressViewSet(viewsets.ViewSet):
+    """My enrolments with progress, due dates and next lesson, and my skill profile."""
+
+    @extend_schema(responses=MyProgressSerializer)
+    def list(self, request):
+        dashboard = selectors.student_dashboard(user=request.user)
+        return Response(
+            MyProgressSerializer({"courses": dashboard.courses, "skills": dashboard.skills}).data
+        )
+
+
+class CohortProgressViewSet(viewsets.ViewSet):
+    """A cohort's progress in one of its courses: students x lessons. Teachers of the
+    cohort only. `?course=<id>` picks the course (default: the first assigned)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Cohort id."
+            ),
+            OpenApiParameter("course", OpenApiTypes.INT),
+        ],
+        responses={200: CohortProgressSerializer, 404: OpenApiResponse(description="Not found")},
+    )
+    def retrieve(self, request, pk=None):
+        cohort = get_object_or_404(Cohort, pk=pk)
+        if not access.can_follow_cohort(request.user, cohort):
+            return error_response(
+                status.HTTP_403_FORBIDDEN,
+                "permission_denied",
+                _("Only the cohort's teachers can follow its progress."),
+            )
+        assignments = CourseAssignment.objects.filter(cohort=cohort).select_related("course")
+        wanted = request.query_params.get("course", "")
+        if wanted:
+            assignments = assignments.filter(course_id=wanted if wanted.isdigit() else -1)
+        assignment = assignments.order_by("course__title").first()
+        if assignment is None:
+            return error_response(
+                status.HTTP_404_NOT_FOUND,
+                "not_found",
+                _("This course is not assigned to the cohort."),
+            )
+        table = selectors.cohort_progress(cohort=cohort, course=assignment.course)
+        return Response(CohortProgressSerializer(table).data)
+
+
+class QuizAnswerViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Answer one quiz question. The server checks it and records the attempt; the reply
+    says whether it was right (never what the right answer is)."""
+
+    serializer_class = QuizAnswerSerializer
+
+    @extend_schema(
+        request=QuizAnswerSerializer,
+        responses={201: QuizAnswerResultSerializer, 400: OpenApiResponse(description="Refused")},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lesson = get_object_or_404(LessonPage.objects.live(), pk=data["lesson"])
+        try:
+            outcome = services.quiz_answer(
+                student=request.user,
+                lesson=lesson,
+                question_id=data["question"],
+                answer=data["answer"],
+            )
+        except services.QuizRefused as refused:
+            return error_response(status.HTTP_400_BAD_REQUEST, "refused", refused.message)
+        feedback = outcome.feedback[0]
+        result = {
+            "correct": feedback.is_correct,
+            "explanation": feedback.explanation,
+            "quiz_score": outcome.progress.quiz_score,
+            "quiz_passed": outcome.progress.quiz_passed,
+            "lesson_completed": outcome.progress.completed_at is not None,
+        }
+        return Response(QuizAnswerResultSerializer(result).data, status=status.HTTP_201_CREATED)

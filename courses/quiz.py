@@ -1,0 +1,202 @@
+"""Quizzes read from a lesson's stored body, and answers checked against them.
+
+Pure functions over the StreamField's raw JSON (no database): the lesson page, the
+services that record answers and the publish checks all read quizzes the same way. The
+student's view of a question (`PublicQuestion`) carries no correct flag and no number,
+so a template cannot leak what it is never given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+SINGLE, MULTIPLE, NUMERIC = "single", "multiple", "numeric"
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    quiz_id: str
+    number: int  # 1, 2, ... within its quiz
+    kind: str
+    prompt: str
+    choices: tuple[Choice, ...]
+    answer: float | None
+    tolerance: float
+    competence_id: int | None
+    level: int
+    explanation: str
+
+    def public(self) -> PublicQuestion:
+        return PublicQuestion(
+            id=self.id,
+            number=self.number,
+            kind=self.kind,
+            prompt=self.prompt,
+            choices=tuple((c.id, c.text) for c in self.choices),
+        )
+
+
+@dataclass(frozen=True)
+class PublicQuestion:
+    """What a student's browser may see of a question."""
+
+    id: str
+    number: int
+    kind: str
+    prompt: str
+    choices: tuple[tuple[str, str], ...]  # (choice id, text)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    title: str
+    pass_percent: int
+    questions: tuple[Question, ...]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be checked (not a number, a choice that does not exist)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _items(raw_list) -> list[tuple[str, dict]]:
+    """(id, value) of a ListBlock's stored items; old-style lists have no ids."""
+    items = []
+    for index, item in enumerate(raw_list or []):
+        if isinstance(item, dict) and item.get("type") == "item" and "value" in item:
+            items.append((str(item.get("id") or index), item["value"] or {}))
+        else:
+            items.append((str(index), item or {}))
+    return items
+
+
+def _float(value) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def quizzes_in(body_raw) -> list[Quiz]:
+    """Every quiz block of a lesson body, in order, with its questions."""
+    quizzes = []
+    for block in body_raw or []:
+        if not isinstance(block, dict) or block.get("type") != "quiz":
+            continue
+        value = block.get("value") or {}
+        quiz_id = str(block.get("id") or "")
+        questions = []
+        for number, (question_id, q) in enumerate(_items(value.get("questions")), start=1):
+            questions.append(
+                Question(
+                    id=question_id,
+                    quiz_id=quiz_id,
+                    number=number,
+                    kind=q.get("kind") or SINGLE,
+                    prompt=q.get("prompt") or "",
+                    choices=tuple(
+                        Choice(
+                            id=choice_id, text=c.get("text") or "", correct=bool(c.get("correct"))
+                        )
+                        for choice_id, c in _items(q.get("choices"))
+                    ),
+                    answer=_float(q.get("answer")),
+                    tolerance=abs(_float(q.get("tolerance")) or 0.0),
+                    competence_id=_int(q.get("competence")),
+                    level=max(_int(q.get("level")) or 1, 1),
+                    explanation=q.get("explanation") or "",
+                )
+            )
+        quizzes.append(
+            Quiz(
+                id=quiz_id,
+                title=value.get("title") or "",
+                pass_percent=min(max(_int(value.get("pass_percent")) or 60, 1), 100),
+                questions=tuple(questions),
+            )
+        )
+    return quizzes
+
+
+def exercise_ids_in(body_raw) -> list[int]:
+    """The notebook exercises a lesson body embeds."""
+    ids = []
+    for block in body_raw or []:
+        if isinstance(block, dict) and block.get("type") == "exercise":
+            exercise_id = _int((block.get("value") or {}).get("exercise"))
+            if exercise_id is not None:
+                ids.append(exercise_id)
+    return ids
+
+
+def question_problems(*, kind: str, correct_flags: list[bool], answer) -> list[str]:
+    """Why a question cannot be answered correctly, as the author should read it."""
+    if kind == NUMERIC:
+        return [] if _float(answer) is not None else [_("Give the correct number.")]
+    problems = []
+    if len(correct_flags) < 2:
+        problems.append(_("Give at least two choices."))
+    correct = sum(correct_flags)
+    if correct == 0:
+        problems.append(_("Tick the correct answer."))
+    elif kind == SINGLE and correct > 1:
+        problems.append(
+            _("A single-choice question has exactly one correct answer; tick only one.")
+        )
+    return problems
+
+
+def parse_answer(question: Question, values: list[str]) -> list:
+    """The stored form of a student's answer: choice ids, or [number]."""
+    values = [v.strip() for v in values if v is not None and v.strip() != ""]
+    if question.kind == NUMERIC:
+        if len(values) != 1:
+            raise AnswerError(_("Enter one number."))
+        number = _float(values[0].replace(",", ".").replace(" ", ""))
+        if number is None:
+            raise AnswerError(_("“%(value)s” is not a number.") % {"value": values[0][:40]})
+        return [number]
+    known = {c.id for c in question.choices}
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise AnswerError(_("That choice is not part of the question (any more); reload the page."))
+    if question.kind == SINGLE and len(values) > 1:
+        raise AnswerError(_("Choose one answer only."))
+    return sorted(set(values))
+
+
+def is_correct(question: Question, answer: list) -> bool:
+    if question.kind == NUMERIC:
+        if question.answer is None or not answer:
+            return False
+        return abs(float(answer[0]) - question.answer) <= question.tolerance + 1e-9
+    correct = {c.id for c in question.choices if c.correct}
+    return bool(correct) and set(answer) == correct
