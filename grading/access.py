@@ -44,13 +44,15 @@ def managed_exercises(user: User) -> QuerySet[Exercise]:
         return Exercise.objects.all()
     if not lms_access.roles_of(user).teacher:
         return Exercise.objects.none()
-    return Exercise.objects.filter(
-        Q(created_by=user) | Q(course_id__in=_taught_course_ids(user))
-    ).distinct()
+    # Subqueries, no joins: no duplicate rows, and the result combines with other filters.
+    return Exercise.objects.filter(Q(created_by=user) | Q(course_id__in=_taught_course_ids(user)))
 
 
 def visible_exercises(user: User) -> QuerySet[Exercise]:
-    return (exercises_for_student(user) | managed_exercises(user)).distinct()
+    return Exercise.objects.filter(
+        Q(pk__in=exercises_for_student(user).values("pk"))
+        | Q(pk__in=managed_exercises(user).values("pk"))
+    )
 
 
 def may_submit(user: User, exercise: Exercise) -> bool:

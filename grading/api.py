@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
@@ -67,6 +71,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     exercise = serializers.PrimaryKeyRelatedField(read_only=True)
     student = serializers.CharField(source="student.username", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    origin_display = serializers.CharField(source="get_origin_display", read_only=True)
     cells = CellResultSerializer(many=True, read_only=True)
 
     class Meta:
@@ -77,6 +82,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "student",
             "attempt",
             "origin",
+            "origin_display",
             "status",
             "status_display",
             "failure_reason",
@@ -92,9 +98,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]
 
 
+class AnswersField(serializers.DictField):
+    """A JSON object; a multipart form sends it as one text field holding JSON."""
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            raw = dictionary.get(self.field_name)
+            try:
+                return json.loads(raw)
+            except (TypeError, ValueError):
+                return raw  # not a dictionary: to_internal_value says so
+        return super().get_value(dictionary)
+
+
 class SubmitSerializer(serializers.Serializer):
     notebook = serializers.FileField(required=False, help_text="the .ipynb file (multipart)")
-    answers = serializers.DictField(
+    answers = AnswersField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False),
         required=False,
         help_text="answer cells typed in the browser: {grade_id: source}",
@@ -149,7 +168,16 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
                 "permission_denied",
                 _("You are not enrolled in the course of this exercise."),
             )
-        form = SubmitSerializer(data=request.data)
+        try:
+            data = request.data
+        except RequestDataTooBig:
+            return error_response(
+                status.HTTP_400_BAD_REQUEST,
+                "too_large",
+                _("The answers are too large to be sent at once (at most %(size)s MB).")
+                % {"size": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"},
+            )
+        form = SubmitSerializer(data=data)
         form.is_valid(raise_exception=True)
         try:
             if form.validated_data.get("notebook"):

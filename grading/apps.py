@@ -9,11 +9,20 @@ class GradingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils import translation
+
         from . import checks  # noqa: F401 - registers the sandbox check
+        from .notebook import i18n
         from .setup import ensure_exercise_permissions
 
         post_migrate.connect(
             ensure_exercise_permissions,
             sender=self,
             dispatch_uid="grading.ensure_exercise_permissions",
+        )
+        # The pipeline cannot import Django; its messages come out in the active language.
+        i18n.install(
+            translation.gettext,
+            get_language=translation.get_language,
+            activate=translation.activate,
         )

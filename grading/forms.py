@@ -1,10 +1,12 @@
+import nbformat
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from grading.notebook.errors import NotebookError
 from grading.notebook.metadata import parse_source
-from grading.notebook.read import read_notebook
+
+from .services import exercise_set_source, exercise_source_check
 
 
 class ExerciseAdminForm(WagtailAdminModelForm):
@@ -28,17 +30,51 @@ class ExerciseAdminForm(WagtailAdminModelForm):
             return None
         data = upload.read()
         try:
-            parse_source(read_notebook(data))
+            # the same check the service makes before storing
+            _nb, self._source_spec = exercise_source_check(data)
         except NotebookError as exc:
             raise forms.ValidationError(list(exc.problems)) from exc
         return (upload.name, data)
 
+    def is_valid(self):
+        # the competence rows are a formset, cleaned after this form's own clean()
+        return super().is_valid() and self._competence_cells_exist()
+
+    def _graded_cell_ids(self) -> set[str] | None:
+        spec = getattr(self, "_source_spec", None)
+        if spec is None and self.instance.source_notebook:
+            try:
+                spec = parse_source(nbformat.from_dict(self.instance.source_notebook))
+            except NotebookError:
+                return None
+        return None if spec is None else {cell.grade_id for cell in spec.cells}
+
+    def _competence_cells_exist(self) -> bool:
+        """A competence must hang on a graded cell of the notebook, or it never gets evidence."""
+        formset = self.formsets.get("competence_links")
+        graded = self._graded_cell_ids()
+        if formset is None or graded is None:
+            return True
+        ok = True
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            grade_id = data.get("grade_id")
+            if data.get("DELETE") or not grade_id or grade_id in graded:
+                continue
+            form.add_error(
+                "grade_id",
+                _("The notebook has no graded cell “%(id)s”. Graded cells: %(ids)s.")
+                % {"id": grade_id, "ids": ", ".join(sorted(graded))},
+            )
+            ok = False
+        return ok
+
     def save(self, commit=True):
+        if self.instance.pk is None and self.for_user is not None:
+            self.instance.created_by = self.for_user  # the author manages it from now on
         exercise = super().save(commit=commit)
         upload = self.cleaned_data.get("source_upload")
         if commit and upload:
-            from .services import exercise_set_source
-
             name, data = upload
             exercise_set_source(exercise=exercise, data=data, filename=name)
         return exercise

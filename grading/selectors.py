@@ -130,3 +130,48 @@ def cohort_gradebook(*, cohort: Cohort, exercises: QuerySet[Exercise]) -> Gradeb
         for student in students
     ]
     return Gradebook(cohort=cohort, exercises=exercise_list, rows=rows)
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What the check of a source notebook found, in the figures a teacher reads."""
+
+    solution_total: float  # what the solution scored automatically
+    automatic_points: float  # points the grader scores by itself
+    manual_points: float  # points a teacher grades by hand
+    student_total: float | None  # what the unanswered student version scored
+
+
+def check_summary(*, report: dict) -> CheckSummary | None:
+    """Figures of an exercise's validation report; None before the check ran."""
+    solution = report.get("solution") or None
+    if not solution:
+        return None
+    cells = solution.get("cells", [])
+    manual = sum(c["max_score"] for c in cells if c.get("status") == "needs_manual")
+    student = report.get("student") or {}
+    return CheckSummary(
+        solution_total=solution.get("total", 0),
+        automatic_points=solution.get("max_total", 0) - manual,
+        manual_points=manual,
+        student_total=student.get("total"),
+    )
+
+
+@dataclass(frozen=True)
+class EvidencedCompetence:
+    competence: object  # curricula.Competence, with its area and framework loaded
+    level: int  # the highest level a graded cell of the exercise shows
+
+
+def exercise_competences(*, exercise: Exercise) -> list[EvidencedCompetence]:
+    """The competences an exercise is evidence for, each once, at its highest level."""
+    best: dict[int, EvidencedCompetence] = {}
+    for link in exercise.competence_links.select_related("competence__area__framework"):
+        known = best.get(link.competence_id)
+        if known is None or link.level > known.level:
+            best[link.competence_id] = EvidencedCompetence(link.competence, link.level)
+    return sorted(
+        best.values(),
+        key=lambda e: (e.competence.area.framework.name, e.competence.code, e.level),
+    )

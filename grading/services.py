@@ -9,16 +9,18 @@ import copy
 import logging
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import nbformat
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from nbformat import NotebookNode
 
 from grading.notebook.errors import NotebookError
-from grading.notebook.metadata import CellKind, nbgrader_metadata, parse_source
+from grading.notebook.metadata import CellKind, SourceSpec, nbgrader_metadata, parse_source
 from grading.notebook.pipeline import grade_with_feedback, validate_source
 from grading.notebook.read import read_notebook
 from grading.notebook.release import release
@@ -43,17 +45,31 @@ class SubmissionRefused(Exception):
 # ---------------------------------------------------------------------------------------
 
 
+def exercise_source_check(data: bytes | str) -> tuple[NotebookNode, SourceSpec]:
+    """Read a teacher's source notebook and check it can be an exercise, without running it.
+
+    Raises NotebookError with every problem (not a notebook, duplicate or blank grade ids,
+    negative points, no graded cell). The admin form and the commands call this first, so
+    a bad notebook is refused before anything is saved.
+    """
+    nb = read_notebook(data)
+    spec = parse_source(nb)
+    if not spec.cells:
+        raise NotebookError(_("The notebook has no graded cells (nbgrader metadata)."))
+    return nb, spec
+
+
 @transaction.atomic
-def exercise_set_source(*, exercise: Exercise, data: bytes | str, filename: str = "") -> Exercise:
+def exercise_set_source(
+    *, exercise: Exercise, data: bytes | str, filename: str = "", queue_check: bool = True
+) -> Exercise:
     """Store a teacher's source notebook and queue its validation in the sandbox.
 
     Raises NotebookError (with every problem) for a notebook that cannot be an exercise;
-    nothing is stored then.
+    nothing is stored then. `queue_check=False` leaves the check to the caller, which
+    runs `exercise_validate` itself (the demo loader, `import_nbgrader --validate-now`).
     """
-    nb = read_notebook(data)
-    spec = parse_source(nb)  # duplicate / blank grade ids, negative points, ...
-    if not spec.cells:
-        raise NotebookError(_("The notebook has no graded cells (nbgrader metadata)."))
+    nb, spec = exercise_source_check(data)
     exercise.source_notebook = nb
     exercise.student_notebook = release(nb)
     exercise.source_filename = filename[:255]
@@ -61,10 +77,69 @@ def exercise_set_source(*, exercise: Exercise, data: bytes | str, filename: str 
     exercise.status = Exercise.Status.VALIDATING
     exercise.validation_report = {}
     exercise.save()
-    from .tasks import validate_exercise_task
+    if queue_check:
+        from .tasks import validate_exercise_task
 
-    transaction.on_commit(lambda: validate_exercise_task.delay(exercise.pk))
+        transaction.on_commit(lambda: validate_exercise_task.delay(exercise.pk))
     return exercise
+
+
+def _without_cell_ids(nb) -> dict:
+    """The notebook as JSON, minus cell ids: nbformat invents missing ids on every read."""
+    data = copy.deepcopy(dict(nb))
+    for cell in data.get("cells", []):
+        cell.pop("id", None)
+    return data
+
+
+def exercise_source_unchanged(*, exercise: Exercise, notebook) -> bool:
+    """Whether `notebook` is the exercise's stored source (cell ids aside)."""
+    return bool(exercise.source_notebook) and _without_cell_ids(
+        exercise.source_notebook
+    ) == _without_cell_ids(notebook)
+
+
+class ImportOutcome(StrEnum):
+    """What importing a source notebook did to its exercise."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@transaction.atomic
+def exercise_import(
+    *,
+    slug: str,
+    data: bytes | str,
+    filename: str,
+    title: str,
+    course=None,
+    created_by=None,
+    queue_check: bool = True,
+) -> tuple[Exercise, str]:
+    """Create or update the exercise `slug` from a source notebook; idempotent.
+
+    A notebook equal to the stored source changes nothing (its check is not run again);
+    a changed one replaces the source and queues a new check. Raises NotebookError for a
+    notebook that cannot be an exercise; nothing is stored then.
+    """
+    nb, _spec = exercise_source_check(data)
+    exercise = Exercise.objects.select_for_update().filter(slug=slug).first()
+    if exercise is None:
+        exercise = Exercise(slug=slug, title=title[:200], course=course, created_by=created_by)
+        outcome = ImportOutcome.CREATED
+    else:
+        if course is not None and exercise.course_id != course.pk:
+            exercise.course = course
+            exercise.save(update_fields=["course", "updated_at"])
+        if exercise_source_unchanged(exercise=exercise, notebook=nb):
+            return exercise, ImportOutcome.UNCHANGED
+        outcome = ImportOutcome.UPDATED
+    exercise = exercise_set_source(
+        exercise=exercise, data=data, filename=filename, queue_check=queue_check
+    )
+    return exercise, outcome
 
 
 def exercise_validate(*, exercise_id: int) -> Exercise | None:
@@ -74,18 +149,20 @@ def exercise_validate(*, exercise_id: int) -> Exercise | None:
         return exercise
     source = nbformat.from_dict(exercise.source_notebook)
     started = time.monotonic()
-    try:
-        validation = validate_source(
-            source,
-            limits=exercise.sandbox_limits,
-            allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
-        )
-    except SandboxUnavailable as exc:
-        report = {"ok": False, "problems": [_unsandboxed_message()], "detail": str(exc)}
-        Exercise.objects.filter(pk=exercise.pk).update(
-            status=Exercise.Status.INVALID, validation_report=report
-        )
-        return Exercise.objects.get(pk=exercise.pk)
+    # The report is stored as text, for the teachers: in the language of its author.
+    with translation.override(_language_of(exercise.created_by)):
+        try:
+            validation = validate_source(
+                source,
+                limits=exercise.sandbox_limits,
+                allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+            )
+        except SandboxUnavailable as exc:
+            report = {"ok": False, "problems": [_unsandboxed_message()], "detail": str(exc)}
+            Exercise.objects.filter(pk=exercise.pk).update(
+                status=Exercise.Status.INVALID, validation_report=report
+            )
+            return Exercise.objects.get(pk=exercise.pk)
     report = {
         "ok": validation.ok,
         "problems": list(validation.problems),
@@ -223,6 +300,15 @@ def _queue(submission: Submission, *, interactive: bool) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+def _language_of(user) -> str:
+    """The language to write to `user` in where there is no request: theirs, or the default."""
+    preferred = getattr(user, "preferred_language", "") or ""
+    try:
+        return translation.get_supported_language_variant(preferred)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def _claim(submission_id: int) -> Submission | None:
     """Mark the submission running; None when it is already finished (a redelivery)."""
     with transaction.atomic():
@@ -255,18 +341,22 @@ def submission_grade(*, submission_id: int) -> Submission | None:
         return None
     exercise = submission.exercise
     started = time.monotonic()
-    try:
-        graded = grade_with_feedback(
-            nbformat.from_dict(exercise.source_notebook),
-            nbformat.from_dict(submission.notebook),
-            limits=exercise.sandbox_limits,
-            allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
-        )
-    except NotebookError as exc:
-        return _fail(submission, str(exc))
-    except SandboxUnavailable:
-        log.error("submission %s not graded: bubblewrap is not available", submission.pk)
-        return _fail(submission, _unsandboxed_message())
+    # The pipeline's messages (per cell, repair notes, feedback page, failure reason) are
+    # stored as text, so they are in the student's language: they are the ones who read
+    # them. A teacher reviewing the submission sees them in that language too.
+    with translation.override(_language_of(submission.student)):
+        try:
+            graded = grade_with_feedback(
+                nbformat.from_dict(exercise.source_notebook),
+                nbformat.from_dict(submission.notebook),
+                limits=exercise.sandbox_limits,
+                allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+            )
+        except NotebookError as exc:
+            return _fail(submission, str(exc))
+        except SandboxUnavailable:
+            log.error("submission %s not graded: bubblewrap is not available", submission.pk)
+            return _fail(submission, _unsandboxed_message())
     return _store(submission, graded, seconds=time.monotonic() - started)
 
 

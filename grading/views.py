@@ -55,6 +55,7 @@ def exercise_panel_context(request: HttpRequest, exercise: Exercise) -> dict:
             exercise=exercise, answers=selectors.last_answers(submission=latest)
         ),
         "submissions": submissions,
+        "competences": selectors.exercise_competences(exercise=exercise),
         "latest": latest,
         "attempts_left": attempts_left,
         "upload_form": SubmissionUploadForm(),
@@ -65,12 +66,7 @@ def exercise_panel_context(request: HttpRequest, exercise: Exercise) -> dict:
 @login_required
 def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The student's page: instructions, the editor, upload, live result, attempts."""
-    exercise = get_object_or_404(
-        Exercise.objects.select_related("course").prefetch_related(
-            "competence_links__competence__area__framework"
-        ),
-        pk=pk,
-    )
+    exercise = get_object_or_404(Exercise.objects.select_related("course"), pk=pk)
     if not access.may_submit(request.user, exercise) and not access.may_manage(
         request.user, exercise
     ):
@@ -141,6 +137,7 @@ def exercise_manage(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "exercise": exercise,
             "report": exercise.validation_report or {},
+            "check": selectors.check_summary(report=exercise.validation_report or {}),
             "submissions": submissions,
             "job": job,
             "edit_url": reverse("wagtailsnippets_grading_exercise:edit", args=[exercise.pk]),
@@ -257,6 +254,11 @@ def cohort_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grading/gradebook.html", {"book": book, "cohort": cohort})
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet must not run as a formula (a name like "=HYPERLINK(...)")."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _gradebook_csv(book: selectors.Gradebook) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"gradebook-{book.cohort.code}.csv"
@@ -265,14 +267,15 @@ def _gradebook_csv(book: selectors.Gradebook) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(
         [_("username"), _("last name"), _("first name")]
-        + [f"{e.title} (/{e.max_score:g})" for e in book.exercises]
+        + [_cell(f"{e.title} (/{e.max_score:g})") for e in book.exercises]
         + [_("total"), _("maximum")]
     )
     for row in book.rows:
         scores = [s.best_score if s and s.best_score is not None else "" for s in row.scores]
         total = sum(s for s in scores if s != "")
         writer.writerow(
-            [row.student.username, row.student.last_name, row.student.first_name]
+            [_cell(row.student.username), _cell(row.student.last_name)]
+            + [_cell(row.student.first_name)]
             + [f"{s:g}" if s != "" else "" for s in scores]
             + [f"{total:g}", f"{sum(e.max_score for e in book.exercises):g}"]
         )

@@ -1,6 +1,7 @@
 """Exercises in the Wagtail admin: teachers upload notebooks and map cells to competences."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +16,9 @@ from wagtail.admin.panels import (
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
+from . import access
 from .forms import ExerciseAdminForm
 from .models import Exercise
 
@@ -27,8 +29,19 @@ class ReportColumn(Column):
         return format_html('<a href="{}">{}</a>', url, _("Results and regrading"))
 
 
+class ExerciseEditView(EditView):
+    """Teachers edit the exercises they manage (their own, their courses'), no others."""
+
+    def get_object(self, queryset=None):
+        exercise = super().get_object(queryset)
+        if not access.may_manage(self.request.user, exercise):
+            raise PermissionDenied
+        return exercise
+
+
 class ExerciseViewSet(SnippetViewSet):
     model = Exercise
+    edit_view_class = ExerciseEditView
     icon = "code"
     menu_label = _("Notebook exercises")
     menu_order = 250
@@ -43,6 +56,9 @@ class ExerciseViewSet(SnippetViewSet):
     ]
     list_filter = ["status"]
     search_fields = ["title", "slug", "description"]
+
+    def get_queryset(self, request):
+        return access.managed_exercises(request.user).select_related("course")
 
     edit_handler = ObjectList(
         [

@@ -47,6 +47,8 @@ from nbclient.exceptions import CellExecutionComplete
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
+from grading.notebook import i18n
+from grading.notebook.i18n import gettext as _
 from grading.notebook.sandbox import (
     DEFAULT_LIMITS,
     KernelStartError,
@@ -247,7 +249,7 @@ def _run_sync(coro: Any) -> Any:
     except RuntimeError:
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, i18n.carry(coro)).result()
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,7 +347,9 @@ class _NotebookRunner(NotebookClient):
         return cells, stop
 
     def _notebook_timeout(self) -> str:
-        return f"The notebook exceeded its {self.limits.notebook_timeout_s:g} s time limit"
+        return _("The notebook exceeded its %(seconds)g s time limit") % {
+            "seconds": self.limits.notebook_timeout_s
+        }
 
     # -- one cell -------------------------------------------------------------------------
 
@@ -364,7 +368,7 @@ class _NotebookRunner(NotebookClient):
         if reply is _DIED:
             reason = self._death_reason()
             return self._failed(cell, index, "error", "DeadKernelError", reason), (
-                f"{reason} while running cell {index}"
+                _("%(reason)s while running cell %(index)d") % {"reason": reason, "index": index}
             )
         if reply is not None:
             return self._judge(index, cell, reply), ""
@@ -372,7 +376,9 @@ class _NotebookRunner(NotebookClient):
         if notebook_deadline < cell_deadline:  # the notebook's limit struck first
             reason = self._notebook_timeout()
             return self._failed(cell, index, "timeout", "TimeoutError", reason), reason
-        reason = f"The cell exceeded its {self.limits.cell_timeout_s:g} s time limit"
+        reason = _("The cell exceeded its %(seconds)g s time limit") % {
+            "seconds": self.limits.cell_timeout_s
+        }
         execution = self._failed(cell, index, "timeout", "TimeoutError", reason)
         # Interrupt it and carry on with the next cell, as nbgrader does, if it stops in time.
         self.kernel.interrupt()
@@ -380,8 +386,11 @@ class _NotebookRunner(NotebookClient):
         late = await self._collect(msg_id, cell, index, until=grace, keep_outputs=False)
         if late is None or late is _DIED:
             return execution, (
-                f"Cell {index} did not finish within its {self.limits.cell_timeout_s:g} s time "
-                "limit and did not respond to an interrupt; the kernel was stopped"
+                _(
+                    "Cell %(index)d did not finish within its %(seconds)g s time limit and did "
+                    "not respond to an interrupt; the kernel was stopped"
+                )
+                % {"index": index, "seconds": self.limits.cell_timeout_s}
             )
         return execution, ""
 
@@ -407,8 +416,10 @@ class _NotebookRunner(NotebookClient):
             index,
             "error",
             "IncompleteExecutionError",
-            "The cell reported success but did not run to its end (the notebook may have "
-            "tampered with the kernel)",
+            _(
+                "The cell reported success but did not run to its end (the notebook may have "
+                "tampered with the kernel)"
+            ),
         )
 
     def _failed(
@@ -422,19 +433,23 @@ class _NotebookRunner(NotebookClient):
     def _death_reason(self) -> str:
         code = self.kernel.exit_status()
         if code is None:
-            return "The kernel died"
+            return _("The kernel died")
         signum = code - 128 if code > 128 else -code if code < 0 else 0
         if signum == signal.SIGXCPU:
-            return f"The kernel died (CPU time limit of {self.limits.cpu_seconds} s exceeded)"
+            return _("The kernel died (CPU time limit of %(seconds)s s exceeded)") % {
+                "seconds": self.limits.cpu_seconds
+            }
         if signum == signal.SIGKILL:  # RLIMIT_CPU's hard limit, or the kernel's OOM killer
-            return "The kernel died (killed: CPU time or memory limit?)"
+            return _("The kernel died (killed: CPU time or memory limit?)")
         if signum:
             try:
                 name = signal.Signals(signum).name
             except ValueError:
-                name = f"signal {signum}"
-            return f"The kernel died (it crashed with {name}; memory limit?)"
-        return f"The kernel died (its process exited with status {code})"
+                name = _("signal %(number)d") % {"number": signum}
+            return _("The kernel died (it crashed with %(signal)s; memory limit?)") % {
+                "signal": name
+            }
+        return _("The kernel died (its process exited with status %(status)d)") % {"status": code}
 
     # -- messages -------------------------------------------------------------------------
 
@@ -494,7 +509,7 @@ class _NotebookRunner(NotebookClient):
             except zmq.Again:
                 return messages
             try:
-                _, signed = self._session.feed_identities(frames)
+                _identities, signed = self._session.feed_identities(frames)
                 messages.append(self._session.deserialize(signed))
             except Exception as exc:  # the kernel is untrusted: never let it crash us
                 log.debug("dropped an unreadable kernel message: %s", exc)
@@ -553,10 +568,10 @@ class _NotebookRunner(NotebookClient):
         """Say once per cell, in the cell, that output was dropped."""
         if cell_index not in self._truncated_cells:
             self._truncated_cells.add(cell_index)
-            note = (
-                "\n[output truncated: the notebook's output exceeded "
-                f"{self.limits.output_bytes:,} bytes]\n"
-            )
+            note = _("[output truncated: the notebook's output exceeded %(limit)s bytes]") % {
+                "limit": f"{self.limits.output_bytes:,}"
+            }
+            note = f"\n{note}\n"
             outs.append(new_output("stream", name="stderr", text=note))
 
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:

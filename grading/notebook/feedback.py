@@ -21,6 +21,7 @@ from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
 from . import markers
+from .i18n import gettext as _
 from .metadata import CellKind, nbgrader_metadata
 from .redact import Redactor
 from .release import released_cells
@@ -51,8 +52,8 @@ def render_feedback_html(
 ) -> str:
     """A standalone HTML page of the executed notebook with a badge per graded cell."""
     view, badges = _student_view(source_nb, executed_nb, result)
-    html, _ = _exporter().from_notebook_node(
-        view, resources={"grading_badges": badges, "metadata": {"name": "Feedback"}}
+    html, _resources = _exporter().from_notebook_node(
+        view, resources={"grading_badges": badges, "metadata": {"name": _("Feedback")}}
     )
     return html
 

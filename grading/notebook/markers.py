@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from .i18n import gettext as _
+
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
@@ -40,8 +42,25 @@ def _is_hidden_end(line: str) -> bool:
     return END_HIDDEN_TESTS in line
 
 
+def _region_problem(region: str, problem: str) -> str:
+    """The sentence fragment for a broken region, as whole phrases so they translate."""
+    if region == "solution":
+        messages = {
+            "nested": _("a solution region starts inside another one"),
+            "unopened": _("a solution region ends without having started"),
+            "unclosed": _("a solution region is never closed"),
+        }
+    else:
+        messages = {
+            "nested": _("a hidden tests region starts inside another one"),
+            "unopened": _("a hidden tests region ends without having started"),
+            "unclosed": _("a hidden tests region is never closed"),
+        }
+    return messages[problem]
+
+
 def _scan(
-    source: str, is_begin: Callable[[str], bool], is_end: Callable[[str], bool], name: str
+    source: str, is_begin: Callable[[str], bool], is_end: Callable[[str], bool], region: str
 ) -> Iterator[tuple[str, str]]:
     """Yield ``(role, line)`` with role "begin", "end", "inside" or "outside".
 
@@ -52,18 +71,18 @@ def _scan(
     for line in source.split("\n"):
         if is_begin(line):
             if inside:
-                raise MarkerError(f"a {name} region starts inside another one")
+                raise MarkerError(_region_problem(region, "nested"))
             inside = True
             yield "begin", line
         elif is_end(line):
             if not inside:
-                raise MarkerError(f"a {name} region ends without having started")
+                raise MarkerError(_region_problem(region, "unopened"))
             inside = False
             yield "end", line
         else:
             yield ("inside" if inside else "outside"), line
     if inside:
-        raise MarkerError(f"a {name} region is never closed")
+        raise MarkerError(_region_problem(region, "unclosed"))
 
 
 def _solution_lines(source: str) -> Iterator[tuple[str, str]]:
@@ -75,11 +94,11 @@ def _hidden_lines(source: str) -> Iterator[tuple[str, str]]:
 
 
 def has_solution_region(source: str) -> bool:
-    return any(role == "begin" for role, _ in _solution_lines(source))
+    return any(role == "begin" for role, _line in _solution_lines(source))
 
 
 def has_hidden_tests(source: str) -> bool:
-    return any(role == "begin" for role, _ in _hidden_lines(source))
+    return any(role == "begin" for role, _line in _hidden_lines(source))
 
 
 def marker_problems(source: str) -> list[str]:
@@ -87,7 +106,7 @@ def marker_problems(source: str) -> list[str]:
     problems = []
     for lines in (_solution_lines, _hidden_lines):
         try:
-            for _ in lines(source):
+            for _line in lines(source):
                 pass
         except MarkerError as exc:
             problems.append(str(exc))

@@ -23,6 +23,7 @@ from nbformat import NotebookNode
 
 from . import markers
 from .errors import NotebookError
+from .i18n import gettext as _
 
 SUPPORTED_SCHEMA_VERSIONS = (1, 2, 3)
 FLAGS = ("grade", "solution", "locked", "task")
@@ -169,11 +170,14 @@ def _grade_cells(nb: NotebookNode) -> list[GradeCell]:
 def _cell_problems(cell: NotebookNode, number: int) -> list[str]:
     raw = cell.get("metadata", {}).get("nbgrader")
     if raw is None:
-        return _marker_role_problems(cell, NbgraderMetadata(), f"Cell {number}")
+        return _marker_role_problems(cell, NbgraderMetadata(), _cell_name(number))
     if not isinstance(raw, dict):
-        return [f"Cell {number}: its nbgrader metadata is not a JSON object."]
+        return [
+            _("%(cell)s: its nbgrader metadata is not a JSON object.")
+            % {"cell": _cell_name(number)}
+        ]
     meta = nbgrader_metadata(cell)
-    name = f"Cell {number} ('{meta.grade_id}')" if meta.grade_id.strip() else f"Cell {number}"
+    name = _cell_name(number, meta.grade_id)
     return [
         *_schema_problems(raw, name),
         *_grade_id_problems(raw, meta, name),
@@ -183,17 +187,30 @@ def _cell_problems(cell: NotebookNode, number: int) -> list[str]:
     ]
 
 
+def _cell_name(number: int, grade_id: str = "") -> str:
+    """How problems name a cell: by its place, and by its grade_id when it has one."""
+    if grade_id.strip():
+        return _("Cell %(number)d ('%(grade_id)s')") % {"number": number, "grade_id": grade_id}
+    return _("Cell %(number)d") % {"number": number}
+
+
 def _schema_problems(raw: dict, name: str) -> list[str]:
     problems = []
     version = raw.get("schema_version")
     if version is not None and version not in SUPPORTED_SCHEMA_VERSIONS:
         problems.append(
-            f"{name} uses nbgrader metadata schema version {version!r}; "
-            "only versions 1 to 3 are supported."
+            _(
+                "%(cell)s uses nbgrader metadata schema version %(version)r; "
+                "only versions 1 to 3 are supported."
+            )
+            % {"cell": name, "version": version}
         )
     for flag in FLAGS:
         if flag in raw and not isinstance(raw[flag], bool):
-            problems.append(f"{name}: '{flag}' must be true or false, not {raw[flag]!r}.")
+            problems.append(
+                _("%(cell)s: '%(flag)s' must be true or false, not %(value)r.")
+                % {"cell": name, "flag": flag, "value": raw[flag]}
+            )
     return problems
 
 
@@ -202,9 +219,12 @@ def _grade_id_problems(raw: dict, meta: NbgraderMetadata, name: str) -> list[str
         return []
     grade_id = raw.get("grade_id")
     if not isinstance(grade_id, str) or not grade_id.strip():
-        return [f"{name} has no grade_id."]
+        return [_("%(cell)s has no grade_id.") % {"cell": name}]
     if not GRADE_ID_PATTERN.match(grade_id):
-        return [f"{name}: a grade_id may only contain letters, digits, '_' and '-'."]
+        return [
+            _("%(cell)s: a grade_id may only contain letters, digits, '_' and '-'.")
+            % {"cell": name}
+        ]
     return []
 
 
@@ -212,27 +232,35 @@ def _points_problems(raw: dict, meta: NbgraderMetadata, name: str) -> list[str]:
     if meta.kind not in GRADED_KINDS:
         return []
     if "points" not in raw:
-        return [f"{name} is graded but has no points."]
+        return [_("%(cell)s is graded but has no points.") % {"cell": name}]
     if meta.points is not None:
         return []
     value = raw["points"]
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-        return [f"{name}: points must not be negative ({value!r})."]
-    return [f"{name}: points must be a number, not {value!r}."]
+        return [
+            _("%(cell)s: points must not be negative (%(value)r).") % {"cell": name, "value": value}
+        ]
+    return [_("%(cell)s: points must be a number, not %(value)r.") % {"cell": name, "value": value}]
 
 
 def _cell_type_problems(cell: NotebookNode, meta: NbgraderMetadata, name: str) -> list[str]:
     """nbgrader's own rules: markdown answers are graded by hand, tasks are markdown."""
     if meta.task:
         if cell.cell_type != "markdown":
-            return [f"{name} is a task, and tasks must be markdown cells."]
+            return [_("%(cell)s is a task, and tasks must be markdown cells.") % {"cell": name}]
         return []
     if cell.cell_type == "markdown" and meta.grade != meta.solution:
-        return [
-            f"{name} is a markdown cell marked only as "
-            f"{'graded' if meta.grade else 'an answer'}; "
-            "a markdown answer must be a 'Manually graded answer'."
-        ]
+        if meta.grade:
+            problem = _(
+                "%(cell)s is a markdown cell marked only as graded; "
+                "a markdown answer must be a 'Manually graded answer'."
+            )
+        else:
+            problem = _(
+                "%(cell)s is a markdown cell marked only as an answer; "
+                "a markdown answer must be a 'Manually graded answer'."
+            )
+        return [problem % {"cell": name}]
     return []
 
 
@@ -244,12 +272,18 @@ def _marker_role_problems(cell: NotebookNode, meta: NbgraderMetadata, name: str)
     """
     broken = markers.marker_problems(cell.source)
     if broken:
-        return [f"{name}: {problem}." for problem in broken]
+        return [
+            _("%(cell)s: %(problem)s.") % {"cell": name, "problem": problem} for problem in broken
+        ]
     problems = []
     if markers.has_solution_region(cell.source) and not meta.solution:
-        problems.append(f"{name} has a solution region but is not an answer cell.")
+        problems.append(
+            _("%(cell)s has a solution region but is not an answer cell.") % {"cell": name}
+        )
     if markers.has_hidden_tests(cell.source) and meta.kind is not CellKind.TEST:
-        problems.append(f"{name} has hidden tests but is not an autograder test cell.")
+        problems.append(
+            _("%(cell)s has hidden tests but is not an autograder test cell.") % {"cell": name}
+        )
     return problems
 
 
@@ -260,8 +294,8 @@ def _duplicate_id_problems(nb: NotebookNode) -> list[str]:
         if meta.is_assignment_cell and meta.grade_id:
             numbers_by_id.setdefault(meta.grade_id, []).append(number)
     return [
-        f"The grade_id '{grade_id}' is used by more than one cell "
-        f"(cells {', '.join(map(str, numbers))})."
+        _("The grade_id '%(grade_id)s' is used by more than one cell (cells %(cells)s).")
+        % {"grade_id": grade_id, "cells": ", ".join(map(str, numbers))}
         for grade_id, numbers in numbers_by_id.items()
         if len(numbers) > 1
     ]

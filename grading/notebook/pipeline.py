@@ -15,6 +15,7 @@ from nbformat import NotebookNode
 
 from .errors import NotebookError
 from .feedback import render_feedback_html
+from .i18n import gettext as _
 from .metadata import SourceSpec, parse_source
 from .release import release
 from .results import NotebookResult
@@ -66,7 +67,7 @@ def grade_notebook(
     this machine, a kernel that would not start) passes through: those are failures of
     the grading machine, to retry, not results to store.
     """
-    result, _ = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
+    result, _executed = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
     return result
 
 
@@ -101,10 +102,10 @@ def validate_source(
     except NotebookError as exc:
         return SourceValidation(ok=False, problems=exc.problems)
     if not spec.cells:
-        return SourceValidation(ok=False, problems=("The notebook has no graded cells.",))
+        return SourceValidation(ok=False, problems=(_("The notebook has no graded cells."),))
 
     def run(submission: NotebookNode) -> NotebookResult:
-        result, _ = _grade(source_nb, submission, limits, allow_unsandboxed, executor)
+        result, _executed = _grade(source_nb, submission, limits, allow_unsandboxed, executor)
         return result
 
     solution, student = run(source_nb), run(release(source_nb))
@@ -143,25 +144,34 @@ def _sandboxed_executor() -> Executor:
 def _solution_problems(solution: NotebookResult) -> list[str]:
     problems = []
     if solution.error:
-        problems.append(f"With the solution, execution stopped early: {solution.error}.")
+        problems.append(
+            _("With the solution, execution stopped early: %(reason)s.")
+            % {"reason": solution.error}
+        )
     for cell in solution.cells:
         if cell.score is not None and cell.score < cell.max_score:
-            problems.append(
-                f"With the solution, cell '{cell.grade_id}' scores {cell.score:g} of "
-                f"{cell.max_score:g}. {cell.message}".rstrip()
-            )
+            problem = _(
+                "With the solution, cell '%(grade_id)s' scores %(score)g of %(points)g."
+            ) % {"grade_id": cell.grade_id, "score": cell.score, "points": cell.max_score}
+            problems.append(f"{problem} {cell.message}".rstrip())
     return problems
 
 
 def _student_problems(student: NotebookResult, spec: SourceSpec) -> list[str]:
     problems = []
     if student.error:
-        problems.append(f"The student version does not run to the end: {student.error}.")
+        problems.append(
+            _("The student version does not run to the end: %(reason)s.")
+            % {"reason": student.error}
+        )
     tests = {cell.grade_id for cell in spec.tests}
     for cell in student.cells:
         if cell.grade_id in tests and cell.score:
             problems.append(
-                f"Test '{cell.grade_id}' gives {cell.score:g} of {cell.max_score:g} points to "
-                "the student version before any answer is written; it should fail until then."
+                _(
+                    "Test '%(grade_id)s' gives %(score)g of %(points)g points to the student "
+                    "version before any answer is written; it should fail until then."
+                )
+                % {"grade_id": cell.grade_id, "score": cell.score, "points": cell.max_score}
             )
     return problems

@@ -60,6 +60,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from grading.notebook import i18n
 from grading.notebook.execute import async_execute_notebook, run_notebook_in_kernel
 from grading.notebook.forkserver import ForkedKernel, ForkServer
 from grading.notebook.sandbox import (
@@ -202,7 +203,10 @@ class WarmPool:
     ) -> concurrent.futures.Future[ExecutionResult]:
         if self._loop is None:
             raise RuntimeError("the pool is not running")
-        return asyncio.run_coroutine_threadsafe(self.aexecute(nb, limits=limits), self._loop)
+        # The pool's thread runs it: the caller's language goes along for the messages.
+        return asyncio.run_coroutine_threadsafe(
+            i18n.carry(self.aexecute(nb, limits=limits)), self._loop
+        )
 
     def warm_count(self) -> int:
         return len(self._ready)

@@ -17,6 +17,7 @@ from nbformat.v4.rwbase import rejoin_lines, strip_transient
 from nbformat.validator import MissingIDFieldWarning, ValidationError, normalize
 
 from .errors import NotebookError
+from .i18n import gettext as _
 
 SUPPORTED_MAJOR = nbformat.v4.nbformat
 SUPPORTED_MINOR = nbformat.v4.nbformat_minor
@@ -35,7 +36,10 @@ def read_notebook(data: bytes | str, *, limits: NotebookLimits = NotebookLimits(
     """Parse and validate an uploaded notebook; raise `NotebookError` with the reason."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > limits.max_bytes:
-        raise NotebookError(f"The file is larger than {_megabytes(limits.max_bytes)}.")
+        raise NotebookError(
+            _("The file is larger than %(megabytes)s MB.")
+            % {"megabytes": _megabytes(limits.max_bytes)}
+        )
     content = _parse_json(raw)
     _check_format_version(content)
     _check_cells(content, limits)
@@ -46,49 +50,61 @@ def _parse_json(raw: bytes) -> dict:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NotebookError("The file is not UTF-8 text, so it cannot be a notebook.") from exc
+        raise NotebookError(_("The file is not UTF-8 text, so it cannot be a notebook.")) from exc
     try:
         content = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(
-            f"The file is not valid JSON (line {exc.lineno}, column {exc.colno})."
+            _("The file is not valid JSON (line %(line)d, column %(column)d).")
+            % {"line": exc.lineno, "column": exc.colno}
         ) from exc
-    if not isinstance(content, dict) or "nbformat" not in content or "cells" not in content:
-        raise NotebookError("The file is JSON but not a Jupyter notebook.")
+    # the version before the cells: an nbformat 3 notebook keeps them in `worksheets`
+    if not isinstance(content, dict) or "nbformat" not in content:
+        raise NotebookError(_("The file is JSON but not a Jupyter notebook."))
     return content
 
 
 def _check_format_version(content: dict) -> None:
     major, minor = content.get("nbformat"), content.get("nbformat_minor", 0)
     if not isinstance(major, int) or not isinstance(minor, int):
-        raise NotebookError("The file does not say which notebook format version it uses.")
+        raise NotebookError(_("The file does not say which notebook format version it uses."))
     if major < SUPPORTED_MAJOR:
         raise NotebookError(
-            f"The notebook uses the old format version {major}. "
-            "Open it in Jupyter and save it again to update it."
+            _(
+                "The notebook uses the old format version %(version)d. "
+                "Open it in Jupyter and save it again to update it."
+            )
+            % {"version": major}
         )
     if (major, minor) > (SUPPORTED_MAJOR, SUPPORTED_MINOR):
         raise NotebookError(
-            f"The notebook uses format version {major}.{minor}, which is newer than the "
-            f"supported version {SUPPORTED_MAJOR}.{SUPPORTED_MINOR}."
+            _(
+                "The notebook uses format version %(version)s, which is newer than the "
+                "supported version %(supported)s."
+            )
+            % {"version": f"{major}.{minor}", "supported": f"{SUPPORTED_MAJOR}.{SUPPORTED_MINOR}"}
         )
 
 
 def _check_cells(content: dict, limits: NotebookLimits) -> None:
-    cells = content["cells"]
+    cells = content.get("cells")
     if not isinstance(cells, list):
-        raise NotebookError("The file is JSON but not a Jupyter notebook.")
+        raise NotebookError(_("The file is JSON but not a Jupyter notebook."))
     if len(cells) > limits.max_cells:
         raise NotebookError(
-            f"The notebook has {len(cells)} cells; at most {limits.max_cells} are allowed."
+            _("The notebook has %(count)d cells; at most %(limit)d are allowed.")
+            % {"count": len(cells), "limit": limits.max_cells}
         )
     output_bytes = sum(
         len(json.dumps(cell.get("outputs", []))) for cell in cells if isinstance(cell, dict)
     )
     if output_bytes > limits.max_output_bytes:
         raise NotebookError(
-            f"The notebook's outputs are larger than {_megabytes(limits.max_output_bytes)}. "
-            "Clear all outputs and save it again."
+            _(
+                "The notebook's outputs are larger than %(megabytes)s MB. "
+                "Clear all outputs and save it again."
+            )
+            % {"megabytes": _megabytes(limits.max_output_bytes)}
         )
 
 
@@ -102,18 +118,25 @@ def _validated(content: dict) -> NotebookNode:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingIDFieldWarning)
-        _, repaired = normalize(content)
+        _changes, repaired = normalize(content)
     notebook = nbformat.from_dict(repaired)
     try:
         nbformat.validate(notebook)
     except ValidationError as exc:
         where = "/".join(str(part) for part in exc.absolute_path)
-        location = f" (at {where})" if where else ""
-        raise NotebookError(
-            f"The notebook does not follow the Jupyter notebook format: {exc.message}{location}."
-        ) from exc
+        # The reason is jsonschema's, in English: a technical detail for whoever fixes it.
+        if where:
+            problem = _(
+                "The notebook does not follow the Jupyter notebook format: %(reason)s "
+                "(at %(where)s)."
+            ) % {"reason": exc.message, "where": where}
+        else:
+            problem = _("The notebook does not follow the Jupyter notebook format: %(reason)s.") % {
+                "reason": exc.message
+            }
+        raise NotebookError(problem) from exc
     return strip_transient(rejoin_lines(notebook))
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return f"{size / (1024 * 1024):g}"

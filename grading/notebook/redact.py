@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import markers
+from .i18n import gettext as _
 
-PLACEHOLDER = "[hidden test]"
+PLACEHOLDER = "[hidden test]"  # in English; students see it translated (`placeholder`)
 MIN_LINE_CHARS = 8  # shorter lines ("pass", "x = 1") say nothing and match everywhere
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -45,8 +46,9 @@ class Redactor:
         plain = _ANSI_ESCAPE.sub("", text)
         if not any(line in plain for line in self.lines):
             return text
+        shown = placeholder()
         for line in self.lines:
-            plain = plain.replace(line, PLACEHOLDER)
+            plain = plain.replace(line, shown)
         return plain
 
     def tree(self, value: Any) -> Any:
@@ -58,3 +60,8 @@ class Redactor:
         if isinstance(value, dict):
             return type(value)({key: self.tree(item) for key, item in value.items()})
         return value
+
+
+def placeholder() -> str:
+    """What replaces a hidden-test line, in the active language."""
+    return _("[hidden test]")

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from nbformat import NotebookNode
 
 from .cells import assemble, keep_id, new_cell
+from .i18n import gettext as _
 from .metadata import nbgrader_metadata
 from .release import released_cells
 
@@ -61,7 +62,8 @@ def sanitize(source_nb: NotebookNode, submission_nb: NotebookNode) -> SanitizedN
             repairs.append(_unscored(cell), None)
             if grade_id in originals:
                 repairs.notes.append(
-                    f"Cell '{grade_id}' appears more than once; only the first copy counts."
+                    _("Cell '%(grade_id)s' appears more than once; only the first copy counts.")
+                    % {"grade_id": grade_id}
                 )
     _put_back_missing(repairs, originals, released)
     repairs.notes.extend(_kernel_note(source_nb, submission_nb))
@@ -90,16 +92,29 @@ def _restore(
     grade_id = nbgrader_metadata(original).grade_id
     locked = nbgrader_metadata(original).is_locked
     if locked and submitted.source != released.source:
-        notes.append(f"Cell '{grade_id}' had been changed; the original was restored.")
+        notes.append(
+            _("Cell '%(grade_id)s' had been changed; the original was restored.")
+            % {"grade_id": grade_id}
+        )
     if submitted.cell_type != original.cell_type:
         notes.append(
-            f"Cell '{grade_id}' had been changed from {original.cell_type} to "
-            f"{submitted.cell_type}; it was changed back."
+            _(
+                "Cell '%(grade_id)s' had been changed from %(original)s to %(submitted)s; "
+                "it was changed back."
+            )
+            % {
+                "grade_id": grade_id,
+                "original": original.cell_type,
+                "submitted": submitted.cell_type,
+            }
         )
     if _grading_settings(submitted) != _grading_settings(released):
         notes.append(
-            f"The grading settings of cell '{grade_id}' had been changed; "
-            "the exercise's settings were used."
+            _(
+                "The grading settings of cell '%(grade_id)s' had been changed; "
+                "the exercise's settings were used."
+            )
+            % {"grade_id": grade_id}
         )
     shown = released if locked else submitted
     restored = new_cell(
@@ -151,7 +166,10 @@ def _put_back_missing(
         index = _insertion_index(repairs.grade_ids, set(order[:position]))
         repairs.cells.insert(index, keep_id(cell, original))
         repairs.grade_ids.insert(index, grade_id)
-        repairs.notes.append(f"Cell '{grade_id}' was missing; it was put back as handed out.")
+        repairs.notes.append(
+            _("Cell '%(grade_id)s' was missing; it was put back as handed out.")
+            % {"grade_id": grade_id}
+        )
 
 
 def _insertion_index(grade_ids: list[str | None], earlier: set[str]) -> int:
@@ -165,4 +183,4 @@ def _insertion_index(grade_ids: list[str | None], earlier: set[str]) -> int:
 def _kernel_note(source_nb: NotebookNode, submission_nb: NotebookNode) -> list[str]:
     if submission_nb.metadata.get("kernelspec") == source_nb.metadata.get("kernelspec"):
         return []
-    return ["The notebook's kernel had been changed; the exercise's kernel was used."]
+    return [_("The notebook's kernel had been changed; the exercise's kernel was used.")]

@@ -17,6 +17,7 @@ import math
 import re
 
 from .checksum import is_unchanged
+from .i18n import gettext as _
 from .metadata import CellKind, GradeCell, SourceSpec
 from .redact import Redactor
 from .results import CellResult, NotebookResult
@@ -56,10 +57,10 @@ def _score_cell(
 ) -> CellResult:
     index = sanitized.index_of(graded.grade_id)
     if graded.kind is CellKind.MANUAL_ANSWER and is_unchanged(sanitized.notebook.cells[index]):
-        return _failed(graded, "No answer was given.")
+        return _failed(graded, _("No answer was given."))
     if graded.kind is not CellKind.TEST or graded.cell_type != "code":
         return CellResult(
-            graded.grade_id, None, graded.points, "needs_manual", "Your teacher will grade this."
+            graded.grade_id, None, graded.points, "needs_manual", _("Your teacher will grade this.")
         )
     failure = _failure(graded, execution, index, redactor)
     if failure:
@@ -71,7 +72,8 @@ def _score_cell(
             partial,
             graded.points,
             "passed",
-            f"Partial credit: {partial:g} of {graded.points:g} points.",
+            _("Partial credit: %(score)g of %(points)g points.")
+            % {"score": partial, "points": graded.points},
         )
     return CellResult(graded.grade_id, graded.points, graded.points, "passed")
 
@@ -98,13 +100,17 @@ def _failure(graded: GradeCell, execution: ExecutionResult, index: int, redactor
     if status == "error":
         return _error_message(graded, reply.ename, reply.evalue, redactor)
     if status == "timeout":
-        return f"Test '{graded.grade_id}' did not finish within the time limit."
+        return _("Test '%(test)s' did not finish within the time limit.") % {
+            "test": graded.grade_id
+        }
     if execution.error:
-        return (
-            f"Test '{graded.grade_id}' did not run because execution stopped early: "
-            f"{execution.error}."
-        )
-    return f"Test '{graded.grade_id}' did not run because an earlier cell stopped the notebook."
+        return _("Test '%(test)s' did not run because execution stopped early: %(reason)s.") % {
+            "test": graded.grade_id,
+            "reason": execution.error,
+        }
+    return _("Test '%(test)s' did not run because an earlier cell stopped the notebook.") % {
+        "test": graded.grade_id
+    }
 
 
 def _error_message(graded: GradeCell, ename: str, evalue: str, redactor: Redactor) -> str:
@@ -114,16 +120,21 @@ def _error_message(graded: GradeCell, ename: str, evalue: str, redactor: Redacto
     even its message could quote them (``raise Exception(In[-1])``): such a cell
     reports only the name of the exception.
     """
+    test = graded.grade_id
     if graded.has_hidden_tests:
         if _EXCEPTION_NAME.match(ename):
-            return f"Test '{graded.grade_id}' failed with {ename}."
-        return f"Test '{graded.grade_id}' failed."
+            return _("Test '%(test)s' failed with %(exception)s.") % {
+                "test": test,
+                "exception": ename,
+            }
+        return _("Test '%(test)s' failed.") % {"test": test}
+    # The exception's own text is the student's (or teacher's) and is shown as it is.
     detail = redactor.text(f"{ename}: {evalue}" if evalue else ename)
     if not detail:
-        return f"Test '{graded.grade_id}' failed."
+        return _("Test '%(test)s' failed.") % {"test": test}
     if len(detail) > MAX_DETAIL_CHARS:
         detail = detail[: MAX_DETAIL_CHARS - 1] + "…"
-    return f"Test '{graded.grade_id}' failed: {detail}"
+    return _("Test '%(test)s' failed: %(detail)s") % {"test": test, "detail": detail}
 
 
 def _partial_credit(outputs: list, points: float) -> float | None:

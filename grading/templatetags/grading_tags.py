@@ -1,11 +1,21 @@
 from django import template
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from grading import access
 from grading.views import exercise_panel_context
 
 register = template.Library()
+
+
+@register.filter
+def score(value) -> str:
+    """A score as people write it: 3, 5.5, 0.33 (in the reader's number format); — if none."""
+    if value is None or value == "":
+        return "—"
+    number = round(float(value), 2)
+    return formats.number_format(int(number) if number.is_integer() else number)
 
 
 @register.simple_tag(takes_context=True)
@@ -23,6 +33,6 @@ def exercise_panel(context, exercise):
         return render_to_string(
             "grading/_exercise_locked.html", {"exercise": exercise}, request=request
         )
-    return render_to_string(
-        "grading/_exercise_panel.html", exercise_panel_context(request, exercise), request=request
-    )
+    panel = exercise_panel_context(request, exercise)
+    panel["show_title"] = True  # in a lesson; the exercise page has its own heading
+    return render_to_string("grading/_exercise_panel.html", panel, request=request)

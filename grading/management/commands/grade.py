@@ -26,6 +26,8 @@ def read_file(path: str, what: str):
         raise CommandError(_("%(what)s: no such file: %(path)s") % {"what": what, "path": path})
     try:
         return read_notebook(file.read_bytes())
+    except OSError as exc:
+        raise CommandError(f"{what} ({path}): {exc.strerror}") from exc
     except NotebookError as exc:
         raise CommandError(f"{what} ({path}): {exc}") from exc
 

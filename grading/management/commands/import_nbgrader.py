@@ -10,12 +10,10 @@ A notebook that cannot be an exercise is reported and skipped; the others are im
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from grading import services
-from grading.models import Exercise
 from grading.notebook.errors import NotebookError
 from grading.notebook.read import read_notebook
 
@@ -63,37 +61,36 @@ class Command(BaseCommand):
         if not notebooks:
             raise CommandError(_("No notebooks found under %(path)s.") % {"path": source_dir})
         imported = failed = 0
+        labels = {
+            services.ImportOutcome.CREATED: _("created"),
+            services.ImportOutcome.UPDATED: _("updated"),
+            services.ImportOutcome.UNCHANGED: _("unchanged"),
+        }
         for path in notebooks:
             assignment = path.parent.name
             slug = slugify(f"{assignment}-{path.stem}")[:80]
-            data = path.read_bytes()
             try:
-                nb = read_notebook(data)
-                with transaction.atomic():
-                    exercise, created = Exercise.objects.get_or_create(
-                        slug=slug,
-                        defaults={
-                            "title": _title(nb, f"{assignment}: {path.stem}"),
-                            "course": course,
-                        },
-                    )
-                    if not created and exercise.source_notebook == nb:
-                        self.stdout.write(_("unchanged  %(slug)s") % {"slug": slug})
-                        imported += 1
-                        continue
-                    if course is not None:
-                        exercise.course = course
-                    services.exercise_set_source(exercise=exercise, data=data, filename=path.name)
-            except NotebookError as exc:
+                data = path.read_bytes()
+                exercise, outcome = services.exercise_import(
+                    slug=slug,
+                    data=data,
+                    filename=path.name,
+                    title=_title(read_notebook(data), f"{assignment}: {path.stem}"),
+                    course=course,
+                    queue_check=not options["validate_now"],
+                )
+            except (NotebookError, OSError) as exc:
                 failed += 1
-                self.stderr.write(_("skipped    %(path)s:") % {"path": path.relative_to(root)})
-                for problem in exc.problems:
+                self.stderr.write(
+                    _("skipped    %(path)s:") % {"path": path.relative_to(root).as_posix()}
+                )
+                problems = exc.problems if isinstance(exc, NotebookError) else [exc.strerror]
+                for problem in problems:
                     self.stderr.write(f"           - {problem}")
                 continue
             imported += 1
-            verb = _("created   ") if created else _("updated   ")
-            self.stdout.write(f"{verb} {slug}")
-            if options["validate_now"]:
+            self.stdout.write(f"{labels[outcome]:<10} {slug}")
+            if options["validate_now"] and outcome != services.ImportOutcome.UNCHANGED:
                 exercise = services.exercise_validate(exercise_id=exercise.pk)
                 self.stdout.write(f"           {exercise.get_status_display()}")
                 for problem in exercise.validation_report.get("problems", []):

@@ -33,5 +33,10 @@ class Command(BaseCommand):
         out = Path(options["out"])
         if out.resolve() == Path(options["source"]).resolve():
             raise CommandError(_("OUT must differ from SOURCE: the source keeps the solutions."))
-        out.write_text(nbformat.writes(student), encoding="utf-8")
+        try:
+            out.write_text(nbformat.writes(student), encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s") % {"path": out, "error": exc.strerror}
+            ) from exc
         self.stdout.write(_("Student version written to %(path)s") % {"path": out})

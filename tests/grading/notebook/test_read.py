@@ -55,7 +55,7 @@ def test_refuses_json_that_is_not_a_notebook(content):
 
 
 def test_refuses_the_old_format_3_with_a_way_out():
-    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [], "cells": []}
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
 
     with pytest.raises(NotebookError, match=r"old format version 3\. Open it in Jupyter"):
         read_notebook(json.dumps(old))

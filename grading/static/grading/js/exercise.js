@@ -9,7 +9,8 @@ function initPanel(panel) {
   panel.dataset.ready = "1";
   const strings = JSON.parse(panel.querySelector("script[type='application/json']").textContent);
   const resultBox = panel.querySelector(".live-result");
-  const csrf = panel.querySelector("[name=csrfmiddlewaretoken]").value;
+  const token = panel.querySelector("[name=csrfmiddlewaretoken]");
+  const csrf = token ? token.value : ""; // a teacher's read-only panel has no form
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -45,6 +46,7 @@ function initPanel(panel) {
         li.appendChild(el("span", { class: "pts" }, " " + fmt(c.score) + " / " + fmt(c.max_score) + " "));
         li.appendChild(el("span", { class: "status" }, c.status === "passed" ? strings.passed : c.status === "failed" ? strings.failed_test : strings.needs_manual));
         if (c.message) li.appendChild(el("div", { class: "message" }, c.message));
+        if (c.comment) li.appendChild(el("div", { class: "comment" }, c.comment));
         list.appendChild(li);
       });
       box.appendChild(list);
@@ -66,7 +68,7 @@ function initPanel(panel) {
     row.replaceChildren(
       el("td", {}, sub.attempt),
       el("td", {}, new Date(sub.submitted_at).toLocaleString()),
-      el("td", {}, sub.origin),
+      el("td", {}, sub.origin_display || sub.origin),
       el("td", {}, sub.status_display),
       el("td", { class: "num" }, sub.total === null ? "" : fmt(sub.total) + " / " + fmt(sub.max_total))
     );
