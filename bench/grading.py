@@ -14,12 +14,26 @@ fixed random mix) is graded twice in one run:
   feedback page, as a grading worker does) with a ``WarmPool`` of sandboxed kernels forked
   by the fork server, as many submissions at once as the machine has cores.
 
-The scores must be the same both ways. Then single submissions on an idle pool, one at a
-time: latency from submit to graded, as a grading worker's process sees it (the pool is
-warm, the broker and the database are not included). Peak memory is the sum of the resident
-set sizes of every sandbox process (the fork server, each warm kernel and its init),
-sampled every 50 ms while the batch runs; their proportional set size (shared pages counted
-once) is printed too.
+The scores must be the same both ways. Peak memory is the sum of the resident set sizes of
+every sandbox process (the fork server, each warm kernel and its init), sampled every
+50 ms while the fast batch runs; their proportional set size (shared pages counted once)
+is printed too.
+
+Then the latency a student sees, end to end, on an idle worker: single submissions, one at
+a time with a pause between them, through the whole platform. The bench migrates a
+database of its own, starts a real ``celery -A lms worker -Q grading`` process (one
+process per core, each with its warm kernel pool, lms/celery.py), creates the exercise
+with the grading services (its check runs on that worker) and a student in a university
+cohort, then per sample calls ``submission_from_answers`` (what the lesson page and the
+API call): the submission is stored, committed and, on commit, queued on the ``grading``
+queue; the worker takes it, grades it in the sandbox and writes the results back. Latency
+is from just before the service call until the bench, polling the database every 10 ms,
+sees the status ``graded``; the database's own ``submitted_at -> graded_at`` is printed
+too. Defaults need no service: a temporary SQLite file and kombu's filesystem broker in a
+folder of the bench's own, both under var/ and removed afterwards. With ``DATABASE_URL``
+(PostgreSQL) the bench creates and drops a database of its own on that server
+(``bench_grading_<pid>``); with ``CELERY_BROKER_URL`` (Redis) it uses that broker, whose
+``grading`` queue it empties first (give it a Redis database of its own).
 """
 
 from __future__ import annotations
@@ -27,14 +41,20 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import copy
+import logging
 import os
 import random
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,6 +71,9 @@ from grading.notebook.types import CellExecution, ExecutionResult, SandboxLimits
 
 EXERCISE = ROOT / "grading" / "demo_notebooks" / "university-sensor-cleaning.ipynb"
 LIMITS = SandboxLimits()
+BENCH_ID = f"bench-grading-{os.getpid()}"
+POLL_S = 0.01  # how often the bench looks for the grade in the database
+IDLE_S = 0.4  # pause before each single submission: the worker is idle, its pool refilled
 
 #: Answers students give to the exercise's answer cell, and how often.
 ANSWERS = {
@@ -198,6 +221,341 @@ class MemorySampler:
             self._stop.wait(0.05)
 
 
+# --------------------------------------------------------------------------------------------
+# End to end: service -> database -> broker -> Celery worker -> sandbox -> database
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    label: str
+    seen_s: float  # just before the service call -> the bench reads status "graded"
+    service_s: float  # the service call: store, commit, queue
+    recorded_s: float  # submitted_at -> graded_at, as the database has them
+    queued_s: float  # submitted_at -> started_at: broker and the worker's pick-up
+    running_s: float  # started_at -> graded_at: the worker's task until its results
+    grading_s: float  # the worker's grading_seconds: sandbox, scoring, feedback
+    after_s: float  # graded_at -> seen: the rest of the results' transaction, polling
+
+
+class Platform:
+    """A database and a broker of the bench's own, and a real grading worker on them."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self.var = ROOT / "var"
+        self.sqlite_path: Path | None = None
+        self.pg_admin_url: str | None = None
+        self.pg_name = BENCH_ID.replace("-", "_")
+        self.broker_dir: Path | None = None
+        self.log_path = self.var / "log" / f"{BENCH_ID}-worker.log"
+        self.proc: subprocess.Popen | None = None
+        self.description = ""
+
+    # ---- set-up and tear-down -------------------------------------------------------------
+
+    def __enter__(self) -> Platform:
+        try:
+            self._configure()
+            import django
+
+            django.setup()
+            from django.core.management import call_command
+            from django.db import connection, connections
+
+            logging.disable(logging.INFO)  # Wagtail's lines while migrating
+            # "No hostname was supplied": filesystem:// has none, rightly
+            logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+            started = time.perf_counter()
+            if connection.vendor == "sqlite":  # a throwaway file: no fsync per migration
+                connection.cursor().execute("PRAGMA synchronous=OFF")
+            call_command("migrate", interactive=False, verbosity=0)
+            connections.close_all()  # the measured part runs with the settings' defaults
+            say(f"e2e:      database migrated in {time.perf_counter() - started:.1f} s")
+            self._purge()
+            self._start_worker()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop_worker()
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if self.sqlite_path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
+        if self.pg_admin_url is not None:
+            with _pg_admin(self.pg_admin_url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        if self.broker_dir is not None:
+            shutil.rmtree(self.broker_dir, ignore_errors=True)
+        if exc and exc[0] is None:  # a clean run: the worker's log is not needed
+            self.log_path.unlink(missing_ok=True)
+        elif self.log_path.exists():
+            say(f"e2e:      the worker's log: {self.log_path}")
+
+    def _configure(self) -> None:
+        """Environment for this process and the worker, read when Django's settings load."""
+        env = os.environ
+        env["DJANGO_SETTINGS_MODULE"] = "lms.settings.dev"
+        env["DEBUG"] = "false"  # as a production worker runs: no query log, no debug pages
+        env["CELERY_WORKER_CONCURRENCY"] = str(self.concurrency)
+        env["LOG_LEVEL"] = "INFO"  # the worker's "ready." and "succeeded" lines are read
+        self.var.mkdir(exist_ok=True)
+        database = env.get("DATABASE_URL", "")
+        if database.startswith(("postgres", "pgsql")):
+            parts = urlsplit(database)
+            self.pg_admin_url = urlunsplit(parts._replace(path="/postgres"))
+            with _pg_admin(self.pg_admin_url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{self.pg_name}"))
+            db = f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{self.pg_name}"
+        else:
+            if database:
+                say(f"e2e:      DATABASE_URL {database.split(':')[0]}:... ignored: SQLite")
+            self.sqlite_path = self.var / f"{BENCH_ID}.sqlite3"
+            env["DATABASE_URL"] = f"sqlite:///{self.sqlite_path}"
+            db = f"SQLite var/{self.sqlite_path.name}"
+        broker = env.get("CELERY_BROKER_URL", "filesystem://")
+        if broker.startswith("filesystem"):
+            self.broker_dir = self.var / f"{BENCH_ID}-broker"
+            env["CELERY_BROKER_URL"] = "filesystem://"
+            env["CELERY_BROKER_FOLDER"] = str(self.broker_dir)
+            broker = f"filesystem broker in var/{self.broker_dir.name}"
+        else:
+            parts = urlsplit(broker)
+            broker = f"{parts.scheme} {parts.hostname}:{parts.port}{parts.path}"
+        self.description = f"{db}, {broker}"
+
+    def _purge(self) -> None:
+        """Messages left in the broker by an interrupted run name rows of another database."""
+        from lms.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("grading")
+
+    def _start_worker(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "lms",
+                    "worker",
+                    "-Q",
+                    "grading",
+                    "--concurrency",
+                    str(self.concurrency),
+                    "-l",
+                    "info",
+                    "-n",
+                    f"{BENCH_ID}@%h",
+                ],
+                cwd=ROOT,
+                env=dict(os.environ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while "ready." not in self.log():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+    def _stop_worker(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)  # warm shutdown: pools stop their sandboxes
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_until_idle(self, submitted: int) -> None:
+        """Every task acknowledged: a worker stopped mid-task (here, still refreshing the
+        roll-ups after the commit) hands its message back to the broker."""
+        pattern = re.compile(r"grade_submission_task\[.*\] succeeded")
+        self._wait(
+            lambda: len(pattern.findall(self.log())) >= submitted,
+            timeout=60,
+            what="the worker's last task",
+        )
+        time.sleep(0.2)  # its acknowledgement follows the log line
+
+    def processes_that_graded(self) -> set[str]:
+        return set(
+            re.findall(r"(ForkPoolWorker-\d+)\].*grade_submission_task.*succeeded", self.log())
+        )
+
+    # ---- the platform's side --------------------------------------------------------------
+
+    def exercise(self):
+        """The exercise, imported and checked the way a teacher's upload is: on the worker."""
+        from grading import services
+        from grading.demo import EXERCISES
+        from grading.models import Exercise
+
+        demo = next(d for d in EXERCISES if d.slug == EXERCISE.stem)
+        exercise, _ = services.exercise_import(
+            slug=demo.slug, data=EXERCISE.read_bytes(), filename=EXERCISE.name, title=demo.title
+        )
+        started = time.perf_counter()
+        exercise = self._wait(
+            lambda: (
+                Exercise.objects.exclude(status=Exercise.Status.VALIDATING)
+                .filter(pk=exercise.pk)
+                .first()
+            ),
+            timeout=180,
+            what="the exercise's check",
+        )
+        if not exercise.is_ready:
+            raise RuntimeError(f"the exercise did not pass its check: {exercise.validation_report}")
+        say(f"e2e:      exercise checked on the worker in {time.perf_counter() - started:.1f} s")
+        _link_competences(exercise, demo)
+        return exercise
+
+    def students(self, count: int) -> list:
+        """Students of a university cohort (their evidence feeds the cohort's roll-ups)."""
+        from lms.models import Institution, Membership, Role, Track, User
+        from tests.factories import CohortFactory
+
+        cohort = CohortFactory(
+            track=Track.UNIVERSITY,
+            institution__kind=Institution.Kind.UNIVERSITY,
+            institution__name_en="Bench University",
+        )
+        out = []
+        for i in range(count):
+            user = User(username=f"bench-student-{i}", first_name="Bench", last_name=str(i))
+            user.set_unusable_password()
+            user.save()
+            Membership.objects.create(user=user, role=Role.STUDENT, cohort=cohort)
+            out.append(user)
+        return out
+
+    def submit_and_wait(self, exercise, student, label: str) -> Sample:
+        from grading import services
+        from grading.models import Submission
+
+        answer = ANSWERS[label][1]
+        answers = {"cleaning": answer.strip() + "\n"} if answer is not None else {}
+        wall, started = time.time(), time.perf_counter()  # the database's clock is wall time
+        submission = services.submission_from_answers(
+            exercise=exercise, student=student, answers=answers
+        )
+        service_s = time.perf_counter() - started
+        row = Submission.objects.filter(pk=submission.pk).values_list(
+            "status", "submitted_at", "started_at", "graded_at", "grading_seconds"
+        )
+        deadline = started + 60
+        while True:
+            status, submitted_at, started_at, graded_at, grading_s = row.get()
+            seen = time.perf_counter()
+            if status == Submission.Status.GRADED:
+                break
+            if (
+                status == Submission.Status.FAILED
+                or seen > deadline
+                or self.proc.poll() is not None
+            ):
+                raise RuntimeError(
+                    f"submission {submission.pk} ({label}) {status} after {seen - started:.1f} "
+                    f"s:\n{self.log()[-3000:]}"
+                )
+            time.sleep(POLL_S)
+        seen_s = seen - started
+        return Sample(
+            label=label,
+            seen_s=seen_s,
+            service_s=service_s,
+            recorded_s=(graded_at - submitted_at).total_seconds(),
+            queued_s=(started_at - submitted_at).total_seconds(),
+            running_s=(graded_at - started_at).total_seconds(),
+            grading_s=grading_s,
+            after_s=wall + seen_s - graded_at.timestamp(),
+        )
+
+    def _wait(self, predicate, *, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not finish:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+
+def _pg_admin(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def _link_competences(exercise, demo) -> None:
+    """The competences each graded cell evidences, as the demo links them."""
+    from curricula.models import Competence
+    from grading.models import ExerciseCellCompetence
+
+    for grade_id, links in demo.competences.items():
+        for framework, code, level in links:
+            competence = Competence.objects.filter(
+                area__framework__slug=framework, code=code
+            ).first()
+            if competence is not None:
+                ExerciseCellCompetence.objects.create(
+                    exercise=exercise, grade_id=grade_id, competence=competence, level=level
+                )
+
+
+def end_to_end(batch, samples: int, concurrency: int) -> list[Sample]:
+    """Single submissions on an idle worker, through the whole platform (see the docstring)."""
+    with Platform(concurrency) as platform:
+        say(f"e2e:      {platform.description}; worker: {concurrency} processes")
+        exercise = platform.exercise()
+        labels = [label for label, _ in batch]
+        students = platform.students(samples + 4 * concurrency)
+        # Warm-up, not measured: every worker process grades once (lazy imports, first
+        # queries), then the pools refill.
+        warmups = 0
+        while warmups < 2 * concurrency or (
+            len(platform.processes_that_graded()) < concurrency and warmups < 4 * concurrency
+        ):
+            time.sleep(IDLE_S)
+            platform.submit_and_wait(exercise, students.pop(), labels[warmups % len(labels)])
+            warmups += 1
+        time.sleep(1.0)
+        out = []
+        for i in range(samples):
+            time.sleep(IDLE_S)  # an idle worker: the pool has refilled
+            label = labels[i % len(labels)]
+            out.append(platform.submit_and_wait(exercise, students.pop(), label))
+        platform.wait_until_idle(warmups + samples)
+        say(
+            f"e2e:      {warmups} warm-up submissions graded by "
+            f"{len(platform.processes_that_graded())} of {concurrency} worker processes"
+        )
+    return out
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
 def cpu_of_self() -> float:
     times = os.times()
     return times.user + times.system
@@ -237,7 +595,7 @@ def main() -> None:
     source = nbformat.read(EXERCISE, as_version=4)
     batch = submissions(args.submissions, source)
     mix = {label: sum(1 for lab, _ in batch if lab == label) for label in ANSWERS}
-    print(f"{len(batch)} submissions of {EXERCISE.name}, {os.cpu_count()} CPUs: {mix}")
+    say(f"{len(batch)} submissions of {EXERCISE.name}, {os.cpu_count()} CPUs: {mix}")
 
     pool = WarmPool(limits=LIMITS).start()
     try:
@@ -249,27 +607,15 @@ def main() -> None:
                 fast = list(workers.map(lambda s: fast_grade(source, s[1], pool), batch))
             fast_s = time.perf_counter() - started
             grader_cpu, machine_cpu = cpu_of_self() - grader_cpu, busy_cpu() - machine_cpu
-
-            latencies = []
-            for _, submission in batch[: args.latency_samples]:
-                time.sleep(0.3)  # an idle worker: the pool has refilled
-                t = time.perf_counter()
-                fast_grade(source, submission, pool)
-                latencies.append(time.perf_counter() - t)
-        print(
+        say(
             f"fast:     {fast_s:6.1f} s, {len(batch) / fast_s:5.2f} /s  ({pool.size} warm "
             f"kernels, {args.concurrency} at once; {pool.stats})"
         )
-        print(
+        say(
             f"cpu:      {grader_cpu / len(batch) * 1000:.0f} ms per submission in the grader, "
             f"{machine_cpu / len(batch) * 1000:.0f} ms on the whole machine (other load included)"
         )
-        print(
-            f"latency:  p50 {statistics.median(latencies):.3f} s, p95 "
-            f"{percentile(latencies, 0.95):.3f} s, max {max(latencies):.3f} s "
-            f"({len(latencies)} single submissions on an idle pool)"
-        )
-        print(
+        say(
             f"memory:   peak RSS {memory.peak_rss_mb:.0f} MB, PSS {memory.peak_pss_mb:.0f} MB "
             "(fork server + warm kernels)"
         )
@@ -279,21 +625,49 @@ def main() -> None:
     started = time.perf_counter()
     baseline = [baseline_grade(source, nb) for _, nb in batch]
     baseline_s = time.perf_counter() - started
-    print(
+    say(
         f"baseline: {baseline_s:6.1f} s, {len(batch) / baseline_s:5.2f} /s  (nbclient, "
         "fresh kernel each, one at a time)"
+    )
+
+    samples = end_to_end(batch, args.latency_samples, args.concurrency)
+    latencies = [s.seen_s for s in samples]
+    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+
+    def figures(values: list[float]) -> str:
+        return (
+            f"p50 {statistics.median(values):.3f} s, p95 {percentile(values, 0.95):.3f} s, "
+            f"max {max(values):.3f} s"
+        )
+
+    say(
+        f"latency:  {figures(latencies)} (submit to graded seen in the database, "
+        f"{len(samples)} single submissions on an idle worker, polled every "
+        f"{POLL_S * 1000:.0f} ms)"
+    )
+    say(f"  in the database, submitted_at -> graded_at: {figures([s.recorded_s for s in samples])}")
+
+    def p50_of(field: str) -> str:
+        return f"{statistics.median(getattr(s, field) for s in samples):.3f} s"
+
+    say(
+        f"  where (p50): service call (store, commit, queue) {p50_of('service_s')}; "
+        f"submitted_at -> started_at (broker, pick-up) {p50_of('queued_s')}; "
+        f"started_at -> graded_at {p50_of('running_s')}, of which the sandbox, scores and "
+        f"feedback {p50_of('grading_s')}; graded_at -> seen (results' transaction, commit, "
+        f"polling) {p50_of('after_s')}"
     )
 
     identical = fast == baseline
     if not identical:
         for (label, _), a, b in zip(batch, fast, baseline, strict=True):
             if a != b:
-                print(f"  different: {label}: fast {a}, baseline {b}")
+                say(f"  different: {label}: fast {a}, baseline {b}")
     fast_rate, base_rate = len(batch) / fast_s, len(batch) / baseline_s
-    print(
+    say(
         f"grading speedup vs nbgrader-style baseline: {fast_rate / base_rate:.1f}x "
         f"(fast {fast_rate:.2f}/s, baseline {base_rate:.2f}/s, "
-        f"p50 {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s, "
+        f"p50 {p50:.3f} s, p95 {p95:.3f} s, "
         f"peak {memory.peak_rss_mb:.0f} MB, identical scores: {'yes' if identical else 'no'})"
     )
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
@@ -200,7 +201,7 @@ class CellResult(models.Model):
 
     class Status(models.TextChoices):
         PASSED = "passed", _("Passed")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("test result", "Failed")
         NEEDS_MANUAL = "needs_manual", _("Needs manual grading")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="cells")

@@ -287,12 +287,27 @@ def submission_from_answers(*, exercise: Exercise, student, answers: dict[str, s
 
 
 def _queue(submission: Submission, *, interactive: bool) -> None:
-    from .tasks import grade_submission_task
-
     # Interactive submissions overtake a teacher's bulk regrade (lower number = sooner).
     priority = 0 if interactive else 6
     pk = submission.pk
-    transaction.on_commit(lambda: grade_submission_task.apply_async((pk,), priority=priority))
+    transaction.on_commit(lambda: _send(pk, priority))
+
+
+def _send(pk: int, priority: int) -> bool:
+    """Hand a stored submission to the broker. A broker that is down loses nothing: the
+    submission stays QUEUED in the database (the student sees it waiting) and
+    `requeue_stuck_submissions` sends it again once the broker is back."""
+    from .tasks import grade_submission_task
+
+    try:
+        grade_submission_task.apply_async((pk,), priority=priority)
+    except Exception:  # kombu's OperationalError, a refused socket, a full disk...
+        log.exception(
+            "the broker did not take submission %s; it stays queued and will be sent again",
+            pk,
+        )
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -521,21 +536,33 @@ def cell_grade_manually(
     return cell
 
 
-def requeue_stuck_submissions(*, older_than_seconds: int | None = None) -> int:
-    """Queue again submissions left RUNNING by a worker machine that died (beat runs this).
+def requeue_stuck_submissions(
+    *, older_than_seconds: int | None = None, queued_longer_than_seconds: int | None = None
+) -> int:
+    """Queue again what the broker lost or a dead worker machine left (beat runs this).
 
-    The broker redelivers such tasks too; grading is idempotent, so a second queue entry
-    is harmless. Submissions still QUEUED are left alone: a long backlog is not a fault.
+    RUNNING for longer than the hard time limit: its worker died. QUEUED for longer than
+    `GRADING_REQUEUE_QUEUED_AFTER` (10 min): the broker was down when it was sent, or lost
+    the message. Grading is idempotent (`_claim`), so a second queue entry for a
+    submission that was only waiting in a long backlog is harmless: whichever entry comes
+    first grades it, the other finds it graded.
     """
-    limit = older_than_seconds or (settings.CELERY_TASK_TIME_LIMIT + 60)
-    cutoff = timezone.now() - timezone.timedelta(seconds=limit)
-    count = 0
-    for submission in Submission.objects.filter(
-        status=Submission.Status.RUNNING, started_at__lt=cutoff
-    ):
-        with transaction.atomic():
-            _queue(submission, interactive=False)
+    now = timezone.now()
+    running_limit = older_than_seconds or (settings.CELERY_TASK_TIME_LIMIT + 60)
+    queued_limit = queued_longer_than_seconds or settings.GRADING_REQUEUE_QUEUED_AFTER
+    stuck = Submission.objects.filter(
+        status=Submission.Status.RUNNING,
+        started_at__lt=now - timezone.timedelta(seconds=running_limit),
+    ).values_list("pk", flat=True)
+    waiting = Submission.objects.filter(
+        status=Submission.Status.QUEUED,
+        submitted_at__lt=now - timezone.timedelta(seconds=queued_limit),
+    ).values_list("pk", flat=True)
+    count = sent = 0
+    # priority as interactive: these students have waited long enough
+    for pk in [*stuck, *waiting]:
         count += 1
+        sent += _send(pk, 0)
     if count:
-        log.warning("re-queued %d submission(s) stuck in grading", count)
+        log.warning("re-queued %d submission(s) stuck in grading (%d sent)", count, sent)
     return count

@@ -212,14 +212,21 @@ SPECTACULAR_SETTINGS = {
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# The embedded broker's folder; a benchmark or a second checkout sets its own.
+_FILE_BROKER = Path(env.str("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         # kombu's filesystem transport: the embedded broker for a laptop, no service needed
-        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
-        "processed_folder": str(VAR_DIR / "broker" / "processed"),
-        "control_folder": str(VAR_DIR / "broker" / "control"),
+        "data_folder_in": str(_FILE_BROKER / "queue"),
+        "data_folder_out": str(_FILE_BROKER / "queue"),
+        "processed_folder": str(_FILE_BROKER / "processed"),
+        "control_folder": str(_FILE_BROKER / "control"),
         "store_processed": False,
+        # How often an idle worker lists the queue folder. kombu's default (1 s) would be
+        # most of a student's wait for a grade; 20 listings a second of an (almost) empty
+        # folder cost ~1% of a core. https://docs.celeryq.dev/projects/kombu/en/stable/
+        # reference/kombu.transport.virtual.html#kombu.transport.virtual.Transport.polling_interval
+        "polling_interval": env.float("CELERY_BROKER_POLLING_INTERVAL", default=0.05),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {
@@ -234,6 +241,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "queue_order_strategy": "priority",
     }
 )
+# The filesystem transport with atomic message writes (lms/broker.py explains why).
+if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT = "lms.broker:FilesystemTransport"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
@@ -247,6 +257,9 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 # Student code only ever runs inside bubblewrap. On a laptop without it, a developer may
 # allow running notebooks unsandboxed; the admin and every grading log line then say so.
 GRADING_ALLOW_UNSANDBOXED = env.bool("GRADING_ALLOW_UNSANDBOXED", default=False)
+# A submission still QUEUED after this many seconds is sent to the broker again by the beat
+# task `requeue-stuck-submissions` (the broker was down when it was submitted, or lost it).
+GRADING_REQUEUE_QUEUED_AFTER = env.int("GRADING_REQUEUE_QUEUED_AFTER", default=600)
 # Each grading worker process keeps warm sandboxed kernels (grading/notebook/pool.py):
 # how many (default: sized from the cores and the memory available) and which modules
 # its fork server imports once for every kernel (e.g. numpy,pandas).

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -30,9 +30,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # Never share a queue folder with a running `make demo`.
     _BROKER = VAR_DIR / "test-broker" / TEST_RUN_ID
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
         "data_folder_in": str(_BROKER / "queue"),
         "data_folder_out": str(_BROKER / "queue"),
         "processed_folder": str(_BROKER / "processed"),
         "control_folder": str(_BROKER / "control"),
-        "store_processed": False,
     }

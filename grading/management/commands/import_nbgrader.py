@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grading import services
 from grading.notebook.errors import NotebookError
@@ -62,9 +63,9 @@ class Command(BaseCommand):
             raise CommandError(_("No notebooks found under %(path)s.") % {"path": source_dir})
         imported = failed = 0
         labels = {
-            services.ImportOutcome.CREATED: _("created"),
-            services.ImportOutcome.UPDATED: _("updated"),
-            services.ImportOutcome.UNCHANGED: _("unchanged"),
+            services.ImportOutcome.CREATED: pgettext("import outcome", "created"),
+            services.ImportOutcome.UPDATED: pgettext("import outcome", "updated"),
+            services.ImportOutcome.UNCHANGED: pgettext("import outcome", "unchanged"),
         }
         for path in notebooks:
             assignment = path.parent.name
