@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from celery import Celery, signals
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
@@ -47,6 +48,24 @@ app.conf.update(
             "task": "grading.tasks.requeue_stuck_submissions_task",
             "schedule": 300.0,
             "options": {"expires": 290},
+        },
+        # The ministry's monthly reports (what and to whom: Report schedules in the admin;
+        # when: this periodic task, editable in the admin once beat has synced it).
+        "monthly-ministry-reports": {
+            "task": "reports.tasks.monthly_reports_task",
+            "schedule": crontab(minute=0, hour=4, day_of_month=1),
+        },
+        # Course completions per cohort and month for the reports (set-based recount).
+        "reports-completion-refresh": {
+            "task": "reports.tasks.completion_refresh_task",
+            "schedule": 600.0,
+            "options": {"expires": 590},
+        },
+        # Safety net for evidence written without signals (bulk_create, raw SQL).
+        "mastery-refresh-stale": {
+            "task": "reports.tasks.mastery_refresh_stale_task",
+            "schedule": 900.0,
+            "options": {"expires": 850},
         },
     },
 )

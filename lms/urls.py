@@ -43,6 +43,8 @@ urlpatterns += i18n_patterns(
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("cohorts/<int:pk>/import/", views.cohort_import, name="cohort-import"),
     path("", include("grading.urls")),
+    path("reports/", include("reports.urls")),
+    path("", include("courses.urls")),
     # everything else is a Wagtail page; this must come last. Not under api/: otherwise
     # LocaleMiddleware turns every API 404 into a redirect to /<lang>/api/... (an HTML page).
     re_path(r"^(?!api/)", include(wagtail_urls)),

@@ -3,8 +3,10 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from courses import api as courses_api
 from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
+from reports.api import ReportViewSet
 
 from . import views
 
@@ -37,6 +39,11 @@ router.register("frameworks", CompetenceFrameworkViewSet, basename="framework")
 router.register("exercises", grading_api.ExerciseViewSet, basename="exercise")
 router.register("submissions", grading_api.SubmissionViewSet, basename="submission")
 router.register("regrades", grading_api.RegradeJobViewSet, basename="regrade")
+router.register("reports", ReportViewSet, basename="report")
+router.register("courses", courses_api.CourseViewSet, basename="course")
+router.register("my-progress", courses_api.MyProgressViewSet, basename="my-progress")
+router.register("cohort-progress", courses_api.CohortProgressViewSet, basename="cohort-progress")
+router.register("quiz-answers", courses_api.QuizAnswerViewSet, basename="quiz-answer")
 
 app_name = "api"
 urlpatterns = [

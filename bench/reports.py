@@ -1,0 +1,376 @@
+"""How long the ministry's reports take on a country-sized database (prints figures; not a test).
+
+    make bench-reports          # or: .venv/bin/python bench/reports.py [students]
+
+Creates its own PostgreSQL database (DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/bench_reports), migrates it, and bulk-loads a
+synthetic country with INSERT ... SELECT generate_series (never row by row): 200,000
+students in 8,000 cohorts of 25 at 1,640 schools, universities and the state scholarship
+programme across every region, ~8 competences each out of 33 (DigComp 2.2 and UNESCO AI
+for students), two pieces of evidence per student and competence spread over ten months,
+and course progress. Then it rebuilds the roll-ups from scratch (set-based), builds the
+national report, and times the dashboard page as an analyst's browser gets it (the real view
+through Django's test client: session, filters, report, charts, template) over a mix of
+filters (country, each region, tracks, kinds, institutions, a past month), twice. The
+database is dropped at the end.
+
+Last line: `national report: <S> s for <N> students (dashboard p95 <D> ms)`, where <D> is the
+95th percentile of whole dashboard pages; the per-query figures are on an earlier line.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
+COHORT_SIZE = 25
+COMPETENCES_PER_STUDENT = 8
+EVIDENCE_PER_PAIR = 2
+TARGET_REPORT_S = 2.0
+TARGET_DASHBOARD_P95_MS = 300
+DASHBOARD_ROUNDS = 2  # every filter set twice: a p95 over 60 pages, not decided by one
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@contextmanager
+def timed(label: str):
+    started = time.monotonic()
+    yield
+    say(f"  {label}: {time.monotonic() - started:.2f} s")
+
+
+def admin_connection(url: str):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+def recreate_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    name = urlsplit(url).path.lstrip("/")
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def load_country(students: int) -> None:
+    """Everything with INSERT ... SELECT over generate_series, in a few statements."""
+    from django.db import connection, transaction
+
+    from tests.courses.pages import course
+
+    cohorts = students // COHORT_SIZE
+    school_cohorts = cohorts * 80 // 100  # 4 per school
+    university_cohorts = cohorts * 15 // 100  # 30 per university
+    scholarship_cohorts = cohorts - school_cohorts - university_cohorts
+    schools, universities = school_cohorts // 4, university_cohorts // 30
+    courses = [course(title=f"Digital skills {i}", slug=f"bench-course-{i}").pk for i in range(4)]
+    with transaction.atomic(), connection.cursor() as cur:
+        # a bulk load of rows generated consistent: skip the per-row foreign-key triggers
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM lms_region")
+        regions = cur.fetchone()[0]
+        # institutions: schools and universities spread over every region (Baku weighted)
+        cur.execute(
+            """
+            INSERT INTO lms_institution (code, kind, region_id, is_active, name_en, name_az,
+                                         name_ru)
+            SELECT 'school-' || i, 'school',
+                   (%(regions)s::bigint[])[1 + (CASE WHEN i %% 3 = 0 THEN 0 ELSE i END)
+                                                   %% array_length(%(regions)s::bigint[], 1)],
+                   true, 'School No. ' || i, 'Məktəb № ' || i, 'Школа № ' || i
+            FROM generate_series(1, %(schools)s) i
+            UNION ALL
+            SELECT 'university-' || i, 'university',
+                   (%(regions)s::bigint[])[1 + i %% array_length(%(regions)s::bigint[], 1)],
+                   true, 'University ' || i, 'Universitet ' || i, 'Университет ' || i
+            FROM generate_series(1, %(universities)s) i
+            UNION ALL
+            SELECT 'scholarship', 'scholarship', (%(regions)s::bigint[])[1], true,
+                   'State scholarship programme', 'Dövlət təqaüd proqramı',
+                   'Государственная стипендиальная программа'
+            """,
+            {"regions": regions, "schools": schools, "universities": universities},
+        )
+        cur.execute(
+            """
+            INSERT INTO lms_cohort (institution_id, name, code, track, academic_year, level,
+                                    is_active, created_at)
+            SELECT inst.id, 'G-' || n, 'cohort-' || inst.code || '-' || n,
+                   CASE inst.kind WHEN 'school' THEN 'school' WHEN 'university' THEN
+                        'university' ELSE 'scholarship' END,
+                   %(year)s, '', true, now()
+            FROM lms_institution inst
+            CROSS JOIN LATERAL generate_series(1, CASE inst.kind WHEN 'school' THEN 4
+                 WHEN 'university' THEN 30 ELSE %(scholarship)s END) n
+            WHERE inst.kind <> 'ministry'
+            """,
+            {"year": ACADEMIC_YEAR, "scholarship": scholarship_cohorts},
+        )
+        cur.execute(
+            """
+            INSERT INTO lms_user (password, is_superuser, username, first_name, last_name, email,
+                                  is_staff, is_active, date_joined, preferred_language)
+            SELECT '!', false, 'student' || i, 'Student', 'No' || i, '', false, true, now(), ''
+            FROM generate_series(1, %s) i
+            """,
+            [students],
+        )
+        cur.execute(
+            """
+            INSERT INTO lms_membership (user_id, role, cohort_id, created_at)
+            SELECT u.id, 'student', c.id, now()
+            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM lms_user
+                  WHERE username LIKE 'student%%') u
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM lms_cohort) c
+              ON c.n = u.n / %s
+            """,
+            [COHORT_SIZE],
+        )
+        # competences of the two student frameworks, numbered 0..32
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_competence AS
+            SELECT c.id, row_number() OVER (ORDER BY c.id) - 1 AS n,
+                   CASE f.kind WHEN 'digcomp' THEN 8 ELSE 3 END AS top
+            FROM curricula_competence c JOIN curricula_competencearea a ON a.id = c.area_id
+            JOIN curricula_competenceframework f ON f.id = a.framework_id
+            WHERE f.kind IN ('digcomp', 'unesco-students')
+            """
+        )
+        cur.execute("SELECT count(*) FROM bench_competence")
+        n_competences = cur.fetchone()[0]
+        # a cohort works on 8 consecutive competences; each student has 2 pieces of evidence
+        # per competence, in random months of the last ten, levels growing with time
+        cur.execute(
+            """
+            INSERT INTO courses_competenceevidence (student_id, competence_id, level, source,
+                                                    source_key, score, recorded_at)
+            SELECT m.user_id, bc.id,
+                   1 + ((m.user_id * 7 + bc.n * 3 + e) %% bc.top),
+                   'quiz', 'quiz:bench:' || e,
+                   CASE WHEN random() < 0.7 THEN 1.0 ELSE round(random()::numeric, 2) END,
+                   now() - (random() * interval '300 days')
+            FROM lms_membership m
+            CROSS JOIN generate_series(0, %(per_student)s - 1) k
+            JOIN bench_competence bc ON bc.n = (m.cohort_id + k) %% %(n)s
+            CROSS JOIN generate_series(1, %(per_pair)s) e
+            WHERE m.role = 'student'
+            """,
+            {
+                "per_student": COMPETENCES_PER_STUDENT,
+                "n": n_competences,
+                "per_pair": EVIDENCE_PER_PAIR,
+            },
+        )
+        cur.execute(
+            """
+            INSERT INTO courses_courseprogress (student_id, course_id, lessons_total,
+                lessons_completed, percent, last_activity_at, completed_at)
+            SELECT m.user_id, (%(courses)s::bigint[])[1 + m.cohort_id %% 4], 10, d.done,
+                   d.done * 10, now() - interval '3 days',
+                   CASE WHEN d.done = 10 THEN now() - (random() * interval '200 days') END
+            FROM lms_membership m
+            CROSS JOIN LATERAL (SELECT (m.user_id * 13 %% 11)::int AS done) d
+            WHERE m.role = 'student' AND d.done <= 10
+            """,
+            {"courses": courses},
+        )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+def dashboard_timings() -> tuple[list[float], list[float]]:
+    """Seconds per dashboard page and per SQL query in them. Each page is the real view
+    (session, filters, report, charts, template) fetched by an analyst through Django's
+    test client, as the browser requests it; nothing is cached between pages."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone, translation
+
+    from lms.models import Institution, Membership, Region, Role, User
+
+    ministry, _created = Institution.objects.get_or_create(
+        code="bench-ministry",
+        defaults={
+            "kind": Institution.Kind.MINISTRY,
+            "region": Region.objects.filter(parent__isnull=True).first(),
+            "name_en": "Ministry",
+            "name_az": "Nazirlik",
+            "name_ru": "Министерство",
+        },
+    )
+    analyst, _created = User.objects.get_or_create(username="bench-analyst")
+    Membership.objects.get_or_create(user=analyst, institution=ministry, role=Role.MINISTRY_ANALYST)
+    hosts = [h for h in settings.ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+    client = Client(HTTP_HOST=hosts[0] if hosts else "localhost")
+    client.force_login(analyst)
+    with translation.override("en"):
+        url = reverse("reports:dashboard")
+
+    regions = list(Region.objects.filter(parent__isnull=True).values_list("code", flat=True))
+    institutions = list(
+        Institution.objects.exclude(kind=Institution.Kind.MINISTRY)
+        .order_by("?")
+        .values_list("code", flat=True)[:10]
+    )
+    today = timezone.localdate()
+    past = f"{today.year - (today.month <= 3)}-{(today.month - 4) % 12 + 1:02d}"
+    filter_sets = (
+        [
+            {},
+            {"track": "school"},
+            {"track": "university"},
+            {"kind": "scholarship"},
+            {"period": past},
+            {"framework": "unesco-ai-students"},
+        ]
+        + [{"region": code} for code in regions]
+        + [{"institution": code} for code in institutions]
+    )
+    queries: list[float] = []
+
+    def clock(execute, sql, params, many, context):
+        started = time.monotonic()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append(time.monotonic() - started)
+
+    def get(params: dict) -> None:
+        response = client.get(url, params)
+        if response.status_code != 200:
+            raise SystemExit(f"dashboard {params}: HTTP {response.status_code}")
+        if b'data-testid="report-summary"' not in response.content:
+            raise SystemExit(f"dashboard {params}: no report on the page")
+
+    get({})  # the first request of a fresh process loads templates and translations
+    pages: list[float] = []
+    with connection.execute_wrapper(clock):
+        for _round in range(DASHBOARD_ROUNDS):
+            for params in filter_sets:
+                started = time.monotonic()
+                get(params)
+                pages.append(time.monotonic() - started)
+    return pages, queries
+
+
+ACADEMIC_YEAR = ""
+
+
+def main() -> None:
+    global ACADEMIC_YEAR
+    students = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    if not url.startswith("postgres"):
+        sys.exit("bench/reports.py needs PostgreSQL (DATABASE_URL=postgres://...)")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
+    os.environ["DEBUG"] = "false"  # no query log in memory
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    say(f"Database {urlsplit(url).path.lstrip('/')} on {urlsplit(url).hostname}")
+    reuse = os.environ.get("BENCH_REUSE") == "1"  # while tuning: keep the loaded data
+    if not reuse:
+        recreate_database(url)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from django.utils import timezone
+
+        from reports import exports, selectors, services
+        from reports.models import MasteryRollup
+
+        ACADEMIC_YEAR = selectors.academic_year_of(timezone.localdate().replace(day=1))
+        if not reuse:
+            with timed("migrate"):
+                call_command("migrate", verbosity=0)
+            with timed(f"load {students:,} students (generate_series)"):
+                load_country(students)
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM courses_competenceevidence")
+            evidence = cur.fetchone()[0]
+            cur.execute("SELECT count(DISTINCT competence_id) FROM courses_competenceevidence")
+            competences = cur.fetchone()[0]
+        say(f"  {evidence:,} pieces of evidence on {competences} competences")
+        with timed("rebuild_mastery (set-based)"):
+            result = services.mastery_rebuild()
+        say(
+            f"  {result.rollups:,} roll-ups, {result.steps:,} steps, "
+            f"{result.cohort_changes:,} cohort changes, {result.cohort_activity:,} cohort months"
+        )
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        assert MasteryRollup.objects.exists()
+
+        # the national report: every figure, suppressed, rendered as the delivered JSON
+        national = selectors.parse_filters({}, user=None)
+        selectors.report_build(national)  # warm the caches once, as a running server has
+        runs = []
+        for _ in range(3):
+            started = time.monotonic()
+            report = selectors.report_build(national)
+            exports.render(report, "json")
+            runs.append(time.monotonic() - started)
+        report_s = statistics.median(runs)
+        say(
+            f"  national report (median of 3): {report_s:.2f} s; "
+            f"{report['total']['enrolled']:,} enrolled"
+        )
+        for fmt in ("xlsx", "pdf"):
+            started = time.monotonic()
+            exports.render(report, fmt)
+            say(f"  national report as {fmt}: {time.monotonic() - started:.2f} s")
+
+        # the dashboard as an analyst's browser gets it, over a mix of filters
+        pages, queries = dashboard_timings()
+        query_p95 = statistics.quantiles(queries, n=20)[-1] * 1000
+        p95 = statistics.quantiles(pages, n=20)[-1] * 1000
+        say(
+            f"  dashboard queries: {len(queries)} in {len(pages)} pages; query p95 "
+            f"{query_p95:.0f} ms, slowest query {max(queries) * 1000:.0f} ms"
+        )
+        say(
+            f"  dashboard pages: {len(pages)} ({DASHBOARD_ROUNDS} rounds of "
+            f"{len(pages) // DASHBOARD_ROUNDS} filter sets); page median "
+            f"{statistics.median(pages) * 1000:.0f} ms, p95 {p95:.0f} ms, slowest "
+            f"{max(pages) * 1000:.0f} ms"
+        )
+        met = report_s <= TARGET_REPORT_S and p95 < TARGET_DASHBOARD_P95_MS
+        say(
+            f"  targets (report <= {TARGET_REPORT_S:.0f} s, dashboard page p95 < "
+            f"{TARGET_DASHBOARD_P95_MS} ms): {'met' if met else 'NOT met'}"
+        )
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
+            drop_database(url)
+    say(f"national report: {report_s:.2f} s for {students} students (dashboard p95 {p95:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The ministry's API: the same suppressed aggregates as the dashboard, as JSON.
+
+GET /api/v1/reports/?period=2026-10&framework=digcomp-2-2&region=baku
+Token authentication (POST /api/v1/auth/token/); ministry analysts see every scope,
+institution admins their own institution. Bad filters answer 400 with the reason.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.response import Response
+
+from lms.api.errors import error_response
+
+from . import selectors, services
+from .models import ReportAccessLog
+
+
+class CanViewReports(permissions.BasePermission):
+    message = _("Reports are open to ministry analysts and institution admins.")
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.can_view_reports(request.user)
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "period",
+        str,
+        description="Month YYYY-MM (figures as of its end); "
+        "default: the current month. A future month answers 400.",
+    ),
+    OpenApiParameter("framework", str, description="Framework slug; default: DigComp."),
+    OpenApiParameter("region", str, description="Region code: drill down to a region."),
+    OpenApiParameter("institution", str, description="Institution code: drill down to one."),
+    OpenApiParameter("track", str, enum=["school", "university", "scholarship"]),
+    OpenApiParameter(
+        "kind", str, enum=["school", "university", "scholarship"], description="Institution kind."
+    ),
+]
+
+
+class ReportViewSet(viewsets.ViewSet):
+    """Aggregated skills report (schema report-v1, reports/schema/report-v1.json).
+
+    Groups with fewer students than the minimum group size are suppressed (null), with
+    complementary suppression; no student appears in any answer."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewReports]
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The report (report-v1)."),
+            400: OpenApiResponse(description="An unknown or invalid filter; `detail` says why."),
+            403: OpenApiResponse(description="Not a ministry analyst or institution admin."),
+        },
+    )
+    def list(self, request):
+        try:
+            filters = selectors.parse_filters(request.query_params, user=request.user)
+        except selectors.FilterError as exc:
+            return error_response(status.HTTP_400_BAD_REQUEST, "invalid_filter", str(exc))
+        report = selectors.report_build(filters)
+        services.report_access_record(
+            user=request.user,
+            channel=ReportAccessLog.Channel.API,
+            what=f"{filters.scope}/api",
+            filters=filters.as_dict(),
+        )
+        return Response(report)

@@ -1,0 +1,142 @@
+"""Pages of the reports app: the dashboard and background file builds. Thin: check access,
+call a selector or service, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lms.models import Region
+
+from . import charts, exports, selectors, services
+from .models import ReportAccessLog, ReportBuild, ReportFormat
+
+
+def _require_report_role(request: HttpRequest) -> None:
+    if not selectors.can_view_reports(request.user):
+        raise PermissionDenied(_("Reports are open to ministry analysts and institution admins."))
+
+
+def _breadcrumbs(filters: selectors.ReportFilters, analyst: bool) -> list[tuple[str, str | None]]:
+    base = {"period": f"{filters.period:%Y-%m}", "framework": filters.framework.slug}
+    crumbs: list[tuple[str, str | None]] = []
+    if analyst:
+        crumbs.append((_("Country"), "?" + urlencode(base)))
+    region = filters.region
+    if filters.institution is not None:
+        region = filters.institution.region
+        if region.parent_id:
+            region = Region.objects.get(pk=region.parent_id)
+        if analyst:
+            crumbs.append((region.name, "?" + urlencode({**base, "region": region.code})))
+        crumbs.append((filters.institution.name, None))
+    elif region is not None:
+        crumbs.append((region.name, None))
+    return crumbs
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    analyst = selectors.access.roles_of(request.user).ministry_analyst
+    context = {"choices": selectors.filter_choices(), "analyst": analyst, "params": request.GET}
+    try:
+        filters = selectors.parse_filters(request.GET, user=request.user)
+    except selectors.FilterError as exc:
+        context["error"] = str(exc)
+        return render(request, "reports/dashboard.html", context, status=400)
+    report = selectors.report_build(filters)
+    services.report_access_record(
+        user=request.user,
+        channel=ReportAccessLog.Channel.PAGE,
+        what=f"{filters.scope}/page",
+        filters=filters.as_dict(),
+    )
+    query = filters.as_dict()  # once: a region's table links every institution in it
+    for name, rows in report["breakdowns"].items():
+        if name not in ("region", "institution") or (name == "region" and not analyst):
+            continue
+        for row in rows:
+            if not row["suppressed"]:
+                linked = {**query, name: row["key"]}
+                row["link"] = "?" + urlencode({k: v for k, v in linked.items() if v})
+    context.update(
+        {
+            "filters": filters,
+            "report": report,
+            "breadcrumbs": _breadcrumbs(filters, analyst),
+            "formats": [ReportFormat.XLSX, ReportFormat.PDF, ReportFormat.CSV, ReportFormat.JSON],
+            "chart_competences": charts.competence_bars(report),
+            "chart_bands": charts.band_distribution(report),
+            "chart_trend": charts.trend_lines(report),
+            "section_titles": {k: v() for k, v in exports.SECTION_TITLES.items()},
+        }
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def build_create(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    fmt = request.POST.get("format", "")
+    if fmt not in ReportFormat.values:
+        return JsonResponse({"detail": _("Unknown file format.")}, status=400)
+    params = {k: v for k, v in request.POST.items() if k in selectors.FILTER_KEYS and v}
+    try:
+        filters = selectors.parse_filters(params, user=request.user)
+    except selectors.FilterError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    build = services.report_build_request(user=request.user, fmt=fmt, filters=filters)
+    status_url = reverse("reports:build-status", args=[build.pk])
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"id": build.pk, "status_url": status_url}, status=202)
+    return redirect(status_url)
+
+
+def _own_build(request: HttpRequest, pk: int) -> ReportBuild:
+    _require_report_role(request)
+    build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
+    if build.requested_by_id != request.user.pk:
+        raise Http404
+    return build
+
+
+@login_required
+@require_GET
+def build_status(request: HttpRequest, pk: int) -> JsonResponse:
+    build = _own_build(request, pk)
+    return JsonResponse(
+        {
+            "id": build.pk,
+            "status": build.status,
+            "progress": build.progress,
+            "error": build.error,
+            "download_url": reverse("reports:build-download", args=[build.pk])
+            if build.status == ReportBuild.Status.DONE
+            else None,
+        }
+    )
+
+
+@login_required
+@require_GET
+def build_download(request: HttpRequest, pk: int) -> HttpResponse:
+    build = _own_build(request, pk)
+    if build.status != ReportBuild.Status.DONE:
+        raise Http404
+    content = ReportBuild.objects.values_list("content", flat=True).get(pk=pk)
+    period = build.filters.get("period", "")
+    scope = build.filters.get("institution") or build.filters.get("region") or "country"
+    name = f"skills-report-{scope}-{period}-{build.filters.get('framework')}.{build.format}"
+    response = HttpResponse(bytes(content), content_type=exports.CONTENT_TYPES[build.format])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

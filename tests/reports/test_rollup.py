@@ -1,0 +1,268 @@
+"""The mastery roll-up follows evidence as it arrives, and rebuilding it from scratch
+(set-based SQL) gives exactly the same figures."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from courses.models import CompetenceEvidence
+from lms.models import Membership, Role
+from reports.models import (
+    CohortEnrolment,
+    CohortMasteryChange,
+    CohortMonthlyActivity,
+    CountryCompetenceChange,
+    InstitutionLevelChange,
+    MasteryCube,
+    MasteryRollup,
+    MasteryStep,
+    RegionLevelChange,
+    RegionMonthlyActivity,
+)
+from reports.services import mastery_refresh_stale, month_of
+from tests.factories import MembershipFactory, UserFactory
+
+from .conftest import cohort_with_students, months_ago, school
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    return {
+        "rollups": sorted(
+            (
+                r.student_id,
+                r.competence_id,
+                r.framework_id,
+                r.level,
+                r.evidence_count,
+                round(r.average_score, 9),
+                r.first_activity_at,
+                r.last_activity_at,
+            )
+            for r in MasteryRollup.objects.all()
+        ),
+        "steps": sorted(
+            MasteryStep.objects.values_list("student_id", "competence_id", "month", "level")
+        ),
+        "changes": sorted(
+            CohortMasteryChange.objects.values_list(
+                "cohort_id", "competence_id", "framework_id", "month", "level", "change"
+            )
+        ),
+        "activity": sorted(
+            CohortMonthlyActivity.objects.values_list("cohort_id", "month", "students")
+        ),
+        "levels": sorted(
+            InstitutionLevelChange.objects.values_list(
+                "institution_id",
+                "track",
+                "academic_year",
+                "framework_id",
+                "month",
+                "level",
+                "change",
+            )
+        ),
+        "enrolment": sorted(CohortEnrolment.objects.values_list("cohort_id", "students")),
+        "cube": sorted(
+            MasteryCube.objects.values_list(
+                "region_id",
+                "kind",
+                "track",
+                "academic_year",
+                "framework_id",
+                "competence_id",
+                "month",
+                "level",
+                "change",
+            )
+        ),
+        "region_levels": sorted(
+            RegionLevelChange.objects.values_list(
+                "region_id",
+                "kind",
+                "track",
+                "academic_year",
+                "framework_id",
+                "month",
+                "level",
+                "change",
+            )
+        ),
+        "country_competences": sorted(
+            CountryCompetenceChange.objects.values_list(
+                "kind",
+                "track",
+                "academic_year",
+                "framework_id",
+                "competence_id",
+                "month",
+                "level",
+                "change",
+            )
+        ),
+        "region_activity": sorted(
+            RegionMonthlyActivity.objects.values_list(
+                "region_id", "kind", "track", "academic_year", "month", "students"
+            )
+        ),
+    }
+
+
+def test_level_reached_is_the_highest_level_with_a_passing_score(record, competences, region):
+    _cohort, (student,) = cohort_with_students(school(region), 1)
+    c = competences[0]
+    record(student, c, level=2, score=1.0, when=months_ago(3))
+    record(student, c, level=5, score=0.4, when=months_ago(2))  # failed: not reached
+    record(student, c, level=4, score=0.5, when=months_ago(1))  # exactly the threshold
+    rollup = MasteryRollup.objects.get(student=student, competence=c)
+    assert (rollup.level, rollup.evidence_count) == (4, 3)
+    assert rollup.last_activity_at == months_ago(1)
+    steps = dict(MasteryStep.objects.filter(student=student).values_list("month", "level"))
+    assert steps == {
+        month_of(months_ago(3)): 2,
+        month_of(months_ago(2)): 2,
+        month_of(months_ago(1)): 4,
+    }
+
+
+def test_a_regrade_replaces_evidence_and_the_rollup_follows(
+    record, competences, region, django_capture_on_commit_callbacks
+):
+    cohort, (student,) = cohort_with_students(school(region), 1)
+    c = competences[1]
+    row = record(student, c, level=3, score=1.0, key="exercise:1:a")
+    assert MasteryRollup.objects.get(student=student, competence=c).level == 3
+    row.score = 0.2  # the teacher regraded the cell
+    with django_capture_on_commit_callbacks(execute=True):
+        row.save()
+    assert MasteryRollup.objects.get(student=student, competence=c).level == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        row.delete()
+    assert not MasteryRollup.objects.filter(student=student).exists()
+    assert not CohortMasteryChange.objects.filter(cohort=cohort).exists()
+    assert not CohortMonthlyActivity.objects.filter(cohort=cohort).exists()
+
+
+def test_cohort_figures_count_students_at_each_level(record, competences, region):
+    cohort, students = cohort_with_students(school(region), 3)
+    c = competences[0]
+    for student, level in zip(students, (1, 3, 3), strict=True):
+        record(student, c, level=level, score=1.0)
+    per_level = dict(
+        CohortMasteryChange.objects.filter(cohort=cohort, competence=c)
+        .values("level")
+        .annotate(n=Sum("change"))
+        .values_list("level", "n")
+    )
+    assert per_level == {1: 1, 3: 2}
+    assert CohortMonthlyActivity.objects.get(cohort=cohort).students == 3
+
+
+def test_rollup_equals_rebuild(record, competences, region, django_capture_on_commit_callbacks):
+    rng = random.Random(7)
+    institution = school(region)
+    cohorts = [cohort_with_students(institution, 6) for _ in range(3)]
+    students = [s for _c, group in cohorts for s in group]
+    rows = []
+    for _ in range(160):
+        rows.append(
+            record(
+                rng.choice(students),
+                rng.choice(competences[:6]),
+                level=rng.randint(1, 8),
+                score=rng.choice([0.0, 0.3, 0.5, 0.8, 1.0]),
+                when=months_ago(rng.randint(0, 14), day=rng.randint(1, 27)),
+            )
+        )
+    for row in rng.sample(rows, 30):  # answered again or regraded: replaced in place
+        row.score, row.level = rng.choice([0.0, 1.0]), rng.randint(1, 8)
+        row.recorded_at = months_ago(rng.randint(0, 3))
+        with django_capture_on_commit_callbacks(execute=True):
+            row.save()
+    for row in rng.sample(rows, 20):
+        with django_capture_on_commit_callbacks(execute=True):
+            CompetenceEvidence.objects.filter(pk=row.pk).delete()
+    # a student joins a second cohort, another leaves theirs: figures move with them
+    MembershipFactory(user=students[0], cohort=cohorts[1][0], role=Role.STUDENT)
+    Membership.objects.get(user=students[-1], role=Role.STUDENT).delete()
+
+    incremental = snapshot()
+    assert incremental["rollups"] and incremental["changes"] and incremental["activity"]
+    assert incremental["region_levels"] and incremental["country_competences"]
+    assert incremental["region_activity"]
+    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert snapshot() == incremental
+
+
+def test_evidence_written_without_signals_is_caught_up(competences, region):
+    _cohort, (student,) = cohort_with_students(school(region), 1)
+    CompetenceEvidence.objects.bulk_create(
+        [
+            CompetenceEvidence(
+                student=student,
+                competence=competences[0],
+                level=2,
+                score=1.0,
+                source="quiz",
+                source_key="quiz:bulk:1",
+            ),
+        ]
+    )
+    assert not MasteryRollup.objects.exists()
+    assert mastery_refresh_stale() == 1
+    assert MasteryRollup.objects.get(student=student).level == 2
+    assert mastery_refresh_stale() == 0
+
+
+def test_a_student_without_a_cohort_has_a_rollup_but_no_cohort_figures(record, competences):
+    student = UserFactory()
+    record(student, competences[0], level=2)
+    assert MasteryRollup.objects.filter(student=student).exists()
+    assert not CohortMasteryChange.objects.exists()
+
+
+def test_the_cube_follows_an_institution_that_moves(
+    record, competences, region, django_capture_on_commit_callbacks, eager
+):
+    from lms.models import Region
+
+    institution = school(region)
+    _cohort, students = cohort_with_students(institution, 2)
+    for s in students:
+        record(s, competences[0], level=2)
+    assert set(MasteryCube.objects.values_list("region_id", flat=True)) == {region.pk}
+    elsewhere = Region.objects.get(code="shusha")  # a city of Karabakh
+    institution.region = elsewhere
+    with django_capture_on_commit_callbacks(execute=True):
+        institution.save()
+    assert set(MasteryCube.objects.values_list("region_id", flat=True)) == {elsewhere.pk}
+    assert set(RegionLevelChange.objects.values_list("region_id", flat=True)) == {elsewhere.pk}
+    assert set(RegionMonthlyActivity.objects.values_list("region_id", flat=True)) == {elsewhere.pk}
+    incremental = snapshot()
+    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert snapshot() == incremental
+
+
+def test_a_rolled_back_change_does_not_block_the_next_refresh(record, competences, region):
+    from django.db import transaction
+
+    _cohort, (student,) = cohort_with_students(school(region), 1)
+    c = competences[2]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CompetenceEvidence.objects.create(
+            student=student,
+            competence=c,
+            level=5,
+            score=1.0,
+            source="quiz",
+            source_key="quiz:rolled-back",
+        )
+        raise RuntimeError("the request failed")
+    record(student, c, level=3)
+    assert MasteryRollup.objects.get(student=student, competence=c).level == 3
