@@ -46,32 +46,33 @@ MASTERY_THRESHOLD = 0.5  # a piece of evidence at a level counts when it scores 
 # ---------------------------------------------------------------------------------------
 # Per student (internal)
 # ---------------------------------------------------------------------------------------
+
+
+def derived_key(to, verbose_name, *, indexed: bool = False, related_name: str = "+"):
+    """A reference from a derived table (recomputed from the evidence, never edited): no
+    database constraint, so a rebuild is not slowed down by constraint triggers, and no index
+    of its own unless asked (the tables' composite indexes lead with the columns they need).
+    """
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=indexed,
+        related_name=related_name,
+    )
+
+
 class MasteryRollup(models.Model):
     """Where a student stands on one competence, recomputed whenever its evidence changes."""
 
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("student"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,  # the unique (student, competence) index leads with it
-        related_name="mastery_rollups",
+    # student: not indexed on its own, the unique (student, competence) index leads with it
+    student = derived_key(
+        settings.AUTH_USER_MODEL, _("student"), related_name="mastery_rollups"
     )  # whose mastery
-    competence = models.ForeignKey(
-        "curricula.Competence",
-        verbose_name=_("competence"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # of which competence
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    competence = derived_key("curricula.Competence", _("competence"))  # of which competence
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # the competence's framework, copied so reports filter without two joins
     level = models.PositiveSmallIntegerField(_("level reached"))  # 0: none reached yet
     evidence_count = models.PositiveIntegerField(_("evidence"))  # pieces of evidence standing
@@ -98,29 +99,10 @@ class MasteryStep(models.Model):
     """The level a student had reached on a competence at the end of a month in which they
     produced evidence for it. The history the monthly trend is drawn from."""
 
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("student"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # whose history
-    competence = models.ForeignKey(
-        "curricula.Competence",
-        verbose_name=_("competence"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # of which competence
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    student = derived_key(settings.AUTH_USER_MODEL, _("student"))  # whose history
+    competence = derived_key("curricula.Competence", _("competence"))  # of which competence
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # copied from the competence
     month = models.DateField(_("month"))  # first day of the month, in the platform's time zone
     level = models.PositiveSmallIntegerField(_("level reached"))  # as of the end of that month
@@ -147,28 +129,12 @@ class CohortMasteryChange(models.Model):
     (+1 when a student arrives at the level, -1 when they move on from it). Summing the
     rows up to a month gives the distribution over levels as of that month."""
 
-    cohort = models.ForeignKey(
-        "lms.Cohort",
-        verbose_name=_("cohort"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
+    cohort = derived_key(
+        "lms.Cohort", _("cohort"), indexed=True
     )  # the students' cohort (a student in two cohorts counts in both)
-    competence = models.ForeignKey(
-        "curricula.Competence",
-        verbose_name=_("competence"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # which competence
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    competence = derived_key("curricula.Competence", _("competence"))  # which competence
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # copied from the competence
     month = models.DateField(_("month"))  # first day of the month
     level = models.PositiveSmallIntegerField(_("level"))  # 0: assessed, nothing reached yet
@@ -191,23 +157,11 @@ class InstitutionLevelChange(models.Model):
     """CohortMasteryChange summed over the competences of a framework and the cohorts of an
     institution, track and year: per-institution figures of a region read from here."""
 
-    institution = models.ForeignKey(
-        "lms.Institution",
-        verbose_name=_("institution"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # the cohorts' institution
+    institution = derived_key("lms.Institution", _("institution"))  # the cohorts' institution
     track = models.CharField(_("track"), max_length=12)  # the cohorts' track
     academic_year = models.CharField(_("academic year"), max_length=9)  # the cohorts' year
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # whose competences are summed
     month = models.DateField(_("month"))  # first day of the month
     level = models.PositiveSmallIntegerField(_("level"))  # 0: assessed, nothing reached yet
@@ -233,33 +187,16 @@ class MasteryCube(models.Model):
     country (RegionLevelChange, CountryCompetenceChange). Re-derived from
     CohortMasteryChange when a cohort or an institution changes."""
 
-    region = models.ForeignKey(
-        "lms.Region",
-        verbose_name=_("region"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    region = derived_key(
+        "lms.Region", _("region")
     )  # the institution's region or city (a city is summed into its region when read)
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
     academic_year = models.CharField(_("academic year"), max_length=9)  # the cohort's year
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # copied from the competence
-    competence = models.ForeignKey(
-        "curricula.Competence",
-        verbose_name=_("competence"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # which competence
+    competence = derived_key("curricula.Competence", _("competence"))  # which competence
     month = models.DateField(_("month"))  # first day of the month
     level = models.PositiveSmallIntegerField(_("level"))  # 0: assessed, nothing reached yet
     change = models.IntegerField(_("change"))  # students in, minus students out
@@ -284,24 +221,14 @@ class RegionLevelChange(models.Model):
     region, institution kind and track, and its monthly trend, from a few thousand rows
     (the cube itself has a row per competence too, which a country-wide page need not read)."""
 
-    region = models.ForeignKey(
-        "lms.Region",
-        verbose_name=_("region"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    region = derived_key(
+        "lms.Region", _("region")
     )  # the institution's region or city, as in the cube
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
     academic_year = models.CharField(_("academic year"), max_length=9)  # the cohort's year
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # whose competences are summed
     month = models.DateField(_("month"))  # first day of the month
     level = models.PositiveSmallIntegerField(_("level"))  # 0: assessed, nothing reached yet
@@ -329,22 +256,10 @@ class CountryCompetenceChange(models.Model):
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
     academic_year = models.CharField(_("academic year"), max_length=9)  # the cohort's year
-    framework = models.ForeignKey(
-        "curricula.CompetenceFramework",
-        verbose_name=_("framework"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    framework = derived_key(
+        "curricula.CompetenceFramework", _("framework")
     )  # copied from the competence
-    competence = models.ForeignKey(
-        "curricula.Competence",
-        verbose_name=_("competence"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # which competence
+    competence = derived_key("curricula.Competence", _("competence"))  # which competence
     month = models.DateField(_("month"))  # first day of the month
     level = models.PositiveSmallIntegerField(_("level"))  # 0: assessed, nothing reached yet
     change = models.IntegerField(_("change"))  # students in, minus students out
@@ -367,14 +282,7 @@ class CountryCompetenceChange(models.Model):
 class CohortEnrolment(models.Model):
     """How many students a cohort has now; moved by every student membership change."""
 
-    cohort = models.ForeignKey(
-        "lms.Cohort",
-        verbose_name=_("cohort"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # which cohort
+    cohort = derived_key("lms.Cohort", _("cohort"))  # which cohort
     students = models.IntegerField(_("students"))  # student memberships in it
 
     class Meta:
@@ -393,14 +301,7 @@ class CohortMonthlyCompletion(models.Model):
     set-based every few minutes and before each report delivery (course progress is
     written in many places, some in bulk)."""
 
-    cohort = models.ForeignKey(
-        "lms.Cohort",
-        verbose_name=_("cohort"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )  # whose students
+    cohort = derived_key("lms.Cohort", _("cohort"))  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("students"))  # first completion in that month
 
@@ -418,13 +319,7 @@ class CohortMonthlyCompletion(models.Model):
 class CohortMonthlyActivity(models.Model):
     """How many of a cohort's students produced evidence in a month (any competence)."""
 
-    cohort = models.ForeignKey(
-        "lms.Cohort",
-        verbose_name=_("cohort"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-    )  # whose students
+    cohort = derived_key("lms.Cohort", _("cohort"), indexed=True)  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("active students"))  # distinct students with evidence
 
@@ -444,13 +339,8 @@ class RegionMonthlyActivity(models.Model):
     """CohortMonthlyActivity summed by the cohort's region, institution kind, track and
     academic year: the monthly trend of active students country- and region-wide."""
 
-    region = models.ForeignKey(
-        "lms.Region",
-        verbose_name=_("region"),
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
+    region = derived_key(
+        "lms.Region", _("region")
     )  # the institution's region or city, as in the cube
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
