@@ -72,4 +72,4 @@ bench-reports: install
 	$(PY) bench/reports.py
 
 clean:
-	rm -rf var/broker var/test-broker var/test-db-*.sqlite3*
+	rm -rf var/broker var/test-broker var/test-db-*.sqlite3* var/bench-grading-*
