@@ -430,7 +430,7 @@ class Platform:
 
     def students(self, count: int) -> list:
         """Students of a university cohort (their evidence feeds the cohort's roll-ups)."""
-        from lms.models import Institution, Membership, Role, Track, User
+        from people.models import Institution, Membership, Role, Track, User
         from tests.factories import CohortFactory
 
         cohort = CohortFactory(

@@ -211,7 +211,7 @@ def dashboard_timings() -> tuple[list[float], list[float]]:
     from django.urls import reverse
     from django.utils import timezone, translation
 
-    from lms.models import Institution, Membership, Region, Role, User
+    from people.models import Institution, Membership, Region, Role, User
 
     ministry, _created = Institution.objects.get_or_create(
         code="bench-ministry",

@@ -7,7 +7,7 @@
 
 from django.contrib.auth.models import Group, Permission
 
-from lms.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
+from people.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
 
 PAGE_PERMISSIONS = {
     TEACHERS_GROUP: ["add_page", "change_page", "lock_page", "unlock_page"],

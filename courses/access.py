@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from lms import access as lms_access
-from lms.models import Cohort, User
+from people import access as people_access
+from people.models import Cohort, User
 
 from .models import CoursePage, Enrolment, LessonPage, canonical_page
 
@@ -30,7 +30,7 @@ def is_author(user: User) -> bool:
         return False
     return (
         user.is_staff
-        or lms_access.roles_of(user).teacher
+        or people_access.roles_of(user).teacher
         or user.has_perm("wagtailadmin.access_admin")
     )
 
@@ -51,7 +51,7 @@ def assignable_cohorts(user: User) -> QuerySet[Cohort]:
     """Cohorts the user may assign courses to: the ones they teach."""
     if not user.is_authenticated:
         return Cohort.objects.none()
-    return lms_access.taught_cohorts(user).select_related("institution").order_by("name")
+    return people_access.taught_cohorts(user).select_related("institution").order_by("name")
 
 
 def can_assign(user: User, cohort: Cohort) -> bool:
@@ -62,7 +62,7 @@ def followed_cohorts(user: User) -> QuerySet[Cohort]:
     """Cohorts whose students' progress the user follows: the ones they teach."""
     if not user.is_authenticated:
         return Cohort.objects.none()
-    return lms_access.taught_cohorts(user)
+    return people_access.taught_cohorts(user)
 
 
 def can_follow_cohort(user: User, cohort: Cohort) -> bool:

@@ -11,7 +11,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from lms.api.errors import error_response
-from lms.models import Cohort, Track
+from people.models import Cohort, Track
 
 from . import access, selectors, services
 from .models import CourseAssignment, CoursePage, LessonPage

@@ -64,7 +64,7 @@ class CoursesConfig(AppConfig):
         from .setup import setup_moderation_and_translation
 
         post_save.connect(
-            _on_membership_saved, sender="lms.Membership", dispatch_uid="courses.enrol_joiner"
+            _on_membership_saved, sender="people.Membership", dispatch_uid="courses.enrol_joiner"
         )
         submission_graded.connect(_on_submission_graded, dispatch_uid="courses.exercise_evidence")
         for signal in (page_published, page_unpublished):

@@ -29,7 +29,7 @@ from curricula.models import (
     CurriculumPage,
     ProficiencyLevel,
 )
-from lms.models import Cohort, Membership, Role
+from people.models import Cohort, Membership, Role
 
 from . import services
 from .demo_content import COURSES, CURRICULA, INDEX

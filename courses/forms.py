@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lms.models import Cohort, Track
+from people.models import Cohort, Track
 
 from .models import CoursePage
 

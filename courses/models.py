@@ -3,7 +3,7 @@
 Page tree: CurriculumPage (curricula app) -> CoursePage -> LessonPage. Everything a
 student does is transactional data in plain models with constraints, split Kolibri-style
 into attempts (one row per answer: `QuizAttempt`) and summaries (one row per student and
-item: `LessonProgress`, `CourseProgress`, `CompetenceEvidence`).
+item: `LessonProgress`, `CourseProgress`). Competence evidence is the evidence app's.
 
 Translations: a course or lesson copied into another locale (Wagtail's copy for
 translation) is the same course for progress. Enrolments, attempts and progress always
@@ -318,7 +318,7 @@ class CourseAssignment(models.Model):
         CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="assignments"
     )
     cohort = models.ForeignKey(
-        "lms.Cohort",
+        "people.Cohort",
         verbose_name=_("cohort"),
         on_delete=models.CASCADE,
         related_name="course_assignments",
@@ -533,69 +533,6 @@ class CourseProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.course_id} · {self.percent}%"
-
-
-class CompetenceEvidence(models.Model):
-    """One piece of evidence for a student's competence, keyed by where it comes from.
-
-    A quiz question or a graded notebook cell gives one row per competence it is tagged
-    with. Answering the question again, or a regrade, replaces the row with the same
-    `source_key` instead of adding one, so nothing is counted twice.
-    """
-
-    class Source(models.TextChoices):
-        QUIZ = "quiz", _("Quiz question")
-        EXERCISE = "exercise", _("Notebook exercise")
-
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("student"),
-        on_delete=models.CASCADE,
-        related_name="competence_evidence",
-    )  # whose competence
-    competence = models.ForeignKey(
-        Competence, verbose_name=_("competence"), on_delete=models.CASCADE, related_name="+"
-    )  # which competence it is evidence for
-    level = models.PositiveSmallIntegerField(_("level"))  # the proficiency level the item shows
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)  # kind of item
-    source_key = models.CharField(
-        _("source key"), max_length=200
-    )  # "quiz:<lesson id>:<question id>" or "exercise:<exercise id>:<grade id>"
-    score = models.FloatField(_("score"))  # 0..1: right or wrong, or the cell's share of points
-    lesson = models.ForeignKey(
-        LessonPage,
-        verbose_name=_("lesson"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )  # the quiz's lesson (quiz evidence only)
-    submission = models.ForeignKey(
-        "grading.Submission",
-        verbose_name=_("submission"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )  # the graded attempt it was read from (exercise evidence only)
-    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)  # last replaced
-
-    class Meta:
-        verbose_name = _("competence evidence")
-        verbose_name_plural = _("competence evidence")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["student", "source_key", "competence"], name="evidence_unique_source"
-            ),
-            models.CheckConstraint(
-                condition=Q(score__gte=0, score__lte=1), name="evidence_score_0_1"
-            ),
-            models.CheckConstraint(condition=Q(level__gte=1), name="evidence_level_gte_1"),
-        ]
-        indexes = [models.Index(fields=["student", "competence"])]
-
-    def __str__(self) -> str:
-        return f"{self.student} · {self.competence_id} · {self.source_key}"
 
 
 def canonical_page(page: Page) -> Page:

@@ -18,11 +18,11 @@ from django.utils import timezone, translation
 from wagtail.models import Page
 
 from curricula.models import Competence, CurriculumPage
-from lms import access as lms_access
-from lms.models import Cohort, Membership, Role, User
+from evidence.models import CompetenceEvidence
+from people import access as people_access
+from people.models import Cohort, Membership, Role, User
 
 from .models import (
-    CompetenceEvidence,
     CourseAssignment,
     CoursePage,
     CourseProgress,
@@ -42,7 +42,7 @@ def enrolled_course_ids(*, user: User) -> QuerySet:
 def taught_course_ids(*, user: User) -> QuerySet:
     """Courses assigned to a cohort the user teaches or administers."""
     return CourseAssignment.objects.filter(
-        cohort__in=lms_access.managed_cohorts(user).values("pk")
+        cohort__in=people_access.managed_cohorts(user).values("pk")
     ).values("course_id")
 
 
@@ -661,7 +661,9 @@ class TaughtCohortCourses:
 
 def taught_cohort_courses(*, user: User) -> list[TaughtCohortCourses]:
     """For the teacher's dashboard: each taught cohort with its assigned courses (3 queries)."""
-    cohorts = list(lms_access.taught_cohorts(user).select_related("institution").order_by("name"))
+    cohorts = list(
+        people_access.taught_cohorts(user).select_related("institution").order_by("name")
+    )
     assignments = list(
         CourseAssignment.objects.filter(cohort__in=[c.pk for c in cohorts], course__live=True)
         .select_related("course")

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from curricula.models import Competence
-from lms.models import Cohort, Membership, Role, User
+from evidence.models import EvidenceSource
+from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
+from people.models import Cohort, Membership, Role, User
 
 from .models import (
-    CompetenceEvidence,
     CompletionRule,
     CourseAssignment,
     CoursePage,
@@ -327,20 +328,21 @@ def quiz_submit(
         for question, answer, correct in checked
     )
     keys = {question.id: f"quiz:{original.pk}:{question.id}" for question, _a, _c in checked}
-    CompetenceEvidence.objects.filter(student=student, source_key__in=keys.values()).delete()
-    for question, _answer, correct in checked:
-        if question.competence_id in known_competences:
-            # one by one, not bulk: post_save receivers (reports' roll-ups) see every row
-            CompetenceEvidence.objects.create(
-                student=student,
+    evidence_replace(
+        student_id=student.pk,
+        scope=EvidenceScope.of_keys(EvidenceSource.QUIZ, keys.values()),
+        items=[
+            EvidenceItem(
+                source_key=keys[question.id],
                 competence_id=question.competence_id,
                 level=question.level,
-                source=CompetenceEvidence.Source.QUIZ,
-                source_key=keys[question.id],
                 score=1.0 if correct else 0.0,
-                lesson=original,
-                recorded_at=now,
             )
+            for question, _answer, correct in checked
+            if question.competence_id in known_competences
+        ],
+        recorded_at=now,
+    )
     progress = _refresh_lesson(
         student=student, lesson=original, course=course, served=lesson, now=now
     )
@@ -383,39 +385,32 @@ def exercise_evidence_record(*, submission) -> int:
     from grading.models import CellResult, ExerciseCellCompetence, ExerciseSummary
 
     exercise_id, student = submission.exercise_id, submission.student
-    CompetenceEvidence.objects.filter(
-        student=student,
-        source=CompetenceEvidence.Source.EXERCISE,
-        source_key__startswith=f"exercise:{exercise_id}:",
-    ).delete()
     summary = (
         ExerciseSummary.objects.filter(exercise_id=exercise_id, student=student)
         .select_related("best_submission")
         .first()
     )
     best = summary.best_submission if summary else None
-    rows = []
+    items = []
     if best is not None:
         cells = {cell.grade_id: cell for cell in CellResult.objects.filter(submission=best)}
-        now = timezone.now()
         for link in ExerciseCellCompetence.objects.filter(exercise_id=exercise_id):
             cell = cells.get(link.grade_id)
             if cell is None or cell.score is None or not cell.max_score:
                 continue  # not graded (yet): waiting for a teacher
-            rows.append(
-                CompetenceEvidence(
-                    student=student,
+            items.append(
+                EvidenceItem(
+                    source_key=f"exercise:{exercise_id}:{link.grade_id}",
                     competence_id=link.competence_id,
                     level=link.level,
-                    source=CompetenceEvidence.Source.EXERCISE,
-                    source_key=f"exercise:{exercise_id}:{link.grade_id}",
-                    score=min(max(cell.score / cell.max_score, 0.0), 1.0),
-                    submission=best,
-                    recorded_at=now,
+                    score=cell.score / cell.max_score,
                 )
             )
-        for row in rows:  # one by one: post_save receivers (reports' roll-ups) see each
-            row.save()
+    rows = evidence_replace(
+        student_id=student.pk,
+        scope=EvidenceScope.under(EvidenceSource.EXERCISE, f"exercise:{exercise_id}:"),
+        items=items,
+    )
     course_id = submission.exercise.course_id
     if course_id is not None:
         course = CoursePage.objects.filter(pk=course_id).first()

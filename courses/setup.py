@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
-from lms.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
+from people.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
 
 WORKFLOW_NAME = "Course review"
 TASK_NAME = "Curriculum lead approval"

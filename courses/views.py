@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.models import Cohort
+from people.models import Cohort
 
 from . import access, selectors, services
 from .forms import AssignmentForm, SearchForm

@@ -5,7 +5,7 @@ The frameworks themselves come with the data migration 0002_load_frameworks.
 
 from django.contrib.auth.models import Group
 
-from lms.models import User
+from people.models import User
 
 from .permissions import FRAMEWORK_EDITORS_GROUP
 

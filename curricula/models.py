@@ -22,7 +22,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.routing import TranslationFallbackMixin
-from lms.models import Track, TranslatedNameMixin
+from people.models import Track, TranslatedNameMixin
 
 
 def _in_active_language(obj, prefix: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from lms import access as lms_access
-from lms.models import Role, User
-from lms.services import CURRICULUM_LEADS_GROUP
+from people import access as people_access
+from people.models import Role, User
+from people.services import CURRICULUM_LEADS_GROUP
 
 from .models import Exercise, Submission
 
@@ -42,7 +42,7 @@ def managed_exercises(user: User) -> QuerySet[Exercise]:
         return Exercise.objects.none()
     if user.is_staff or is_curriculum_lead(user):
         return Exercise.objects.all()
-    if not lms_access.roles_of(user).teacher:
+    if not people_access.roles_of(user).teacher:
         return Exercise.objects.none()
     # Subqueries, no joins: no duplicate rows, and the result combines with other filters.
     return Exercise.objects.filter(Q(created_by=user) | Q(course_id__in=_taught_course_ids(user)))
@@ -72,7 +72,7 @@ def visible_submissions(user: User) -> QuerySet[Submission]:
         return Submission.objects.all()
     managed_students = Q(
         student__memberships__role=Role.STUDENT,
-        student__memberships__cohort__in=lms_access.managed_cohorts(user).values("pk"),
+        student__memberships__cohort__in=people_access.managed_cohorts(user).values("pk"),
         exercise__in=managed_exercises(user).values("pk"),
     )
     return Submission.objects.filter(own | managed_students).distinct()

@@ -30,7 +30,7 @@ NOTEBOOKS = Path(__file__).resolve().parent / "demo_notebooks"
 @dataclass(frozen=True)
 class DemoExercise:
     slug: str  # also the notebook's file name
-    track: str  # lms.models.Track
+    track: str  # people.models.Track
     title: str
     description: str
     # grade_id -> [(framework slug, competence code, level)]
@@ -190,7 +190,7 @@ def _assign_to_demo_cohorts(course, track: str) -> None:
     an existing assignment, with the dates courses.demo gave it, is kept as it is."""
     from courses.models import CourseAssignment
     from courses.services import course_assign
-    from lms.models import Cohort, Membership, Role
+    from people.models import Cohort, Membership, Role
 
     for cohort in Cohort.objects.filter(track=track):
         if CourseAssignment.objects.filter(course=course, cohort=cohort).exists():

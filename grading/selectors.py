@@ -9,7 +9,7 @@ import mistune
 import nbformat
 from django.db.models import QuerySet
 
-from lms.models import Cohort, Role, User
+from people.models import Cohort, Role, User
 
 from .models import Exercise, ExerciseSummary, Submission
 from .notebook.metadata import CellKind, nbgrader_metadata

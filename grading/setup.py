@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
-from lms.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
+from people.services import CURRICULUM_LEADS_GROUP, TEACHERS_GROUP
 
 EXERCISE_PERMISSIONS = ["add_exercise", "change_exercise", "view_exercise"]
 

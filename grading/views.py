@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms import access as lms_access
-from lms.models import Cohort
+from people import access as people_access
+from people.models import Cohort
 
 from . import access, selectors, services
 from .forms import ManualGradeForm, SubmissionUploadForm
@@ -118,7 +118,7 @@ def _managed_exercise(request: HttpRequest, pk: int) -> Exercise:
 @login_required
 def exercise_list(request: HttpRequest) -> HttpResponse:
     exercises = access.managed_exercises(request.user).select_related("course").order_by("title")
-    if not exercises.exists() and not lms_access.roles_of(request.user).teacher:
+    if not exercises.exists() and not people_access.roles_of(request.user).teacher:
         raise PermissionDenied(_("This page is for teachers."))
     return render(request, "grading/exercise_list.html", {"exercises": exercises})
 
@@ -126,7 +126,7 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def exercise_manage(request: HttpRequest, pk: int) -> HttpResponse:
     exercise = _managed_exercise(request, pk)
-    students = lms_access.visible_students(request.user)
+    students = people_access.visible_students(request.user)
     submissions = selectors.exercise_submissions(
         exercise=exercise, students=None if request.user.is_staff else students
     )
@@ -160,7 +160,7 @@ def exercise_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def exercise_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     exercise = _managed_exercise(request, pk)
-    students = None if request.user.is_staff else lms_access.visible_students(request.user)
+    students = None if request.user.is_staff else people_access.visible_students(request.user)
     job = services.exercise_regrade(
         exercise=exercise,
         requested_by=request.user,
@@ -241,7 +241,7 @@ def submission_regrade(request: HttpRequest, uid) -> HttpResponse:
 def cohort_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     """Students x exercises of a cohort, with CSV export (?format=csv)."""
     cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
-    if not lms_access.can_manage_cohort(request.user, cohort):
+    if not people_access.can_manage_cohort(request.user, cohort):
         raise PermissionDenied(_("Only the cohort's teachers and institution admins can see it."))
     from courses.selectors import cohort_course_ids
 

@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LmsConfig(AppConfig):
+    """The project itself: worker heartbeats, the embedded broker, the load_demo command."""
+
     name = "lms"
-    verbose_name = _("People and organisations")
+    verbose_name = _("Platform")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

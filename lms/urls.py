@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
@@ -9,11 +8,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
-from .forms import PlatformPasswordResetForm
 
-handler403 = "cms.views.error_403"
-handler404 = "cms.views.error_404"
-handler500 = "cms.views.error_500"
+handler403 = "lms.views.error_403"
+handler404 = "lms.views.error_404"
+handler500 = "lms.views.error_500"
 
 urlpatterns = [
     path("", views.root, name="root"),
@@ -31,17 +29,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PlatformPasswordResetForm),
-        name="password_reset",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
-    path("institutions/<int:pk>/cohorts/new/", views.cohort_create, name="cohort-create"),
-    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
-    path("cohorts/<int:pk>/import/", views.cohort_import, name="cohort-import"),
+    path("", include("people.urls")),
     path("", include("grading.urls")),
     path("reports/", include("reports.urls")),
     path("", include("courses.urls")),

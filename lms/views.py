@@ -1,27 +1,21 @@
-"""Pages about people and organisations: the role-aware dashboard, cohorts, imports."""
+"""Site-wide views of the project: the landing page at `/`, health, and error pages (JSON
+under /api/, the site's templates elsewhere)."""
 
-from __future__ import annotations
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
-from . import access, selectors
-from .forms import CohortForm, StudentImportForm
-from .imports import REQUIRED_COLUMNS, student_import
-from .models import Cohort, Institution, Role, WorkerHeartbeat
+from cms.views import home_for_request
+
+from .api.errors import api_not_found, api_server_error, json_error
+from .models import WorkerHeartbeat
 
 
 def root(request: HttpRequest) -> HttpResponse:
     """`/`: the landing page in the visitor's language (links lead to /az/, /ru/, /en/)."""
-    from cms.views import home_for_request
-
     return home_for_request(request)
 
 
@@ -39,95 +33,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """What each role sees first after login; a user with several roles sees each part."""
-    user = request.user
-    roles = access.roles_of(user)
-    context = {"roles": roles, "sections": []}
-    if roles.student:
-        context["student_cohorts"] = selectors.student_cohorts(user=user)
-    if roles.teacher:
-        context["taught_cohorts"] = selectors.cohorts_with_counts(access.taught_cohorts(user))
-    if roles.institution_admin:
-        context["institutions"] = selectors.institution_overview(user=user)
-    if roles.ministry_analyst:
-        context["national"] = selectors.national_overview()
-    return render(request, "lms/dashboard.html", context)
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
 
 
-@login_required
-def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_object_or_404(Institution.objects.select_related("region"), pk=pk)
-    if not access.can_administer_institution(request.user, institution):
-        raise PermissionDenied(_("Only admins of this institution can open this page."))
-    cohorts = selectors.cohorts_with_counts(institution.cohorts.all())
-    return render(
-        request,
-        "lms/institution_detail.html",
-        {"institution": institution, "cohorts": cohorts},
-    )
+def error_403(request, exception=None):
+    if _is_api(request):
+        return json_error(
+            403,
+            "permission_denied",
+            str(exception or "") or _("You do not have permission to perform this action."),
+        )
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def cohort_create(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = get_object_or_404(Institution, pk=pk)
-    if not access.can_administer_institution(request.user, institution):
-        raise PermissionDenied(_("Only admins of this institution can create cohorts."))
-    # `request.POST or None` would leave an empty POST unbound: no error, nothing said.
-    data = request.POST if request.method == "POST" else None
-    form = CohortForm(data, institution=institution)
-    if form.is_bound and form.is_valid():
-        cohort = form.save()
-        messages.success(request, _("Cohort %(name)s created.") % {"name": cohort})
-        return redirect("cohort-detail", pk=cohort.pk)
-    return render(request, "lms/cohort_form.html", {"form": form, "institution": institution})
+def error_404(request, exception=None):
+    if _is_api(request):
+        return api_not_found(request, exception)
+    return render(request, "404.html", status=404)
 
 
-@login_required
-def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
-    if not access.can_manage_cohort(request.user, cohort):
-        raise PermissionDenied(_("Only the cohort's teachers and institution admins can see it."))
-    return render(
-        request,
-        "lms/cohort_detail.html",
-        {
-            "cohort": cohort,
-            "students": selectors.cohort_members(cohort=cohort, role=Role.STUDENT),
-            "teachers": selectors.cohort_members(cohort=cohort, role=Role.TEACHER),
-            "can_import": access.can_administer_cohort(request.user, cohort),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def cohort_import(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
-    if not access.can_administer_cohort(request.user, cohort):
-        raise PermissionDenied(_("Only admins of the cohort's institution can import students."))
-    if request.method == "POST":
-        form = StudentImportForm(request.POST, request.FILES)
-    else:
-        form = StudentImportForm()
-    result = None
-    if form.is_bound and form.is_valid():
-        result = student_import(cohort=cohort, data=form.cleaned_data["file"].read())
-        if result.ok:
-            messages.success(
-                request,
-                _(
-                    "Import finished: %(created)d new accounts, %(added)d existing accounts "
-                    "added, %(unchanged)d already in the cohort."
-                )
-                % {"created": result.created, "added": result.added, "unchanged": result.unchanged},
-            )
-            return redirect("cohort-detail", pk=cohort.pk)
-    return render(
-        request,
-        "lms/cohort_import.html",
-        {"cohort": cohort, "form": form, "result": result, "columns": REQUIRED_COLUMNS},
-        status=400 if result is not None and not result.ok else 200,
-    )
+def error_500(request):
+    if _is_api(request):
+        return api_server_error(request)
+    # No request context: the context processors may be what failed.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -19,7 +19,7 @@ def _on_membership_saved(sender, instance, created, raw=False, **kwargs):
 
 def _on_membership_deleted(sender, instance, **kwargs):
     if instance.role == "student" and instance.cohort_id:
-        from lms.models import Cohort
+        from people.models import Cohort
 
         from .services import cohort_member_apply
 
@@ -65,16 +65,16 @@ class ReportsConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(
                 _on_evidence_changed,
-                sender="courses.CompetenceEvidence",
+                sender="evidence.CompetenceEvidence",
                 dispatch_uid=f"reports.evidence_{signal is post_save}",
             )
         post_save.connect(
-            _on_membership_saved, sender="lms.Membership", dispatch_uid="reports.member_joined"
+            _on_membership_saved, sender="people.Membership", dispatch_uid="reports.member_joined"
         )
         post_delete.connect(
-            _on_membership_deleted, sender="lms.Membership", dispatch_uid="reports.member_left"
+            _on_membership_deleted, sender="people.Membership", dispatch_uid="reports.member_left"
         )
-        for model in ("lms.Cohort", "lms.Institution"):
+        for model in ("people.Cohort", "people.Institution"):
             pre_save.connect(
                 _remember_cube_fields, sender=model, dispatch_uid=f"reports.cube_before_{model}"
             )

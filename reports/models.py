@@ -3,7 +3,7 @@
 Three layers, each derived from the one before, each rebuildable from scratch with
 `manage.py rebuild_mastery` (set-based SQL, see services.mastery_rebuild):
 
-1. `CompetenceEvidence` (courses app): one row per quiz question / graded cell.
+1. `CompetenceEvidence` (evidence app): one row per quiz question / graded cell.
 2. Per student and competence: `MasteryRollup` (where the student stands now) and
    `MasteryStep` (the level reached as of each month with evidence). Internal: never
    shown to a ministry role.
@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from lms.models import Track
+from people.models import Track
 
 MASTERY_THRESHOLD = 0.5  # a piece of evidence at a level counts when it scores at least this
 
@@ -130,7 +130,7 @@ class CohortMasteryChange(models.Model):
     rows up to a month gives the distribution over levels as of that month."""
 
     cohort = derived_key(
-        "lms.Cohort", _("cohort"), indexed=True
+        "people.Cohort", _("cohort"), indexed=True
     )  # the students' cohort (a student in two cohorts counts in both)
     competence = derived_key("curricula.Competence", _("competence"))  # which competence
     framework = derived_key(
@@ -157,7 +157,7 @@ class InstitutionLevelChange(models.Model):
     """CohortMasteryChange summed over the competences of a framework and the cohorts of an
     institution, track and year: per-institution figures of a region read from here."""
 
-    institution = derived_key("lms.Institution", _("institution"))  # the cohorts' institution
+    institution = derived_key("people.Institution", _("institution"))  # the cohorts' institution
     track = models.CharField(_("track"), max_length=12)  # the cohorts' track
     academic_year = models.CharField(_("academic year"), max_length=9)  # the cohorts' year
     framework = derived_key(
@@ -188,7 +188,7 @@ class MasteryCube(models.Model):
     CohortMasteryChange when a cohort or an institution changes."""
 
     region = derived_key(
-        "lms.Region", _("region")
+        "people.Region", _("region")
     )  # the institution's region or city (a city is summed into its region when read)
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
@@ -222,7 +222,7 @@ class RegionLevelChange(models.Model):
     (the cube itself has a row per competence too, which a country-wide page need not read)."""
 
     region = derived_key(
-        "lms.Region", _("region")
+        "people.Region", _("region")
     )  # the institution's region or city, as in the cube
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
@@ -282,7 +282,7 @@ class CountryCompetenceChange(models.Model):
 class CohortEnrolment(models.Model):
     """How many students a cohort has now; moved by every student membership change."""
 
-    cohort = derived_key("lms.Cohort", _("cohort"))  # which cohort
+    cohort = derived_key("people.Cohort", _("cohort"))  # which cohort
     students = models.IntegerField(_("students"))  # student memberships in it
 
     class Meta:
@@ -301,7 +301,7 @@ class CohortMonthlyCompletion(models.Model):
     set-based every few minutes and before each report delivery (course progress is
     written in many places, some in bulk)."""
 
-    cohort = derived_key("lms.Cohort", _("cohort"))  # whose students
+    cohort = derived_key("people.Cohort", _("cohort"))  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("students"))  # first completion in that month
 
@@ -319,7 +319,7 @@ class CohortMonthlyCompletion(models.Model):
 class CohortMonthlyActivity(models.Model):
     """How many of a cohort's students produced evidence in a month (any competence)."""
 
-    cohort = derived_key("lms.Cohort", _("cohort"), indexed=True)  # whose students
+    cohort = derived_key("people.Cohort", _("cohort"), indexed=True)  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("active students"))  # distinct students with evidence
 
@@ -340,7 +340,7 @@ class RegionMonthlyActivity(models.Model):
     academic year: the monthly trend of active students country- and region-wide."""
 
     region = derived_key(
-        "lms.Region", _("region")
+        "people.Region", _("region")
     )  # the institution's region or city, as in the cube
     kind = models.CharField(_("institution kind"), max_length=12)  # school, university...
     track = models.CharField(_("track"), max_length=12)  # the cohort's track
@@ -482,7 +482,7 @@ class ReportSchedule(models.Model):
         related_name="+",
     )  # which framework's levels it reports
     region = models.ForeignKey(
-        "lms.Region",
+        "people.Region",
         verbose_name=_("region"),
         on_delete=models.PROTECT,
         null=True,

@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from curricula.models import Competence, CompetenceFramework, ProficiencyLevel
-from lms import access
-from lms.models import Cohort, Institution, Region, Track, User
+from people import access
+from people.models import Cohort, Institution, Region, Track, User
 
 from .models import (
     CohortEnrolment,

@@ -26,9 +26,9 @@ from django.db import connection, transaction
 from django.db.models import Avg, Case, Count, IntegerField, Max, Min, Value, When
 from django.utils import timezone
 
-from courses.models import CompetenceEvidence
 from curricula.models import Competence
-from lms.models import Cohort, Membership, Role, User
+from evidence.models import CompetenceEvidence
+from people.models import Cohort, Membership, Role, User
 
 from .models import (
     MASTERY_THRESHOLD,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from lms.models import Region
+from people.models import Region
 
 from . import charts, exports, selectors, services
 from .models import ReportAccessLog, ReportBuild, ReportFormat

@@ -3,7 +3,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from lms.models import Cohort, Institution, Membership, Region, Role, Track, User
+from people.models import Cohort, Institution, Membership, Region, Role, Track, User
 
 
 class UserFactory(DjangoModelFactory):
@@ -75,7 +75,7 @@ def student_in(cohort: Cohort, **kwargs) -> User:
 
 
 def teacher_of(cohort: Cohort, **kwargs) -> User:
-    from lms.services import membership_create
+    from people.services import membership_create
 
     user = UserFactory(**kwargs)
     membership_create(user=user, role=Role.TEACHER, cohort=cohort)

@@ -6,9 +6,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from courses import api as courses_api
 from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
+from people import api as people_api
 from reports.api import ReportViewSet
-
-from . import views
 
 
 class PlatformAPIRootView(APIRootView):
@@ -32,9 +31,9 @@ class PlatformRouter(DefaultRouter):
 
 
 router = PlatformRouter()
-router.register("regions", views.RegionViewSet, basename="region")
-router.register("institutions", views.InstitutionViewSet, basename="institution")
-router.register("cohorts", views.CohortViewSet, basename="cohort")
+router.register("regions", people_api.RegionViewSet, basename="region")
+router.register("institutions", people_api.InstitutionViewSet, basename="institution")
+router.register("cohorts", people_api.CohortViewSet, basename="cohort")
 router.register("frameworks", CompetenceFrameworkViewSet, basename="framework")
 router.register("exercises", grading_api.ExerciseViewSet, basename="exercise")
 router.register("submissions", grading_api.SubmissionViewSet, basename="submission")
@@ -47,7 +46,7 @@ router.register("quiz-answers", courses_api.QuizAnswerViewSet, basename="quiz-an
 
 app_name = "api"
 urlpatterns = [
-    path("me/", views.MeView.as_view(), name="me"),
+    path("me/", people_api.MeView.as_view(), name="me"),
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include(router.urls)),
 ]

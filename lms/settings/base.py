@@ -28,8 +28,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # platform apps first so their templates override Wagtail's and Django's
     "lms",
+    "people",
     "cms",
     "curricula",
+    "evidence",
     "courses",
     "grading",
     "reports",
@@ -83,7 +85,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 ASGI_APPLICATION = "lms.asgi.application"
-AUTH_USER_MODEL = "lms.User"
+AUTH_USER_MODEL = "people.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [
@@ -99,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "lms.context_processors.platform",
+                "people.context_processors.platform",
             ],
         },
     },

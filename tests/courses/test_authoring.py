@@ -11,7 +11,7 @@ from wagtail.test.utils.form_data import rich_text
 from courses.models import CoursePage, LessonPage
 from courses.setup import WORKFLOW_NAME
 from curricula.models import Competence
-from lms.services import CURRICULUM_LEADS_GROUP
+from people.services import CURRICULUM_LEADS_GROUP
 from tests.factories import CohortFactory, UserFactory, teacher_of
 
 from .admin_forms import add_url, edit_url, editor_data, question_data, quiz_data

@@ -15,7 +15,7 @@ from courses.models import (
 )
 from courses.quiz import exercise_ids_in, quizzes_in
 from curricula.models import CurriculumCompetenceTarget, CurriculumIndexPage
-from lms.models import Cohort, User
+from people.models import Cohort, User
 from tests.factories import UserFactory
 
 from .pages import course, curriculum, home

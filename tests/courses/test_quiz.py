@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from courses import services
-from courses.models import CompetenceEvidence, LessonProgress, QuizAttempt
+from courses.models import LessonProgress, QuizAttempt
 from courses.quiz import quizzes_in
+from evidence.models import CompetenceEvidence
 from tests.factories import UserFactory
 
 from .pages import choice, course, ids, question, quiz_lesson, student_of

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from courses.models import CourseAssignment, LessonPage, QuizAttempt
 from curricula.models import Competence
-from lms.services import CURRICULUM_LEADS_GROUP
+from people.services import CURRICULUM_LEADS_GROUP
 from tests.courses.pages import course, curriculum, lesson
 from tests.factories import PASSWORD, CohortFactory, student_in, teacher_of
 

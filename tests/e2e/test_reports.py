@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import Page, expect
 
-from lms.models import Region
+from people.models import Region
 from reports.models import ReportAccessLog
 from tests.factories import analyst
 from tests.reports.conftest import cohort_with_students, months_ago, school
@@ -27,7 +27,7 @@ def eager_celery():
 
 
 def evidence(student, competence, level, when):
-    from courses.models import CompetenceEvidence
+    from evidence.models import CompetenceEvidence
 
     CompetenceEvidence.objects.create(
         student=student,

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from lms.models import Cohort, Membership, Role, User
+from people.models import Cohort, Membership, Role, User
 from tests.factories import (
     PASSWORD,
     CohortFactory,

@@ -7,7 +7,7 @@ import pytest
 
 from grading import access, demo, services
 from grading.models import Exercise, ExerciseCellCompetence
-from lms.models import User
+from people.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox]
 

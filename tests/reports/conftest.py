@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from courses.models import CompetenceEvidence
 from curricula.models import Competence, CompetenceFramework
-from lms.models import Institution, Region
+from evidence.models import CompetenceEvidence
+from people.models import Institution, Region
 from reports.selectors import academic_year_of
 from tests.factories import CohortFactory, InstitutionFactory, student_in
 

@@ -15,7 +15,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from courses.models import CompetenceEvidence, CourseProgress
+from courses.models import CourseProgress
+from evidence.models import CompetenceEvidence
 from reports import exports
 from reports.models import ReportAccessLog, ReportBuild
 from reports.selectors import parse_filters, report_build
@@ -35,7 +36,7 @@ SECRET_NAMES = ("Secretname", "Pupil")
 def country(competences, region):
     """Two schools in Baku and one elsewhere, students with evidence over months (loaded in
     bulk and rolled up from scratch, as `rebuild_mastery` does)."""
-    from lms.models import Region
+    from people.models import Region
 
     a, b = school(region, name_en="Lyceum 1"), school(region, name_en="School 2")
     far = school(Region.objects.get(code="karabakh"), name_en="School 3")

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from courses.models import CompetenceEvidence
-from lms.models import Membership, Role
+from evidence.models import CompetenceEvidence
+from people.models import Membership, Role
 from reports.models import (
     CohortEnrolment,
     CohortMasteryChange,
@@ -230,7 +230,7 @@ def test_a_student_without_a_cohort_has_a_rollup_but_no_cohort_figures(record, c
 def test_the_cube_follows_an_institution_that_moves(
     record, competences, region, django_capture_on_commit_callbacks, eager
 ):
-    from lms.models import Region
+    from people.models import Region
 
     institution = school(region)
     _cohort, students = cohort_with_students(institution, 2)

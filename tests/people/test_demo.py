@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from lms.models import Cohort, Institution, Membership, Track, User
+from people.models import Cohort, Institution, Membership, Track, User
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.core import mail
 
-from lms.imports import student_import
-from lms.models import Role, User
+from people.imports import student_import
+from people.models import Role, User
 from tests.factories import (
     PASSWORD,
     CohortFactory,

@@ -38,7 +38,7 @@ CITIES = [
 
 
 def load(apps, schema_editor):
-    Region = apps.get_model("lms", "Region")
+    Region = apps.get_model("people", "Region")
     by_code = {}
     for code, en, az, ru in ECONOMIC_REGIONS:
         by_code[code], _ = Region.objects.update_or_create(
@@ -58,11 +58,11 @@ def load(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
-    Region = apps.get_model("lms", "Region")
+    Region = apps.get_model("people", "Region")
     Region.objects.filter(kind="city").delete()
     Region.objects.filter(kind="region").delete()
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lms", "0001_initial")]
+    dependencies = [("people", "0001_initial")]
     operations = [migrations.RunPython(load, unload)]

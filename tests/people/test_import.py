@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
-from lms.imports import student_import
-from lms.models import Membership, Role, User
+from people.imports import student_import
+from people.models import Membership, Role, User
 from tests.factories import (
     CohortFactory,
     UserFactory,
@@ -361,7 +361,7 @@ def test_the_page_without_a_file_asks_for_one(client, cohort):
 
 
 def test_the_page_refuses_a_file_that_is_too_large(client, cohort, monkeypatch):
-    monkeypatch.setattr("lms.imports.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("people.imports.MAX_FILE_BYTES", 100)
     client.force_login(admin_of(cohort.institution))
     before = _state()
     response = client.post(_import_url(cohort), {"file": _upload(student_csv(GOOD_ROWS))})

@@ -1,6 +1,6 @@
 """`manage.py import_students COHORT_CODE FILE.csv`: the CSV import of the web page, for
 scripts and for files too large to upload. Thin: find the cohort, read the file, call
-`lms.imports.student_import`, report."""
+`people.imports.student_import`, report."""
 
 from pathlib import Path
 
@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lms.imports import student_import
-from lms.models import Cohort
+from people.imports import student_import
+from people.models import Cohort
 
 
 class Command(BaseCommand):

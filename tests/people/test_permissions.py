@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from lms.models import Cohort, Institution, Membership, User
+from people.models import Cohort, Institution, Membership, User
 from tests.factories import (
     CohortFactory,
     InstitutionFactory,

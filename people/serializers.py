@@ -2,8 +2,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .. import imports
-from ..models import Cohort, Institution, Membership, Region, User
+from . import imports
+from .models import Cohort, Institution, Membership, Region, User
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ import yaml
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from lms.models import Region, Track
+from people.models import Region, Track
 from tests.factories import PASSWORD, CohortFactory, UserFactory, admin_of
 
 

@@ -8,10 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from .. import access
-from ..imports import student_import
-from ..models import Membership, Region, Role, User
-from .errors import error_response
+from lms.api.errors import error_response
+
+from . import access
+from .imports import student_import
+from .models import Membership, Region, Role, User
 from .serializers import (
     CohortSerializer,
     InstitutionSerializer,

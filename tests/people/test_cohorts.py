@@ -2,8 +2,8 @@
 
 import pytest
 
-from lms.models import Cohort, Role
-from lms.services import membership_create
+from people.models import Cohort, Role
+from people.services import membership_create
 from tests.factories import CohortFactory, admin_of, student_in, teacher_of
 
 
