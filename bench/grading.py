@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/grading.py [--submissions 200] [--latency-samples 40]
 
-One batch of small submissions to a realistic exercise (grading/demo_notebooks/
+One batch of small submissions to a realistic exercise (demo/notebooks/
 university-sensor-cleaning.ipynb: right, wrong, partly right and unanswered attempts, in a
 fixed random mix) is graded twice in one run:
 
@@ -64,12 +64,12 @@ from nbclient import NotebookClient  # noqa: E402
 
 from grading.notebook.metadata import nbgrader_metadata, parse_source  # noqa: E402
 from grading.notebook.pipeline import grade_with_feedback  # noqa: E402
-from grading.notebook.pool import WarmPool  # noqa: E402
 from grading.notebook.sanitize import sanitize  # noqa: E402
 from grading.notebook.score import score  # noqa: E402
 from grading.notebook.types import CellExecution, ExecutionResult, SandboxLimits  # noqa: E402
+from grading.sandbox.pool import WarmPool  # noqa: E402
 
-EXERCISE = ROOT / "grading" / "demo_notebooks" / "university-sensor-cleaning.ipynb"
+EXERCISE = ROOT / "demo" / "notebooks" / "university-sensor-cleaning.ipynb"
 LIMITS = SandboxLimits()
 BENCH_ID = f"bench-grading-{os.getpid()}"
 POLL_S = 0.01  # how often the bench looks for the grade in the database
@@ -404,8 +404,8 @@ class Platform:
 
     def exercise(self):
         """The exercise, imported and checked the way a teacher's upload is: on the worker."""
+        from demo.grading import EXERCISES
         from grading import services
-        from grading.demo import EXERCISES
         from grading.models import Exercise
 
         demo = next(d for d in EXERCISES if d.slug == EXERCISE.stem)

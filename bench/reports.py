@@ -18,6 +18,7 @@ Last line: `national report: <S> s for <N> students (dashboard p95 <D> ms)`, whe
 95th percentile of whole dashboard pages; the per-query figures are on an earlier line.
 """
 
+# ruff: noqa: S608 - the SQL's table names come from the models (T), values are parameters
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +76,31 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+T = SimpleNamespace()  # the tables' names, from the models once Django is set up
+
+
+def name_tables() -> None:
+    from courses.models import CourseProgress
+    from curricula.models import Competence, CompetenceArea, CompetenceFramework
+    from evidence.models import CompetenceEvidence
+    from people.models import Cohort, Institution, Membership, Region, User
+
+    models = {
+        "region": Region,
+        "institution": Institution,
+        "cohort": Cohort,
+        "user": User,
+        "membership": Membership,
+        "framework": CompetenceFramework,
+        "area": CompetenceArea,
+        "competence": Competence,
+        "evidence": CompetenceEvidence,
+        "progress": CourseProgress,
+    }
+    for name, model in models.items():
+        setattr(T, name, model._meta.db_table)
+
+
 def load_country(students: int) -> None:
     """Everything with INSERT ... SELECT over generate_series, in a few statements."""
     from django.db import connection, transaction
@@ -89,12 +116,12 @@ def load_country(students: int) -> None:
     with transaction.atomic(), connection.cursor() as cur:
         # a bulk load of rows generated consistent: skip the per-row foreign-key triggers
         cur.execute("SET LOCAL session_replication_role = replica")
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM lms_region")
+        cur.execute(f"SELECT array_agg(id ORDER BY id) FROM {T.region}")
         regions = cur.fetchone()[0]
         # institutions: schools and universities spread over every region (Baku weighted)
         cur.execute(
-            """
-            INSERT INTO lms_institution (code, kind, region_id, is_active, name_en, name_az,
+            f"""
+            INSERT INTO {T.institution} (code, kind, region_id, is_active, name_en, name_az,
                                          name_ru)
             SELECT 'school-' || i, 'school',
                    (%(regions)s::bigint[])[1 + (CASE WHEN i %% 3 = 0 THEN 0 ELSE i END)
@@ -114,14 +141,14 @@ def load_country(students: int) -> None:
             {"regions": regions, "schools": schools, "universities": universities},
         )
         cur.execute(
-            """
-            INSERT INTO lms_cohort (institution_id, name, code, track, academic_year, level,
+            f"""
+            INSERT INTO {T.cohort} (institution_id, name, code, track, academic_year, level,
                                     is_active, created_at)
             SELECT inst.id, 'G-' || n, 'cohort-' || inst.code || '-' || n,
                    CASE inst.kind WHEN 'school' THEN 'school' WHEN 'university' THEN
                         'university' ELSE 'scholarship' END,
                    %(year)s, '', true, now()
-            FROM lms_institution inst
+            FROM {T.institution} inst
             CROSS JOIN LATERAL generate_series(1, CASE inst.kind WHEN 'school' THEN 4
                  WHEN 'university' THEN 30 ELSE %(scholarship)s END) n
             WHERE inst.kind <> 'ministry'
@@ -129,8 +156,8 @@ def load_country(students: int) -> None:
             {"year": ACADEMIC_YEAR, "scholarship": scholarship_cohorts},
         )
         cur.execute(
-            """
-            INSERT INTO lms_user (password, is_superuser, username, first_name, last_name, email,
+            f"""
+            INSERT INTO {T.user} (password, is_superuser, username, first_name, last_name, email,
                                   is_staff, is_active, date_joined, preferred_language)
             SELECT '!', false, 'student' || i, 'Student', 'No' || i, '', false, true, now(), ''
             FROM generate_series(1, %s) i
@@ -138,24 +165,24 @@ def load_country(students: int) -> None:
             [students],
         )
         cur.execute(
-            """
-            INSERT INTO lms_membership (user_id, role, cohort_id, created_at)
+            f"""
+            INSERT INTO {T.membership} (user_id, role, cohort_id, created_at)
             SELECT u.id, 'student', c.id, now()
-            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM lms_user
+            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM {T.user}
                   WHERE username LIKE 'student%%') u
-            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM lms_cohort) c
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM {T.cohort}) c
               ON c.n = u.n / %s
             """,
             [COHORT_SIZE],
         )
         # competences of the two student frameworks, numbered 0..32
         cur.execute(
-            """
+            f"""
             CREATE TEMP TABLE bench_competence AS
             SELECT c.id, row_number() OVER (ORDER BY c.id) - 1 AS n,
                    CASE f.kind WHEN 'digcomp' THEN 8 ELSE 3 END AS top
-            FROM curricula_competence c JOIN curricula_competencearea a ON a.id = c.area_id
-            JOIN curricula_competenceframework f ON f.id = a.framework_id
+            FROM {T.competence} c JOIN {T.area} a ON a.id = c.area_id
+            JOIN {T.framework} f ON f.id = a.framework_id
             WHERE f.kind IN ('digcomp', 'unesco-students')
             """
         )
@@ -164,15 +191,15 @@ def load_country(students: int) -> None:
         # a cohort works on 8 consecutive competences; each student has 2 pieces of evidence
         # per competence, in random months of the last ten, levels growing with time
         cur.execute(
-            """
-            INSERT INTO courses_competenceevidence (student_id, competence_id, level, source,
+            f"""
+            INSERT INTO {T.evidence} (student_id, competence_id, level, source,
                                                     source_key, score, recorded_at)
             SELECT m.user_id, bc.id,
                    1 + ((m.user_id * 7 + bc.n * 3 + e) %% bc.top),
                    'quiz', 'quiz:bench:' || e,
                    CASE WHEN random() < 0.7 THEN 1.0 ELSE round(random()::numeric, 2) END,
                    now() - (random() * interval '300 days')
-            FROM lms_membership m
+            FROM {T.membership} m
             CROSS JOIN generate_series(0, %(per_student)s - 1) k
             JOIN bench_competence bc ON bc.n = (m.cohort_id + k) %% %(n)s
             CROSS JOIN generate_series(1, %(per_pair)s) e
@@ -185,13 +212,13 @@ def load_country(students: int) -> None:
             },
         )
         cur.execute(
-            """
-            INSERT INTO courses_courseprogress (student_id, course_id, lessons_total,
+            f"""
+            INSERT INTO {T.progress} (student_id, course_id, lessons_total,
                 lessons_completed, percent, last_activity_at, completed_at)
             SELECT m.user_id, (%(courses)s::bigint[])[1 + m.cohort_id %% 4], 10, d.done,
                    d.done * 10, now() - interval '3 days',
                    CASE WHEN d.done = 10 THEN now() - (random() * interval '200 days') END
-            FROM lms_membership m
+            FROM {T.membership} m
             CROSS JOIN LATERAL (SELECT (m.user_id * 13 %% 11)::int AS done) d
             WHERE m.role = 'student' AND d.done <= 10
             """,
@@ -303,23 +330,27 @@ def main() -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from reports import exports, selectors, services
+        from reports import exports
+        from reports.document import report_document
+        from reports.filters import academic_year_of, parse_filters
         from reports.models import MasteryRollup
+        from reports.rollups import mastery_rebuild
 
-        ACADEMIC_YEAR = selectors.academic_year_of(timezone.localdate().replace(day=1))
+        name_tables()
+        ACADEMIC_YEAR = academic_year_of(timezone.localdate().replace(day=1))
         if not reuse:
             with timed("migrate"):
                 call_command("migrate", verbosity=0)
             with timed(f"load {students:,} students (generate_series)"):
                 load_country(students)
         with connection.cursor() as cur:
-            cur.execute("SELECT count(*) FROM courses_competenceevidence")
+            cur.execute(f"SELECT count(*) FROM {T.evidence}")
             evidence = cur.fetchone()[0]
-            cur.execute("SELECT count(DISTINCT competence_id) FROM courses_competenceevidence")
+            cur.execute(f"SELECT count(DISTINCT competence_id) FROM {T.evidence}")
             competences = cur.fetchone()[0]
         say(f"  {evidence:,} pieces of evidence on {competences} competences")
         with timed("rebuild_mastery (set-based)"):
-            result = services.mastery_rebuild()
+            result = mastery_rebuild()
         say(
             f"  {result.rollups:,} roll-ups, {result.steps:,} steps, "
             f"{result.cohort_changes:,} cohort changes, {result.cohort_activity:,} cohort months"
@@ -329,12 +360,12 @@ def main() -> None:
         assert MasteryRollup.objects.exists()
 
         # the national report: every figure, suppressed, rendered as the delivered JSON
-        national = selectors.parse_filters({}, user=None)
-        selectors.report_build(national)  # warm the caches once, as a running server has
+        national = parse_filters({}, user=None)
+        report_document(national)  # warm the caches once, as a running server has
         runs = []
         for _ in range(3):
             started = time.monotonic()
-            report = selectors.report_build(national)
+            report = report_document(national)
             exports.render(report, "json")
             runs.append(time.monotonic() - started)
         report_s = statistics.median(runs)

@@ -7,7 +7,7 @@ bwrap alone (namespaces, mounts), + the interpreter, + importing ipykernel, then
 SandboxedKernel (its own split: prepare / spawn until the sockets exist / connect until
 kernel_info answers), a trivial 3-cell notebook through execute_notebook, and the same
 kernel without a sandbox for comparison, and a kernel forked by the fork server of the warm
-pool (``grading/notebook/forkserver.py``). Medians of ``repeats`` runs (default 7).
+pool (``grading/sandbox/forkserver.py``). Medians of ``repeats`` runs (default 7).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grading.notebook.execute import execute_notebook, run_notebook_in_kernel
-from grading.notebook.forkserver import ForkedKernel, ForkServer
-from grading.notebook.sandbox import (
+from grading.notebook.types import SandboxLimits
+from grading.sandbox.bubblewrap import (
     SandboxedKernel,
     bwrap_argv,
     bwrap_path,
 )
-from grading.notebook.types import SandboxLimits
+from grading.sandbox.execute import execute_notebook, run_notebook_in_kernel
+from grading.sandbox.forkserver import ForkedKernel, ForkServer
 
 LIMITS = SandboxLimits()
 TRIVIAL = new_notebook(cells=[new_code_cell(s) for s in ("x = 1", "print(x)", "x + 1")])

@@ -9,9 +9,15 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .setup import ensure_groups, ensure_home_translations
+        from .locales import ensure_home_translations, ensure_locales
+        from .permissions import ensure_editor_groups, ensure_translation_rights
 
-        post_migrate.connect(ensure_groups, sender=self, dispatch_uid="cms.ensure_groups")
-        post_migrate.connect(
-            ensure_home_translations, sender=self, dispatch_uid="cms.ensure_home_translations"
-        )
+        # after every migrate, in this order: the rights on the home page's translations
+        # need the groups and the translations
+        for bootstrap in (
+            ensure_locales,
+            ensure_editor_groups,
+            ensure_home_translations,
+            ensure_translation_rights,
+        ):
+            post_migrate.connect(bootstrap, sender=self, dispatch_uid=f"cms.{bootstrap.__name__}")

@@ -8,7 +8,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import BaseContentBlock
-from .routing import TranslationFallbackMixin
+from .translation import TranslationFallbackMixin
 
 
 class HomePage(TranslationFallbackMixin, Page):

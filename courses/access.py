@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from wagtail.models import Page
 
+from cms.translation import canonical_page
 from people import access as people_access
 from people.models import Cohort, User
 
-from .models import CoursePage, Enrolment, LessonPage, canonical_page
+from .records import Enrolment
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def is_author(user: User) -> bool:
     )
 
 
-def lesson_access(user: User, lesson: LessonPage) -> LessonAccess:
+def lesson_access(user: User, lesson: Page) -> LessonAccess:
     if not user.is_authenticated:
         return LessonAccess(allowed=False, enrolled=False, reason="login")
     course = canonical_page(lesson.get_parent().specific)
@@ -69,5 +71,5 @@ def can_follow_cohort(user: User, cohort: Cohort) -> bool:
     return followed_cohorts(user).filter(pk=cohort.pk).exists()
 
 
-def may_self_enrol(user: User, course: CoursePage) -> bool:
+def may_self_enrol(user: User, course: Page) -> bool:
     return user.is_authenticated and course.is_open and course.live

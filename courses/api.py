@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from cms.translation import in_language, url_in_language
 from lms.api.errors import error_response
 from people.models import Cohort, Track
 
@@ -43,7 +44,7 @@ class CourseSerializer(serializers.Serializer):
         return self._shown(course).summary
 
     def get_url(self, course) -> str:
-        return selectors.url_in_language(self._shown(course))
+        return url_in_language(self._shown(course))
 
 
 class EnrolmentSerializer(serializers.Serializer):
@@ -148,7 +149,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = self.get_serializer(
             rows,
             many=True,
-            context={**self.get_serializer_context(), "shown": selectors.in_language(rows)},
+            context={**self.get_serializer_context(), "shown": in_language(rows)},
         )
         return (
             self.get_paginated_response(serializer.data)
@@ -161,7 +162,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         course.track = selectors._tracks_of([course]).get(course.pk, "")
         serializer = self.get_serializer(
             course,
-            context={**self.get_serializer_context(), "shown": selectors.in_language([course])},
+            context={**self.get_serializer_context(), "shown": in_language([course])},
         )
         return Response(serializer.data)
 

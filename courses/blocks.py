@@ -24,6 +24,9 @@ from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from cms.blocks import BaseContentBlock
+from curricula.models import Competence, ProficiencyLevel
+
+from .quiz import question_problems
 
 # ---------------------------------------------------------------------------------------
 # Code samples
@@ -255,15 +258,11 @@ class QuestionKind:
 
 def competence_choices():
     """Every competence of every framework, labelled with its framework (evaluated lazily)."""
-    from curricula.models import Competence
-
     return [(str(c.pk), str(c)) for c in Competence.objects.all()]
 
 
 def _top_level(competence_id) -> int | None:
     """The highest proficiency level of a competence's framework (None: unknown)."""
-    from curricula.models import ProficiencyLevel
-
     if not str(competence_id or "").isdigit():
         return None
     numbers = ProficiencyLevel.objects.filter(
@@ -333,8 +332,6 @@ class QuizQuestionBlock(blocks.StructBlock):
         label = _("Question")
 
     def clean(self, value):
-        from .quiz import question_problems
-
         value = super().clean(value)
         problems = question_problems(
             kind=value["kind"],

@@ -1,5 +1,6 @@
-"""Reads of the courses app: enrolments, a student's dashboard and lessons, a cohort's
-progress and quiz statistics, the catalogue and search.
+"""Reads of the courses app: enrolments, a student's dashboard, a cohort's progress and
+quiz statistics, the catalogue and search. (What the course and lesson pages show their
+reader is read in page_selectors.py.)
 
 Pages that list students run a fixed number of queries however many students there are
 (tests/courses pin them): every function here fetches each kind of row once and joins
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from wagtail.models import Page
 
+from cms.translation import active_language, canonical_page, in_language, url_in_language
 from curricula.models import Competence, CurriculumPage
 from evidence.models import CompetenceEvidence
 from people import access as people_access
@@ -30,9 +32,8 @@ from .models import (
     LessonPage,
     LessonProgress,
     QuizAttempt,
-    canonical_page,
 )
-from .quiz import PublicQuestion, Quiz, quizzes_in
+from .quiz import quizzes_in
 
 
 def enrolled_course_ids(*, user: User) -> QuerySet:
@@ -55,37 +56,8 @@ def student_courses(*, user: User) -> QuerySet[CoursePage]:
 
 
 # ---------------------------------------------------------------------------------------
-# Pages in the reader's language
+# Links to pages in the reader's language
 # ---------------------------------------------------------------------------------------
-
-
-def active_language() -> str:
-    return (translation.get_language() or "en")[:2]
-
-
-def in_language(pages: list[Page], language: str | None = None) -> dict[int, Page]:
-    """For each page (by pk), its live translation in `language`, or the page itself when
-    it has none. One query for any number of pages."""
-    language = language or active_language()
-    keys = {p.translation_key for p in pages}
-    translated = {
-        p.translation_key: p
-        for p in Page.objects.filter(
-            translation_key__in=keys, locale__language_code=language, live=True
-        ).specific()
-    }
-    return {p.pk: translated.get(p.translation_key, p) for p in pages}
-
-
-def url_in_language(page: Page, language: str | None = None) -> str:
-    """The page's address under the reader's language prefix. A page without a
-    translation is served in its own language under that prefix (see cms/routing.py)."""
-    language = language or active_language()
-    url = page.url or ""
-    parts = url.split("/", 2)  # "", "en", "rest"
-    if len(parts) == 3 and parts[1] != language and len(parts[1]) == 2:
-        return f"/{language}/{parts[2]}"
-    return url
 
 
 @dataclass(frozen=True)
@@ -115,136 +87,6 @@ def _lessons_of(courses: list[CoursePage]) -> dict[int, list[LessonPage]]:
     for lesson in LessonPage.objects.live().filter(condition).order_by("path"):
         by_course[prefixes[lesson.path[: -LessonPage.steplen]]].append(lesson)
     return by_course
-
-
-# ---------------------------------------------------------------------------------------
-# A student's lesson
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuestionState:
-    question: PublicQuestion
-    answered: bool
-    is_correct: bool
-    last_answer: tuple  # choice ids, or (number,)
-    explanation: str  # only once answered
-    attempts: int
-
-
-@dataclass(frozen=True)
-class QuizState:
-    id: str
-    title: str
-    pass_percent: int
-    questions: tuple[QuestionState, ...]
-
-    @property
-    def answered(self) -> int:
-        return sum(q.answered for q in self.questions)
-
-    @property
-    def correct(self) -> int:
-        return sum(q.is_correct for q in self.questions)
-
-    @property
-    def percent(self) -> int:
-        return self.correct * 100 // len(self.questions) if self.questions else 0
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.questions) and self.correct * 100 >= self.pass_percent * len(
-            self.questions
-        )
-
-
-def _quiz_state(quiz: Quiz, latest: dict[str, QuizAttempt], counts: Counter) -> QuizState:
-    states = []
-    for question in quiz.questions:
-        attempt = latest.get(question.id)
-        states.append(
-            QuestionState(
-                question=question.public(),
-                answered=attempt is not None,
-                is_correct=bool(attempt and attempt.is_correct),
-                last_answer=tuple(str(v) for v in attempt.answer) if attempt else (),
-                explanation=question.explanation if attempt else "",
-                attempts=counts[question.id],
-            )
-        )
-    return QuizState(quiz.id, quiz.title, quiz.pass_percent, tuple(states))
-
-
-@dataclass
-class LessonState:
-    progress: LessonProgress | None
-    quizzes: dict[str, QuizState]  # by quiz block id
-    enrolled: bool
-
-
-def lesson_state(*, user: User, lesson: LessonPage, enrolled: bool) -> LessonState:
-    """What a lesson page shows its reader: quizzes without answers, and for an enrolled
-    student their last answers, feedback and progress."""
-    quizzes = quizzes_in(lesson.body.raw_data)
-    latest: dict[str, QuizAttempt] = {}
-    counts: Counter = Counter()
-    progress = None
-    if enrolled:
-        original = canonical_page(lesson)
-        progress = LessonProgress.objects.filter(student=user, lesson=original).first()
-        if quizzes:
-            for attempt in QuizAttempt.objects.filter(student=user, lesson=original).order_by(
-                "answered_at", "pk"
-            ):
-                latest[attempt.question_id] = attempt
-                counts[attempt.question_id] += 1
-    return LessonState(
-        progress=progress,
-        quizzes={quiz.id: _quiz_state(quiz, latest, counts) for quiz in quizzes},
-        enrolled=enrolled,
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# A course page
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CourseOutline:
-    enrolled: bool
-    progress: CourseProgress | None
-    completed_lesson_ids: frozenset[int]  # original lesson ids
-    lesson_originals: dict[int, int]  # shown lesson pk -> original lesson pk
-
-
-def course_outline(*, user: User, course: CoursePage, lessons: list[LessonPage]) -> CourseOutline:
-    original = canonical_page(course)
-    if not user.is_authenticated:
-        return CourseOutline(False, None, frozenset(), {})
-    enrolled = Enrolment.objects.filter(student=user, course=original).exists()
-    originals = {}
-    if lessons:
-        first_of = dict(
-            LessonPage.objects.filter(
-                translation_key__in=[lesson.translation_key for lesson in lessons]
-            )
-            .order_by("-pk")
-            .values_list("translation_key", "pk")
-        )  # ordered by -pk: the last one written per key is the lowest pk, the original
-        originals = {
-            lesson.pk: first_of.get(lesson.translation_key, lesson.pk) for lesson in lessons
-        }
-    completed = frozenset()
-    progress = None
-    if enrolled:
-        completed = frozenset(
-            LessonProgress.objects.filter(
-                student=user, course=original, completed_at__isnull=False
-            ).values_list("lesson_id", flat=True)
-        )
-        progress = CourseProgress.objects.filter(student=user, course=original).first()
-    return CourseOutline(enrolled, progress, completed, originals)
 
 
 # ---------------------------------------------------------------------------------------
@@ -325,9 +167,8 @@ def skill_profile(*, user: User) -> list[SkillBar]:
 
 def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
     """Assigned and self-chosen courses with progress, due dates and the next step, the
-    latest quiz and exercise results, and the skill profile. A fixed number of queries."""
-    from grading.models import Submission
-
+    latest quiz results, and the skill profile. A fixed number of queries. (The latest
+    graded exercises are grading's: its `with_exercise_results` tag merges them in.)"""
     now = timezone.now()
     enrolments = list(
         Enrolment.objects.filter(student=user, course__live=True)
@@ -344,11 +185,6 @@ def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
     )
     completed = {lp.lesson_id for lp in lesson_progress if lp.completed_at}
     quiz_rows = [lp for lp in lesson_progress if lp.quiz_answered_at][:recent]
-    submissions = list(
-        Submission.objects.filter(student=user, status=Submission.Status.GRADED)
-        .select_related("exercise")
-        .order_by("-graded_at")[:recent]
-    )
     all_pages = courses + [lesson for ls in lessons_by_course.values() for lesson in ls]
     all_pages += [lp.lesson for lp in quiz_rows]
     links = _links(all_pages)
@@ -386,16 +222,6 @@ def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
             at=lp.quiz_answered_at,
         )
         for lp in quiz_rows
-    ] + [
-        RecentResult(
-            kind="exercise",
-            title=s.exercise.title,
-            url=f"/{active_language()}/exercises/{s.exercise_id}/",
-            percent=round(100 * (s.total or 0) / s.max_total) if s.max_total else None,
-            passed=bool(s.max_total and (s.total or 0) >= s.max_total),
-            at=s.graded_at,
-        )
-        for s in submissions
     ]
     results.sort(key=lambda r: r.at, reverse=True)
     return StudentDashboard(

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.translation import canonical_page
 from curricula.models import Competence
 from evidence.models import EvidenceSource
 from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
@@ -27,10 +28,10 @@ from .models import (
     CoursePage,
     CourseProgress,
     Enrolment,
+    ExerciseOutcome,
     LessonPage,
     LessonProgress,
     QuizAttempt,
-    canonical_page,
 )
 from .quiz import AnswerError, Quiz, exercise_ids_in, is_correct, parse_answer, quizzes_in
 
@@ -148,10 +149,8 @@ def _originals(lesson: LessonPage) -> tuple[LessonPage, CoursePage]:
 def _refresh_lesson(
     *, student: User, lesson: LessonPage, course: CoursePage, served: LessonPage, now
 ) -> LessonProgress:
-    """Recompute a lesson's summary from the attempts and exercise results; `served` is
+    """Recompute a lesson's summary from the attempts and exercise outcomes; `served` is
     the page (maybe a translation) whose quizzes and exercises the student saw."""
-    from grading.models import ExerciseSummary
-
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         student=student, lesson=lesson, defaults={"course": course}
     )
@@ -179,7 +178,7 @@ def _refresh_lesson(
             progress.quiz_answered_at = last_at
     exercise_ids = set(exercise_ids_in(body))
     if exercise_ids:
-        passed = ExerciseSummary.objects.filter(
+        passed = ExerciseOutcome.objects.filter(
             student=student, exercise_id__in=exercise_ids, passed=True
         ).count()
         progress.exercise_passed = passed == len(exercise_ids)
@@ -373,57 +372,32 @@ def quiz_answer(
 
 
 # ---------------------------------------------------------------------------------------
-# Graded exercises and changes of the lesson tree (signal receivers call these)
+# Graded exercises (grading reports them) and changes of the lesson tree (receivers)
 # ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def exercise_evidence_record(*, submission) -> int:
-    """Evidence from a student's best graded attempt at an exercise, replacing whatever the
-    exercise gave before (this attempt's earlier grading, or another attempt); then the
-    progress of the lessons that embed the exercise. Returns the evidence rows written."""
-    from grading.models import CellResult, ExerciseCellCompetence, ExerciseSummary
-
-    exercise_id, student = submission.exercise_id, submission.student
-    summary = (
-        ExerciseSummary.objects.filter(exercise_id=exercise_id, student=student)
-        .select_related("best_submission")
-        .first()
+def exercise_outcome_record(
+    *, student: User, course_id: int | None, exercise_id: int, passed: bool
+) -> ExerciseOutcome:
+    """Grading tells courses where a student stands at a notebook exercise (after grading,
+    a regrade or a teacher's score): passed or not. Remembered per student and exercise,
+    then the progress of the course's lessons that embed the exercise follows. Recording
+    the same outcome twice changes nothing."""
+    now = timezone.now()
+    outcome, _created = ExerciseOutcome.objects.update_or_create(
+        student=student, exercise_id=exercise_id, defaults={"passed": passed, "recorded_at": now}
     )
-    best = summary.best_submission if summary else None
-    items = []
-    if best is not None:
-        cells = {cell.grade_id: cell for cell in CellResult.objects.filter(submission=best)}
-        for link in ExerciseCellCompetence.objects.filter(exercise_id=exercise_id):
-            cell = cells.get(link.grade_id)
-            if cell is None or cell.score is None or not cell.max_score:
-                continue  # not graded (yet): waiting for a teacher
-            items.append(
-                EvidenceItem(
-                    source_key=f"exercise:{exercise_id}:{link.grade_id}",
-                    competence_id=link.competence_id,
-                    level=link.level,
-                    score=cell.score / cell.max_score,
-                )
-            )
-    rows = evidence_replace(
-        student_id=student.pk,
-        scope=EvidenceScope.under(EvidenceSource.EXERCISE, f"exercise:{exercise_id}:"),
-        items=items,
-    )
-    course_id = submission.exercise.course_id
-    if course_id is not None:
-        course = CoursePage.objects.filter(pk=course_id).first()
-        if course is not None:
-            course = canonical_page(course)
-            if Enrolment.objects.filter(student=student, course=course).exists():
-                now = timezone.now()
-                for lesson in LessonPage.objects.child_of(course).live():
-                    if exercise_id in exercise_ids_in(lesson.body.raw_data):
-                        _refresh_lesson(
-                            student=student, lesson=lesson, course=course, served=lesson, now=now
-                        )
-    return len(rows)
+    course = CoursePage.objects.filter(pk=course_id).first() if course_id is not None else None
+    if course is not None:
+        course = canonical_page(course)
+        if Enrolment.objects.filter(student=student, course=course).exists():
+            for lesson in LessonPage.objects.child_of(course).live():
+                if exercise_id in exercise_ids_in(lesson.body.raw_data):
+                    _refresh_lesson(
+                        student=student, lesson=lesson, course=course, served=lesson, now=now
+                    )
+    return outcome
 
 
 @transaction.atomic

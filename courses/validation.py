@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from .choices import CompletionRule
 from .quiz import exercise_ids_in, question_problems, quizzes_in
 
 
 def lesson_problems(*, rule: str, body) -> list[str]:
     """Problems of a lesson's content (`body` is the StreamField's stored JSON)."""
-    from .models import CompletionRule
-
     problems = []
     quizzes = quizzes_in(body)
     for number, quiz in enumerate(quizzes, start=1):
@@ -55,12 +54,8 @@ def lesson_problems(*, rule: str, body) -> list[str]:
 
 def course_problems(course) -> list[str]:
     """Problems of a course's lesson tree: no lesson, or a lesson that is not ready."""
-    from .models import LessonPage
-
-    if course.pk is None:
-        lessons = []
-    else:
-        lessons = list(LessonPage.objects.child_of(course).order_by("path"))
+    # a course's children are its lessons (CoursePage.subpage_types), in tree order
+    lessons = [] if course.pk is None else list(course.get_children().specific())
     if not lessons:
         return [
             _(

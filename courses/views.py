@@ -6,8 +6,6 @@ Thin: check access, call one service or selector, render or redirect.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,15 +17,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cms.exports import csv_response
+from cms.translation import canonical_page, url_in_language
 from people.models import Cohort
 
 from . import access, selectors, services
 from .forms import AssignmentForm, SearchForm
-from .models import CoursePage, LessonPage, canonical_page
+from .models import CoursePage, LessonPage
 
 
 def _back_to(page, anchor: str = "") -> HttpResponse:
-    return redirect(selectors.url_in_language(page) + (f"#{anchor}" if anchor else ""))
+    return redirect(url_in_language(page) + (f"#{anchor}" if anchor else ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,47 +188,42 @@ def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
     table = selectors.cohort_progress(cohort=cohort, course=chosen.course)
     day = timezone.localdate()
     filename = f"progress-{slugify(cohort.code)}-{slugify(chosen.course.slug)}-{day:%Y%m%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read the UTF-8 names correctly
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Last name"),
-            _("First name"),
-            _("Username"),
-            _("Percent"),
-            _("Lessons completed"),
-            _("Last activity"),
-            _("Behind"),
-            *[lesson.title for lesson in table.lessons],
-        ]
-    )
+    header = [
+        _("Last name"),
+        _("First name"),
+        _("Username"),
+        _("Percent"),
+        _("Lessons completed"),
+        _("Last activity"),
+        _("Behind"),
+        *[lesson.title for lesson in table.lessons],
+    ]
     status_labels = {
         "completed": _("completed"),
         "visited": _("visited"),
         "not_started": _("not started"),
     }
-    for row in table.rows:
-        writer.writerow(
-            [
-                row.student.last_name,
-                row.student.first_name,
-                row.student.username,
-                row.percent,
-                f"{row.completed}/{len(table.lessons)}",
-                timezone.localtime(row.last_activity_at).strftime("%Y-%m-%d %H:%M")
-                if row.last_activity_at
-                else "",
-                _("yes") if row.behind else "",
-                *[
-                    status_labels[cell.status]
-                    + (f" ({cell.quiz_percent}%)" if cell.quiz_percent is not None else "")
-                    for cell in row.cells
-                ],
-            ]
-        )
-    return response
+    rows = [
+        [
+            row.student.last_name,
+            row.student.first_name,
+            row.student.username,
+            row.percent,
+            f"{row.completed}/{len(table.lessons)}",
+            timezone.localtime(row.last_activity_at).strftime("%Y-%m-%d %H:%M")
+            if row.last_activity_at
+            else "",
+            _("yes") if row.behind else "",
+            *[
+                status_labels[cell.status]
+                + (f" ({cell.quiz_percent}%)" if cell.quiz_percent is not None else "")
+                for cell in row.cells
+            ],
+        ]
+        for row in table.rows
+    ]
+    # formula-safe: a name such as "=HYPERLINK(...)" stays text in the teacher's spreadsheet
+    return csv_response([header, *rows], filename=filename)
 
 
 @login_required

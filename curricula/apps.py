@@ -12,8 +12,7 @@ class CurriculaConfig(AppConfig):
         from wagtail.permissions import register_permission_policy
 
         from .models import CompetenceFramework
-        from .permissions import competence_framework_policy
-        from .setup import ensure_framework_editors_group
+        from .permissions import competence_framework_policy, ensure_framework_editors_group
 
         # before wagtail_hooks.py registers the snippet, which would create a default policy
         register_permission_policy(CompetenceFramework, competence_framework_policy)

@@ -21,7 +21,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from cms.routing import TranslationFallbackMixin
+from cms.translation import TranslationFallbackMixin, children_in_language
 from people.models import Track, TranslatedNameMixin
 
 
@@ -269,16 +269,9 @@ class CurriculumIndexPage(TranslationFallbackMixin, Page):
         verbose_name = _("curricula index")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import canonical_page
-        from courses.selectors import in_language, url_in_language
-
         context = super().get_context(request, *args, **kwargs)
         # the original index's curricula, each in the reader's language where translated
-        originals = list(CurriculumPage.objects.child_of(canonical_page(self)).live().public())
-        shown = in_language(originals)
-        curricula = sorted((shown[c.pk] for c in originals), key=lambda c: c.title)
-        for curriculum in curricula:
-            curriculum.url_in_language = url_in_language(curriculum)
+        curricula = sorted(children_in_language(self), key=lambda c: c.title)
         context["has_curricula"] = bool(curricula)
         context["curricula_by_track"] = [
             (label, [c for c in curricula if c.track == value]) for value, label in Track.choices
@@ -337,17 +330,10 @@ class CurriculumPage(TranslationFallbackMixin, Page):
         ]
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CoursePage, canonical_page
-        from courses.selectors import in_language, url_in_language
-
         context = super().get_context(request, *args, **kwargs)
-        # the original curriculum's courses, each in the reader's language where translated
-        originals = list(CoursePage.objects.child_of(canonical_page(self)).live().public())
-        shown = in_language(originals)
-        courses = [shown[c.pk] for c in originals]
-        for course in courses:
-            course.url_in_language = url_in_language(course)
-        context["courses"] = courses
+        # the original curriculum's courses (its children: the courses app's pages, whose
+        # class this app need not know), each in the reader's language where translated
+        context["courses"] = children_in_language(self)
         context["targets"] = self.competence_targets.select_related(
             "competence__area__framework", "level"
         )

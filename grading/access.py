@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from courses.selectors import enrolled_course_ids, taught_course_ids
 from people import access as people_access
 from people.models import Role, User
 from people.services import CURRICULUM_LEADS_GROUP
 
 from .models import Exercise, Submission
-
-
-def _enrolled_course_ids(user: User):
-    from courses.selectors import enrolled_course_ids
-
-    return enrolled_course_ids(user=user)
-
-
-def _taught_course_ids(user: User):
-    from courses.selectors import taught_course_ids
-
-    return taught_course_ids(user=user)
 
 
 def is_curriculum_lead(user: User) -> bool:
@@ -32,7 +21,7 @@ def exercises_for_student(user: User) -> QuerySet[Exercise]:
     if not user.is_authenticated:
         return Exercise.objects.none()
     return Exercise.objects.filter(
-        status=Exercise.Status.READY, course_id__in=_enrolled_course_ids(user)
+        status=Exercise.Status.READY, course_id__in=enrolled_course_ids(user=user)
     )
 
 
@@ -45,7 +34,9 @@ def managed_exercises(user: User) -> QuerySet[Exercise]:
     if not people_access.roles_of(user).teacher:
         return Exercise.objects.none()
     # Subqueries, no joins: no duplicate rows, and the result combines with other filters.
-    return Exercise.objects.filter(Q(created_by=user) | Q(course_id__in=_taught_course_ids(user)))
+    return Exercise.objects.filter(
+        Q(created_by=user) | Q(course_id__in=taught_course_ids(user=user))
+    )
 
 
 def visible_exercises(user: User) -> QuerySet[Exercise]:

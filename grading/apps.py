@@ -13,12 +13,12 @@ class GradingConfig(AppConfig):
 
         from . import checks  # noqa: F401 - registers the sandbox check
         from .notebook import i18n
-        from .setup import ensure_exercise_permissions
+        from .permissions import grant_teachers_exercise_permissions
 
         post_migrate.connect(
-            ensure_exercise_permissions,
+            grant_teachers_exercise_permissions,
             sender=self,
-            dispatch_uid="grading.ensure_exercise_permissions",
+            dispatch_uid="grading.grant_teachers_exercise_permissions",
         )
         # The pipeline cannot import Django; its messages come out in the active language.
         i18n.install(

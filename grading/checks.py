@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.core import checks
 
+from grading.sandbox import bubblewrap
+
 
 @checks.register(checks.Tags.security)
 def sandbox_check(app_configs, **kwargs):
-    from grading.notebook.sandbox import bubblewrap_available
-
     messages = []
     if settings.GRADING_ALLOW_UNSANDBOXED:
         messages.append(
@@ -17,7 +17,7 @@ def sandbox_check(app_configs, **kwargs):
                 id="grading.W001",
             )
         )
-    elif not bubblewrap_available():
+    elif not bubblewrap.bubblewrap_available():
         messages.append(
             checks.Warning(
                 "bubblewrap (bwrap) is not usable here: this machine cannot grade submissions.",

@@ -1,10 +1,8 @@
-import nbformat
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from grading.notebook.errors import NotebookError
-from grading.notebook.metadata import parse_source
 
 from .services import exercise_set_source, exercise_source_check
 
@@ -28,26 +26,26 @@ class ExerciseAdminForm(WagtailAdminModelForm):
             if not self.instance.source_notebook:
                 raise forms.ValidationError(_("Upload the source notebook."))
             return None
-        data = upload.read()
         try:
-            # the same check the service makes before storing
-            _nb, self._source_spec = exercise_source_check(data)
+            # the check the service makes before storing; save() hands its result on
+            checked = exercise_source_check(upload.read())
         except NotebookError as exc:
             raise forms.ValidationError(list(exc.problems)) from exc
-        return (upload.name, data)
+        return (upload.name, checked)
 
     def is_valid(self):
         # the competence rows are a formset, cleaned after this form's own clean()
         return super().is_valid() and self._competence_cells_exist()
 
     def _graded_cell_ids(self) -> set[str] | None:
-        spec = getattr(self, "_source_spec", None)
-        if spec is None and self.instance.source_notebook:
-            try:
-                spec = parse_source(nbformat.from_dict(self.instance.source_notebook))
-            except NotebookError:
-                return None
-        return None if spec is None else {cell.grade_id for cell in spec.cells}
+        upload = self.cleaned_data.get("source_upload")
+        if upload:
+            spec = upload[1].spec
+        elif self.instance.source_notebook:
+            spec = self.instance.source_spec  # stored with the source
+        else:
+            return None
+        return {cell.grade_id for cell in spec.cells}
 
     def _competence_cells_exist(self) -> bool:
         """A competence must hang on a graded cell of the notebook, or it never gets evidence."""
@@ -75,8 +73,8 @@ class ExerciseAdminForm(WagtailAdminModelForm):
         exercise = super().save(commit=commit)
         upload = self.cleaned_data.get("source_upload")
         if commit and upload:
-            name, data = upload
-            exercise_set_source(exercise=exercise, data=data, filename=name)
+            name, checked = upload
+            exercise_set_source(exercise=exercise, checked=checked, filename=name)
         return exercise
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+import nbformat
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from grading.notebook.metadata import SourceSpec, parse_source
 from grading.notebook.types import SandboxLimits
 
 
@@ -48,8 +50,15 @@ class Exercise(ClusterableModel):
         blank=True,
         related_name="exercises",
     )  # the course whose students may submit
-    source_notebook = models.JSONField(_("source notebook"), default=dict, editable=False)
-    student_notebook = models.JSONField(_("student notebook"), default=dict, editable=False)
+    source_notebook = models.JSONField(
+        _("source notebook"), default=dict, editable=False
+    )  # the teacher's notebook as read_notebook normalized it: solutions, hidden tests
+    grading_spec = models.JSONField(
+        _("grading plan"), default=dict, editable=False
+    )  # SourceSpec.to_dict() of the source, parsed and checked once when it was stored
+    student_notebook = models.JSONField(
+        _("student notebook"), default=dict, editable=False
+    )  # the released version students download and answer in
     source_filename = models.CharField(_("file name"), max_length=255, blank=True)
     max_score = models.FloatField(_("maximum score"), default=0)  # sum of grade-cell points
     status = models.CharField(
@@ -97,6 +106,15 @@ class Exercise(ClusterableModel):
     @property
     def sandbox_limits(self) -> SandboxLimits:
         return SandboxLimits.from_dict(self.limits)
+
+    @property
+    def source_spec(self) -> SourceSpec:
+        """The graded cells of the source, as stored with it (no parsing per submission)."""
+        if not self.grading_spec and self.source_notebook:
+            # a row written around exercise_set_source (raw SQL, an old dump): never grade
+            # it against an empty plan
+            return parse_source(nbformat.from_dict(self.source_notebook))
+        return SourceSpec.from_dict(self.grading_spec)
 
     @property
     def is_ready(self) -> bool:

@@ -8,7 +8,9 @@ import bleach
 import mistune
 import nbformat
 from django.db.models import QuerySet
+from django.urls import reverse
 
+from courses.selectors import RecentResult
 from people.models import Cohort, Role, User
 
 from .models import Exercise, ExerciseSummary, Submission
@@ -89,6 +91,27 @@ def last_answers(*, submission: Submission | None) -> dict[str, str]:
 
 def student_submissions(*, exercise: Exercise, student: User) -> QuerySet[Submission]:
     return Submission.objects.filter(exercise=exercise, student=student).prefetch_related("cells")
+
+
+def recent_exercise_results(*, user: User, limit: int = 6) -> list[RecentResult]:
+    """The student's latest graded attempts, newest first, as the dashboard lists results
+    (next to the quizzes of courses). One query."""
+    submissions = (
+        Submission.objects.filter(student=user, status=Submission.Status.GRADED)
+        .select_related("exercise")
+        .order_by("-graded_at")[:limit]
+    )
+    return [
+        RecentResult(
+            kind="exercise",
+            title=s.exercise.title,
+            url=reverse("grading:exercise", args=[s.exercise_id]),
+            percent=round(100 * (s.total or 0) / s.max_total) if s.max_total else None,
+            passed=bool(s.max_total and (s.total or 0) >= s.max_total),
+            at=s.graded_at,
+        )
+        for s in submissions
+    ]
 
 
 def exercise_submissions(*, exercise: Exercise, students: QuerySet[User] | None = None):

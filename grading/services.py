@@ -1,6 +1,10 @@
 """Writes of the grading app: exercises, submissions, grading, regrading, manual grades.
 
 Interfaces (views, API, tasks, commands) call these and nothing else writes these models.
+Work for the graders is queued through grading.queue (by task name: services never import
+the tasks). Whenever a student's results change (graded, regraded, graded by hand), the
+same call hands them on: the graded cells to `evidence_replace`, passed-or-not to the
+courses' progress (`exercise_outcome_publish`); no signal carries them.
 """
 
 from __future__ import annotations
@@ -19,15 +23,26 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from nbformat import NotebookNode
 
+from courses.services import exercise_outcome_record
+from evidence.models import EvidenceSource
+from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
 from grading.notebook.errors import NotebookError
 from grading.notebook.metadata import CellKind, SourceSpec, nbgrader_metadata, parse_source
 from grading.notebook.pipeline import grade_with_feedback, validate_source
 from grading.notebook.read import read_notebook
 from grading.notebook.release import release
-from grading.notebook.sandbox import SandboxUnavailable
+from grading.sandbox.bubblewrap import SandboxUnavailable
+from grading.sandbox.executor import sandboxed_executor
 
-from .models import CellResult, Exercise, ExerciseSummary, RegradeJob, Submission
-from .signals import submission_graded
+from . import queue
+from .models import (
+    CellResult,
+    Exercise,
+    ExerciseCellCompetence,
+    ExerciseSummary,
+    RegradeJob,
+    Submission,
+)
 
 log = logging.getLogger("grading")
 
@@ -45,42 +60,59 @@ class SubmissionRefused(Exception):
 # ---------------------------------------------------------------------------------------
 
 
-def exercise_source_check(data: bytes | str) -> tuple[NotebookNode, SourceSpec]:
+@dataclass(frozen=True)
+class CheckedSource:
+    """A teacher's source notebook, read and checked once: what an exercise stores."""
+
+    notebook: NotebookNode  # normalized by read_notebook
+    spec: SourceSpec  # its graded cells, as parse_source found them
+
+
+def exercise_source_check(data: bytes | str) -> CheckedSource:
     """Read a teacher's source notebook and check it can be an exercise, without running it.
 
     Raises NotebookError with every problem (not a notebook, duplicate or blank grade ids,
     negative points, no graded cell). The admin form and the commands call this first, so
-    a bad notebook is refused before anything is saved.
+    a bad notebook is refused before anything is saved; they hand the result on to
+    `exercise_set_source`, which does not read it again.
     """
     nb = read_notebook(data)
     spec = parse_source(nb)
     if not spec.cells:
         raise NotebookError(_("The notebook has no graded cells (nbgrader metadata)."))
-    return nb, spec
+    return CheckedSource(notebook=nb, spec=spec)
 
 
 @transaction.atomic
 def exercise_set_source(
-    *, exercise: Exercise, data: bytes | str, filename: str = "", queue_check: bool = True
+    *,
+    exercise: Exercise,
+    data: bytes | str | None = None,
+    checked: CheckedSource | None = None,
+    filename: str = "",
+    queue_check: bool = True,
 ) -> Exercise:
-    """Store a teacher's source notebook and queue its validation in the sandbox.
+    """Store a teacher's source notebook (`data`, or `checked` by `exercise_source_check`)
+    with its grading plan, and queue its validation in the sandbox.
 
     Raises NotebookError (with every problem) for a notebook that cannot be an exercise;
     nothing is stored then. `queue_check=False` leaves the check to the caller, which
     runs `exercise_validate` itself (the demo loader, `import_nbgrader --validate-now`).
     """
-    nb, spec = exercise_source_check(data)
-    exercise.source_notebook = nb
-    exercise.student_notebook = release(nb)
+    if checked is None:
+        if data is None:
+            raise TypeError("exercise_set_source needs `data` or `checked`")
+        checked = exercise_source_check(data)
+    exercise.source_notebook = checked.notebook
+    exercise.grading_spec = checked.spec.to_dict()
+    exercise.student_notebook = release(checked.notebook, checked=True)
     exercise.source_filename = filename[:255]
-    exercise.max_score = spec.max_total
+    exercise.max_score = checked.spec.max_total
     exercise.status = Exercise.Status.VALIDATING
     exercise.validation_report = {}
     exercise.save()
     if queue_check:
-        from .tasks import validate_exercise_task
-
-        transaction.on_commit(lambda: validate_exercise_task.delay(exercise.pk))
+        queue.exercise_validation_queue(exercise_id=exercise.pk)
     return exercise
 
 
@@ -111,20 +143,25 @@ class ImportOutcome(StrEnum):
 def exercise_import(
     *,
     slug: str,
-    data: bytes | str,
+    data: bytes | str | None = None,
+    checked: CheckedSource | None = None,
     filename: str,
     title: str,
     course=None,
     created_by=None,
     queue_check: bool = True,
 ) -> tuple[Exercise, str]:
-    """Create or update the exercise `slug` from a source notebook; idempotent.
+    """Create or update the exercise `slug` from a source notebook (`data`, or `checked` by
+    `exercise_source_check`); idempotent. The notebook is read and checked once.
 
     A notebook equal to the stored source changes nothing (its check is not run again);
     a changed one replaces the source and queues a new check. Raises NotebookError for a
     notebook that cannot be an exercise; nothing is stored then.
     """
-    nb, _spec = exercise_source_check(data)
+    if checked is None:
+        if data is None:
+            raise TypeError("exercise_import needs `data` or `checked`")
+        checked = exercise_source_check(data)
     exercise = Exercise.objects.select_for_update().filter(slug=slug).first()
     if exercise is None:
         exercise = Exercise(slug=slug, title=title[:200], course=course, created_by=created_by)
@@ -133,11 +170,11 @@ def exercise_import(
         if course is not None and exercise.course_id != course.pk:
             exercise.course = course
             exercise.save(update_fields=["course", "updated_at"])
-        if exercise_source_unchanged(exercise=exercise, notebook=nb):
+        if exercise_source_unchanged(exercise=exercise, notebook=checked.notebook):
             return exercise, ImportOutcome.UNCHANGED
         outcome = ImportOutcome.UPDATED
     exercise = exercise_set_source(
-        exercise=exercise, data=data, filename=filename, queue_check=queue_check
+        exercise=exercise, checked=checked, filename=filename, queue_check=queue_check
     )
     return exercise, outcome
 
@@ -154,6 +191,7 @@ def exercise_validate(*, exercise_id: int) -> Exercise | None:
         try:
             validation = validate_source(
                 source,
+                executor=sandboxed_executor(),
                 limits=exercise.sandbox_limits,
                 allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
             )
@@ -212,8 +250,7 @@ def _check_may_submit(*, exercise: Exercise, student, now) -> bool:
 
 def _check_belongs_to_exercise(exercise: Exercise, nb) -> None:
     """A notebook of another exercise is refused rather than graded as all-wrong."""
-    source = nbformat.from_dict(exercise.source_notebook)
-    source_ids = {nbgrader_metadata(cell).grade_id for cell in source.cells} - {""}
+    source_ids = set(exercise.source_spec.grade_ids)
     submitted_ids = {
         meta.grade_id for meta in (nbgrader_metadata(cell) for cell in nb.cells) if meta.grade_id
     }
@@ -260,7 +297,7 @@ def submission_create(
     summary.attempts = attempt
     summary.last_activity = now
     summary.save(update_fields=["attempts", "last_activity"])
-    _queue(submission, interactive=True)
+    queue.submission_grading_queue(submission_id=submission.pk, interactive=True)
     return submission
 
 
@@ -284,30 +321,6 @@ def submission_from_answers(*, exercise: Exercise, student, answers: dict[str, s
     return submission_create(
         exercise=exercise, student=student, notebook=nb, origin=Submission.Origin.BROWSER
     )
-
-
-def _queue(submission: Submission, *, interactive: bool) -> None:
-    # Interactive submissions overtake a teacher's bulk regrade (lower number = sooner).
-    priority = 0 if interactive else 6
-    pk = submission.pk
-    transaction.on_commit(lambda: _send(pk, priority))
-
-
-def _send(pk: int, priority: int) -> bool:
-    """Hand a stored submission to the broker. A broker that is down loses nothing: the
-    submission stays QUEUED in the database (the student sees it waiting) and
-    `requeue_stuck_submissions` sends it again once the broker is back."""
-    from .tasks import grade_submission_task
-
-    try:
-        grade_submission_task.apply_async((pk,), priority=priority)
-    except Exception:  # kombu's OperationalError, a refused socket, a full disk...
-        log.exception(
-            "the broker did not take submission %s; it stays queued and will be sent again",
-            pk,
-        )
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,6 +377,8 @@ def submission_grade(*, submission_id: int) -> Submission | None:
             graded = grade_with_feedback(
                 nbformat.from_dict(exercise.source_notebook),
                 nbformat.from_dict(submission.notebook),
+                spec=exercise.source_spec,  # parsed once, when the source was stored
+                executor=sandboxed_executor(),
                 limits=exercise.sandbox_limits,
                 allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
             )
@@ -413,7 +428,7 @@ def _store(submission: Submission, graded, *, seconds: float) -> Submission:
     _apply_totals(locked)
     locked.save()
     _refresh_summary(locked.exercise_id, locked.student_id)
-    submission_graded.send(sender=Submission, submission=locked)
+    exercise_outcome_publish(exercise=locked.exercise, student=locked.student)
     return locked
 
 
@@ -452,6 +467,54 @@ def _refresh_summary(exercise_id: int, student_id: int) -> None:
     summary.save()
 
 
+@transaction.atomic
+def exercise_outcome_publish(*, exercise: Exercise, student) -> int:
+    """Hand on what the student's best graded attempt at `exercise` shows: each graded cell
+    linked to a competence as evidence (replacing everything the exercise gave before, so
+    a regrade or another attempt never counts twice), then passed-or-not to the courses'
+    progress. Runs in the transaction that changed the results, so all of it commits or
+    rolls back with them. Returns the evidence rows written."""
+    summary = (
+        ExerciseSummary.objects.filter(exercise=exercise, student=student)
+        .select_related("best_submission")
+        .first()
+    )
+    best = summary.best_submission if summary else None
+    rows = evidence_replace(
+        student_id=student.pk,
+        scope=EvidenceScope.under(EvidenceSource.EXERCISE, f"exercise:{exercise.pk}:"),
+        items=_evidence_items(exercise, best),
+    )
+    exercise_outcome_record(
+        student=student,
+        course_id=exercise.course_id,
+        exercise_id=exercise.pk,
+        passed=bool(summary and summary.passed),
+    )
+    return len(rows)
+
+
+def _evidence_items(exercise: Exercise, best: Submission | None) -> list[EvidenceItem]:
+    """One item per competence link of a cell the best attempt has a score for."""
+    if best is None:
+        return []
+    cells = {cell.grade_id: cell for cell in CellResult.objects.filter(submission=best)}
+    items = []
+    for link in ExerciseCellCompetence.objects.filter(exercise=exercise):
+        cell = cells.get(link.grade_id)
+        if cell is None or cell.score is None or not cell.max_score:
+            continue  # not graded (yet): waiting for a teacher
+        items.append(
+            EvidenceItem(
+                source_key=f"exercise:{exercise.pk}:{link.grade_id}",
+                competence_id=link.competence_id,
+                level=link.level,
+                score=cell.score / cell.max_score,
+            )
+        )
+    return items
+
+
 # ---------------------------------------------------------------------------------------
 # Teachers: regrade, manual grading
 # ---------------------------------------------------------------------------------------
@@ -464,7 +527,7 @@ def submission_regrade(*, submission: Submission, interactive: bool = True) -> S
         status=Submission.Status.QUEUED, failure_reason=""
     )
     submission.refresh_from_db()
-    _queue(submission, interactive=interactive)
+    queue.submission_grading_queue(submission_id=submission.pk, interactive=interactive)
     return submission
 
 
@@ -479,8 +542,8 @@ def exercise_regrade(*, exercise: Exercise, requested_by, student_ids=None) -> R
         exercise=exercise, requested_by=requested_by, total=len(ids), submission_ids=ids
     )
     Submission.objects.filter(pk__in=ids).update(status=Submission.Status.QUEUED, failure_reason="")
-    for submission in Submission.objects.filter(pk__in=ids):
-        _queue(submission, interactive=False)
+    for pk in ids:
+        queue.submission_grading_queue(submission_id=pk, interactive=False)
     if not ids:
         job.finished_at = timezone.now()
         job.save(update_fields=["finished_at"])
@@ -532,7 +595,7 @@ def cell_grade_manually(
     _apply_totals(submission)
     submission.save(update_fields=["raw_total", "total", "needs_manual"])
     _refresh_summary(submission.exercise_id, submission.student_id)
-    submission_graded.send(sender=Submission, submission=submission)
+    exercise_outcome_publish(exercise=submission.exercise, student=submission.student)
     return cell
 
 
@@ -562,7 +625,7 @@ def requeue_stuck_submissions(
     # priority as interactive: these students have waited long enough
     for pk in [*stuck, *waiting]:
         count += 1
-        sent += _send(pk, 0)
+        sent += queue.submission_grading_send(submission_id=pk, priority=queue.INTERACTIVE_PRIORITY)
     if count:
         log.warning("re-queued %d submission(s) stuck in grading (%d sent)", count, sent)
     return count

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.exports import csv_response
+from courses.selectors import cohort_course_ids
 from people import access as people_access
 from people.models import Cohort
 
@@ -243,8 +243,6 @@ def cohort_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
     if not people_access.can_manage_cohort(request.user, cohort):
         raise PermissionDenied(_("Only the cohort's teachers and institution admins can see it."))
-    from courses.selectors import cohort_course_ids
-
     exercises = Exercise.objects.filter(course_id__in=cohort_course_ids(cohort=cohort))
     book = selectors.cohort_gradebook(cohort=cohort, exercises=exercises)
     if request.GET.get("format") == "csv":
@@ -254,29 +252,19 @@ def cohort_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grading/gradebook.html", {"book": book, "cohort": cohort})
 
 
-def _cell(text: str) -> str:
-    """Text a spreadsheet must not run as a formula (a name like "=HYPERLINK(...)")."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _gradebook_csv(book: selectors.Gradebook) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"gradebook-{book.cohort.code}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("username"), _("last name"), _("first name")]
-        + [_cell(f"{e.title} (/{e.max_score:g})") for e in book.exercises]
-        + [_("total"), _("maximum")]
-    )
+    """One row per student: best score per exercise, total and maximum (formula-safe)."""
+    header = [_("username"), _("last name"), _("first name")]
+    header += [f"{e.title} (/{e.max_score:g})" for e in book.exercises]
+    header += [_("total"), _("maximum")]
+    maximum = f"{sum(e.max_score for e in book.exercises):g}"
+    rows = [header]
     for row in book.rows:
         scores = [s.best_score if s and s.best_score is not None else "" for s in row.scores]
         total = sum(s for s in scores if s != "")
-        writer.writerow(
-            [_cell(row.student.username), _cell(row.student.last_name)]
-            + [_cell(row.student.first_name)]
+        rows.append(
+            [row.student.username, row.student.last_name, row.student.first_name]
             + [f"{s:g}" if s != "" else "" for s in scores]
-            + [f"{total:g}", f"{sum(e.max_score for e in book.exercises):g}"]
+            + [f"{total:g}", maximum]
         )
-    return response
+    return csv_response(rows, filename=f"gradebook-{book.cohort.code}.csv")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LmsConfig(AppConfig):
-    """The project itself: worker heartbeats, the embedded broker, the load_demo command."""
+    """The project itself: worker heartbeats, the embedded broker."""
 
     name = "lms"
     verbose_name = _("Platform")

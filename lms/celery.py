@@ -61,7 +61,8 @@ app.conf.update(
             "schedule": 600.0,
             "options": {"expires": 590},
         },
-        # Safety net for evidence written without signals (bulk_create, raw SQL).
+        # Safety net behind the per-batch refresh (reports.tasks.mastery_refresh_task, queued
+        # after each evidence batch commits): roll-ups that disagree with recent evidence.
         "mastery-refresh-stale": {
             "task": "reports.tasks.mastery_refresh_stale_task",
             "schedule": 900.0,
@@ -89,7 +90,7 @@ def _on_worker_import(sender=None, **kwargs) -> None:
     _prepare_file_broker()
 
 
-# Warm sandboxed kernels (grading/notebook/pool.py): each process of a worker that consumes
+# Warm sandboxed kernels (grading/sandbox/pool.py): each process of a worker that consumes
 # the grading queue keeps a few kernels, forked by its own sandboxed fork server, ready.
 @signals.worker_process_init.connect
 def _start_warm_kernels(**kwargs) -> None:
@@ -98,7 +99,7 @@ def _start_warm_kernels(**kwargs) -> None:
     consume_from = getattr(app.amqp.queues, "consume_from", None)
     if not settings.GRADING_WARM_POOL or (consume_from and "grading" not in consume_from):
         return
-    from grading.notebook.pool import default_pool_size, start_process_pool
+    from grading.sandbox.pool import default_pool_size, start_process_pool
 
     concurrency = settings.CELERY_WORKER_CONCURRENCY or os.cpu_count() or 1
     start_process_pool(
@@ -109,6 +110,6 @@ def _start_warm_kernels(**kwargs) -> None:
 
 @signals.worker_process_shutdown.connect
 def _stop_warm_kernels(**kwargs) -> None:
-    from grading.notebook.pool import stop_process_pool
+    from grading.sandbox.pool import stop_process_pool
 
     stop_process_pool()

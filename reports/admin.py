@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from .delivery import delivery_resend
 from .models import (
     DeliveryAttempt,
     MinistryEndpoint,
@@ -40,7 +40,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.action(description=_("Resend the selected reports (same idempotency key)"))
 def resend(modeladmin, request, queryset):
     for delivery in queryset:
-        services.delivery_resend(delivery_id=delivery.pk)
+        delivery_resend(delivery_id=delivery.pk)
     modeladmin.message_user(
         request,
         ngettext("%(n)d delivery queued again.", "%(n)d deliveries queued again.", queryset.count())

@@ -15,15 +15,15 @@ from rest_framework.response import Response
 
 from lms.api.errors import error_response
 
-from . import selectors, services
-from .models import ReportAccessLog
+from .filters import FilterError
+from .reading import Channel, can_view_reports, report_read
 
 
 class CanViewReports(permissions.BasePermission):
     message = _("Reports are open to ministry analysts and institution admins.")
 
     def has_permission(self, request, view) -> bool:
-        return selectors.can_view_reports(request.user)
+        return can_view_reports(request.user)
 
 
 FILTER_PARAMETERS = [
@@ -61,14 +61,9 @@ class ReportViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         try:
-            filters = selectors.parse_filters(request.query_params, user=request.user)
-        except selectors.FilterError as exc:
+            read = report_read(
+                reader=request.user, channel=Channel.API, params=request.query_params
+            )
+        except FilterError as exc:
             return error_response(status.HTTP_400_BAD_REQUEST, "invalid_filter", str(exc))
-        report = selectors.report_build(filters)
-        services.report_access_record(
-            user=request.user,
-            channel=ReportAccessLog.Channel.API,
-            what=f"{filters.scope}/api",
-            filters=filters.as_dict(),
-        )
-        return Response(report)
+        return Response(read.document)

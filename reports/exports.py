@@ -1,21 +1,26 @@
-"""A report (the suppressed dict of selectors.report_build) rendered as a file.
+"""A report document (reports.document, already suppressed) rendered as a file: JSON,
+CSV, XLSX or PDF.
 
 Every format is drawn from that dict alone, so no file can hold more than the page or
-the API shows: aggregates, with suppressed figures left empty.
+the API shows: aggregates, with suppressed figures left empty. CSV and XLSX are written by
+the platform's one formula-safe writer, cms.exports.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from django.utils.translation import gettext as _
 
+from cms.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
+
+from .charts import pdf_font
+
 CONTENT_TYPES = {
     "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": CSV_CONTENT_TYPE,
+    "xlsx": XLSX_CONTENT_TYPE,
     "pdf": "application/pdf",
 }
 SECTION_TITLES = {
@@ -84,89 +89,70 @@ def _cells(section: str, row: dict) -> list:
     ]
 
 
-def _blank(value):
-    return "" if value is None else value
+def _summary(report: dict) -> list[list]:
+    return [
+        [_("Period"), report["period"]],
+        [_("Academic year"), report["academic_year"]],
+        [_("Framework"), report["framework"]["name"]],
+        [_("Scope"), report["total"]["label"]],
+        [_("Minimum group size"), report["min_group_size"]],
+        [_("Generated"), report["generated_at"]],
+        [_("Schema"), f"{report['schema']} (version {report['schema_version']})"],
+    ]
+
+
+def _trend(report: dict) -> list[list]:
+    return [
+        [_("Month"), _("Active students"), _("Competence results"), _("Average level")],
+        *(
+            [row["month"], row["active"], row["results"], row["average_level"]]
+            for row in report["trend"]
+        ),
+    ]
 
 
 def as_csv(report: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    """One table: a line of what the report is, every row of every table, the trend."""
+    head = [
+        _("Period"),
+        report["period"],
+        _("Framework"),
+        report["framework"]["name"],
+        _("Scope"),
+        report["scope"],
+        _("Minimum group size"),
+        report["min_group_size"],
+    ]
+    return csv_bytes(
         [
-            _("Period"),
-            report["period"],
-            _("Framework"),
-            report["framework"]["name"],
-            _("Scope"),
-            report["scope"],
-            _("Minimum group size"),
-            report["min_group_size"],
+            head,
+            _headers(report),
+            *(_cells(section, row) for section, row in _table_rows(report)),
+            [],
+            *_trend(report),
         ]
     )
-    writer.writerow(_headers(report))
-    for section, row in _table_rows(report):
-        writer.writerow([_blank(v) for v in _cells(section, row)])
-    writer.writerow([])
-    writer.writerow([_("Month"), _("Active students"), _("Competence results"), _("Average level")])
-    for row in report["trend"]:
-        writer.writerow(
-            [
-                row["month"],
-                _blank(row["active"]),
-                _blank(row["results"]),
-                _blank(row["average_level"]),
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode()  # BOM: spreadsheet programs read UTF-8
 
 
 def as_xlsx(report: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """A summary sheet, one sheet per table, and the trend."""
+    note = [_("Empty cells are suppressed: fewer students than the minimum group size.")]
+    sheets = [Sheet(_("Summary"), [*_summary(report), [], note], header_rows=0)]
 
-    book = Workbook()
-    summary = book.active
-    summary.title = _("Summary")[:31]
-    bold = Font(bold=True)
-    for label, value in [
-        (_("Period"), report["period"]),
-        (_("Academic year"), report["academic_year"]),
-        (_("Framework"), report["framework"]["name"]),
-        (_("Scope"), report["total"]["label"]),
-        (_("Minimum group size"), report["min_group_size"]),
-        (_("Generated"), report["generated_at"]),
-        (_("Schema"), f"{report['schema']} (version {report['schema_version']})"),
-    ]:
-        summary.append([label, value])
-        summary.cell(row=summary.max_row, column=1).font = bold
-    summary.append([])
-    summary.append([_("Empty cells are suppressed: fewer students than the minimum group size.")])
+    def table(title: str, rows: list[dict]) -> Sheet:
+        return Sheet(title, [_headers(report), *(_cells(title, row) for row in rows)])
 
-    def table(title: str, rows_with_section) -> None:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(_headers(report))
-        for cell in sheet[1]:
-            cell.font = bold
-        for section, row in rows_with_section:
-            sheet.append(_cells(section, row))
-        sheet.freeze_panes = "A2"
-
-    table(_("Total"), [(_("Total"), report["total"])])
+    sheets.append(table(_("Total"), [report["total"]]))
     for name, rows in report["breakdowns"].items():
-        table(SECTION_TITLES[name](), [(SECTION_TITLES[name](), r) for r in rows])
-    table(_("By competence"), [(_("By competence"), r) for r in report["competences"]])
-    trend = book.create_sheet(_("Trend")[:31])
-    trend.append([_("Month"), _("Active students"), _("Competence results"), _("Average level")])
-    for cell in trend[1]:
-        cell.font = bold
-    for row in report["trend"]:
-        trend.append([row["month"], row["active"], row["results"], row["average_level"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheets.append(table(SECTION_TITLES[name](), rows))
+    sheets.append(table(_("By competence"), report["competences"]))
+    sheets.append(Sheet(_("Trend"), _trend(report)))
+    return xlsx_bytes(sheets)
 
 
 def as_pdf(report: dict) -> bytes:
+    """Two charts (average level by competence, by month) and every table."""
+    # reportlab is heavy; only this path needs it
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
     from reportlab.graphics.shapes import Drawing, String
@@ -175,8 +161,6 @@ def as_pdf(report: dict) -> bytes:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from .charts import pdf_font
 
     font, bold_font = pdf_font()
     styles = getSampleStyleSheet()

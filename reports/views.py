@@ -1,5 +1,6 @@
-"""Pages of the reports app: the dashboard and background file builds. Thin: check access,
-call a selector or service, render."""
+"""Pages of the reports app: the dashboard and background file builds. Thin: read the
+report through reports.reading (which checks access and logs), or call a build service,
+then render."""
 
 from __future__ import annotations
 
@@ -8,23 +9,28 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cms.exports import download
+from people import access
 from people.models import Region
 
-from . import charts, exports, selectors, services
-from .models import ReportAccessLog, ReportBuild, ReportFormat
+from . import charts, exports
+from .builds import report_build_file, report_build_request
+from .filters import FILTER_KEYS, FilterError, ReportFilters, filter_choices
+from .models import ReportBuild, ReportFormat
+from .reading import Channel, can_view_reports, report_read
 
 
 def _require_report_role(request: HttpRequest) -> None:
-    if not selectors.can_view_reports(request.user):
+    if not can_view_reports(request.user):
         raise PermissionDenied(_("Reports are open to ministry analysts and institution admins."))
 
 
-def _breadcrumbs(filters: selectors.ReportFilters, analyst: bool) -> list[tuple[str, str | None]]:
+def _breadcrumbs(filters: ReportFilters, analyst: bool) -> list[tuple[str, str | None]]:
     base = {"period": f"{filters.period:%Y-%m}", "framework": filters.framework.slug}
     crumbs: list[tuple[str, str | None]] = []
     if analyst:
@@ -42,24 +48,7 @@ def _breadcrumbs(filters: selectors.ReportFilters, analyst: bool) -> list[tuple[
     return crumbs
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    _require_report_role(request)
-    analyst = selectors.access.roles_of(request.user).ministry_analyst
-    context = {"choices": selectors.filter_choices(), "analyst": analyst, "params": request.GET}
-    try:
-        filters = selectors.parse_filters(request.GET, user=request.user)
-    except selectors.FilterError as exc:
-        context["error"] = str(exc)
-        return render(request, "reports/dashboard.html", context, status=400)
-    report = selectors.report_build(filters)
-    services.report_access_record(
-        user=request.user,
-        channel=ReportAccessLog.Channel.PAGE,
-        what=f"{filters.scope}/page",
-        filters=filters.as_dict(),
-    )
+def _link_drill_downs(report: dict, filters: ReportFilters, analyst: bool) -> None:
     query = filters.as_dict()  # once: a region's table links every institution in it
     for name, rows in report["breakdowns"].items():
         if name not in ("region", "institution") or (name == "region" and not analyst):
@@ -68,6 +57,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if not row["suppressed"]:
                 linked = {**query, name: row["key"]}
                 row["link"] = "?" + urlencode({k: v for k, v in linked.items() if v})
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_report_role(request)
+    analyst = access.roles_of(request.user).ministry_analyst
+    context = {"choices": filter_choices(), "analyst": analyst, "params": request.GET}
+    try:
+        read = report_read(reader=request.user, channel=Channel.PAGE, params=request.GET)
+    except FilterError as exc:
+        context["error"] = str(exc)
+        return render(request, "reports/dashboard.html", context, status=400)
+    filters, report = read.filters, read.document
+    _link_drill_downs(report, filters, analyst)
     context.update(
         {
             "filters": filters,
@@ -90,12 +94,11 @@ def build_create(request: HttpRequest) -> HttpResponse:
     fmt = request.POST.get("format", "")
     if fmt not in ReportFormat.values:
         return JsonResponse({"detail": _("Unknown file format.")}, status=400)
-    params = {k: v for k, v in request.POST.items() if k in selectors.FILTER_KEYS and v}
+    params = {k: v for k, v in request.POST.items() if k in FILTER_KEYS and v}
     try:
-        filters = selectors.parse_filters(params, user=request.user)
-    except selectors.FilterError as exc:
+        build = report_build_request(user=request.user, fmt=fmt, params=params)
+    except FilterError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    build = services.report_build_request(user=request.user, fmt=fmt, filters=filters)
     status_url = reverse("reports:build-status", args=[build.pk])
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"id": build.pk, "status_url": status_url}, status=202)
@@ -104,8 +107,10 @@ def build_create(request: HttpRequest) -> HttpResponse:
 
 def _own_build(request: HttpRequest, pk: int) -> ReportBuild:
     _require_report_role(request)
-    build = get_object_or_404(ReportBuild.objects.defer("content"), pk=pk)
-    if build.requested_by_id != request.user.pk:
+    build = (
+        ReportBuild.objects.defer("content").filter(pk=pk, requested_by_id=request.user.pk).first()
+    )
+    if build is None:
         raise Http404
     return build
 
@@ -130,13 +135,17 @@ def build_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def build_download(request: HttpRequest, pk: int) -> HttpResponse:
-    build = _own_build(request, pk)
-    if build.status != ReportBuild.Status.DONE:
+    """The file of a finished build, to the person who asked for it only. Its read was
+    checked and logged when the file was built (one log row per file)."""
+    _require_report_role(request)
+    build = report_build_file(user=request.user, build_id=pk)
+    if build is None:
         raise Http404
-    content = ReportBuild.objects.values_list("content", flat=True).get(pk=pk)
-    period = build.filters.get("period", "")
-    scope = build.filters.get("institution") or build.filters.get("region") or "country"
-    name = f"skills-report-{scope}-{period}-{build.filters.get('framework')}.{build.format}"
-    response = HttpResponse(bytes(content), content_type=exports.CONTENT_TYPES[build.format])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    filters = build.filters
+    scope = filters.get("institution") or filters.get("region") or "country"
+    name = f"skills-report-{scope}-{filters.get('period', '')}-{filters.get('framework')}"
+    return download(
+        bytes(build.content),
+        filename=f"{name}.{build.format}",
+        content_type=exports.CONTENT_TYPES[build.format],
+    )

@@ -119,12 +119,37 @@ class GradeCell:
     cell_type: str  # "code" or "markdown"
     has_hidden_tests: bool
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "grade_id": self.grade_id,
+            "points": self.points,
+            "kind": str(self.kind),
+            "cell_type": self.cell_type,
+            "has_hidden_tests": self.has_hidden_tests,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradeCell:
+        return cls(
+            grade_id=data["grade_id"],
+            points=float(data["points"]),
+            kind=CellKind(data["kind"]),
+            cell_type=data["cell_type"],
+            has_hidden_tests=bool(data["has_hidden_tests"]),
+        )
+
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """The grading plan of a source notebook: its graded cells, in notebook order."""
+    """The grading plan of a source notebook: its graded cells, in notebook order.
+
+    Parsing checks the whole source, so a platform parses it once, when the source is
+    stored, and keeps `to_dict()`; `from_dict` gives the same plan back without reading
+    the notebook again.
+    """
 
     cells: tuple[GradeCell, ...]
+    grade_ids: tuple[str, ...] = ()  # every cell's grade_id, graded or not (answers, locked)
 
     @property
     def max_total(self) -> float:
@@ -134,6 +159,20 @@ class SourceSpec:
     def tests(self) -> tuple[GradeCell, ...]:
         """The cells the autograder scores on its own."""
         return tuple(cell for cell in self.cells if cell.kind is CellKind.TEST)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON, for a database column."""
+        return {
+            "cells": [cell.to_dict() for cell in self.cells],
+            "grade_ids": list(self.grade_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceSpec:
+        return cls(
+            cells=tuple(GradeCell.from_dict(cell) for cell in data.get("cells", [])),
+            grade_ids=tuple(data.get("grade_ids", [])),
+        )
 
 
 def parse_source(nb: NotebookNode) -> SourceSpec:
@@ -147,7 +186,10 @@ def parse_source(nb: NotebookNode) -> SourceSpec:
     problems.extend(_duplicate_id_problems(nb))
     if problems:
         raise NotebookError(*problems)
-    return SourceSpec(cells=tuple(_grade_cells(nb)))
+    grade_ids = (nbgrader_metadata(cell).grade_id for cell in nb.cells)
+    return SourceSpec(
+        cells=tuple(_grade_cells(nb)), grade_ids=tuple(gid for gid in grade_ids if gid)
+    )
 
 
 def _grade_cells(nb: NotebookNode) -> list[GradeCell]:

@@ -1,15 +1,14 @@
 """The whole grading of a notebook: parse -> sanitize -> execute -> score (-> feedback).
 
-The executor is a parameter so tests can run without a sandbox; by default it is the
-process's warm kernel pool (`grading.notebook.pool`, started by a grading worker) or else a
-cold sandboxed kernel of `grading.notebook.execute`, imported only when needed because they
-depend on the machine (bubblewrap) while the rest of the pipeline is pure.
+The executor is a parameter, always given by the caller: the machine-dependent execution
+(bubblewrap, kernels, the warm pool) lives in grading.sandbox, which this package never
+imports, so everything here stays pure and tests run it with a fake kernel. A source
+parsed once when it was stored can be passed as `spec`; it is parsed here otherwise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from nbformat import NotebookNode
 
@@ -21,15 +20,9 @@ from .release import release
 from .results import NotebookResult
 from .sanitize import sanitize
 from .score import score
-from .types import ExecutionResult, SandboxLimits
+from .types import Executor, SandboxLimits
 
 DEFAULT_LIMITS = SandboxLimits()
-
-
-class Executor(Protocol):
-    def __call__(
-        self, nb: NotebookNode, *, limits: SandboxLimits, allow_unsandboxed: bool = False
-    ) -> ExecutionResult: ...
 
 
 @dataclass(frozen=True)
@@ -57,9 +50,10 @@ def grade_notebook(
     source_nb: NotebookNode,
     submission_nb: NotebookNode,
     *,
+    executor: Executor,
     limits: SandboxLimits = DEFAULT_LIMITS,
     allow_unsandboxed: bool = False,
-    executor: Executor | None = None,
+    spec: SourceSpec | None = None,
 ) -> NotebookResult:
     """Grade a submission against its source.
 
@@ -67,7 +61,7 @@ def grade_notebook(
     this machine, a kernel that would not start) passes through: those are failures of
     the grading machine, to retry, not results to store.
     """
-    result, _executed = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
+    result, _executed = _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)
     return result
 
 
@@ -75,21 +69,22 @@ def grade_with_feedback(
     source_nb: NotebookNode,
     submission_nb: NotebookNode,
     *,
+    executor: Executor,
     limits: SandboxLimits = DEFAULT_LIMITS,
     allow_unsandboxed: bool = False,
-    executor: Executor | None = None,
+    spec: SourceSpec | None = None,
 ) -> GradedNotebook:
     """Like `grade_notebook`, and render the student's feedback page from the same run."""
-    result, executed = _grade(source_nb, submission_nb, limits, allow_unsandboxed, executor)
+    result, executed = _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)
     return GradedNotebook(result, render_feedback_html(source_nb, executed, result))
 
 
 def validate_source(
     source_nb: NotebookNode,
     *,
+    executor: Executor,
     limits: SandboxLimits = DEFAULT_LIMITS,
     allow_unsandboxed: bool = False,
-    executor: Executor | None = None,
 ) -> SourceValidation:
     """Check a teacher's notebook before students get it.
 
@@ -105,10 +100,10 @@ def validate_source(
         return SourceValidation(ok=False, problems=(_("The notebook has no graded cells."),))
 
     def run(submission: NotebookNode) -> NotebookResult:
-        result, _executed = _grade(source_nb, submission, limits, allow_unsandboxed, executor)
+        result, _executed = _grade(source_nb, submission, executor, limits, allow_unsandboxed, spec)
         return result
 
-    solution, student = run(source_nb), run(release(source_nb))
+    solution, student = run(source_nb), run(release(source_nb, checked=True))
     problems = (*_solution_problems(solution), *_student_problems(student, spec))
     return SourceValidation(
         ok=not problems, problems=problems, solution_result=solution, student_result=student
@@ -118,27 +113,15 @@ def validate_source(
 def _grade(
     source_nb: NotebookNode,
     submission_nb: NotebookNode,
+    executor: Executor,
     limits: SandboxLimits,
     allow_unsandboxed: bool,
-    executor: Executor | None,
+    spec: SourceSpec | None,
 ) -> tuple[NotebookResult, NotebookNode]:
-    spec = parse_source(source_nb)
+    spec = spec if spec is not None else parse_source(source_nb)
     sanitized = sanitize(source_nb, submission_nb)
-    execute = executor or _sandboxed_executor()
-    execution = execute(sanitized.notebook, limits=limits, allow_unsandboxed=allow_unsandboxed)
+    execution = executor(sanitized.notebook, limits=limits, allow_unsandboxed=allow_unsandboxed)
     return score(spec, sanitized, execution), execution.notebook
-
-
-def _sandboxed_executor() -> Executor:
-    """This process's warm kernel pool if it runs one (a grading worker), else cold kernels."""
-    from .pool import current_pool
-
-    pool = current_pool()
-    if pool is not None:
-        return pool.execute
-    from .execute import execute_notebook
-
-    return execute_notebook
 
 
 def _solution_problems(solution: NotebookResult) -> list[str]:

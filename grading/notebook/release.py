@@ -29,9 +29,17 @@ NBGRADER_SCHEMA_VERSION = 3
 _ATTACHMENT_REFERENCE = re.compile(r"attachment:([^\s)\"']+)")
 
 
-def release(source_nb: NotebookNode) -> NotebookNode:
-    """Make the notebook students receive; raises `NotebookError` for a broken source."""
-    parse_source(source_nb)
+def release(source_nb: NotebookNode, *, checked: bool = False) -> NotebookNode:
+    """Make the notebook students receive; raises `NotebookError` for a broken source.
+
+    `checked=True` says the caller has just checked the source with `parse_source`.
+    """
+    if not checked:
+        parse_source(source_nb)
+    return _release_checked(source_nb)
+
+
+def _release_checked(source_nb: NotebookNode) -> NotebookNode:
     metadata = {
         key: value for key, value in source_nb.metadata.items() if key in STUDENT_NOTEBOOK_METADATA
     }
@@ -39,9 +47,13 @@ def release(source_nb: NotebookNode) -> NotebookNode:
 
 
 def released_cells(source_nb: NotebookNode) -> dict[str, NotebookNode]:
-    """The student version of each assignment cell, by grade_id."""
+    """The student version of each assignment cell, by grade_id.
+
+    For a source already checked (`parse_source`): the pipeline checks it once, or uses
+    the plan stored when it was, before sanitizing and rendering feedback call this.
+    """
     cells = {}
-    for cell in release(source_nb).cells:
+    for cell in _release_checked(source_nb).cells:
         meta = nbgrader_metadata(cell)
         if meta.is_assignment_cell:
             cells[meta.grade_id] = cell

@@ -1,9 +1,11 @@
-"""Data shared between the pipeline's steps (execution <-> scoring)."""
+"""Data shared between the pipeline's steps (execution <-> scoring), and the `Executor`
+protocol that grading.sandbox implements: the one thing the pure pipeline needs from the
+machine, passed in by its caller."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,16 @@ class ExecutionResult:
             if c.index == index:
                 return c
         return None
+
+
+class Executor(Protocol):
+    """Runs every code cell of a notebook and reports what the kernel said about each.
+
+    grading.sandbox provides the real ones (a warm pool's kernel, or a cold sandboxed
+    one); tests pass a fake. Raises what the machine raises (no sandbox here, a kernel that
+    would not start): failures of the grading machine, to retry, not results to store.
+    """
+
+    def __call__(
+        self, nb: Any, *, limits: SandboxLimits, allow_unsandboxed: bool = False
+    ) -> ExecutionResult: ...

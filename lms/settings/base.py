@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "courses",
     "grading",
     "reports",
+    "demo",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -262,7 +263,7 @@ GRADING_ALLOW_UNSANDBOXED = env.bool("GRADING_ALLOW_UNSANDBOXED", default=False)
 # A submission still QUEUED after this many seconds is sent to the broker again by the beat
 # task `requeue-stuck-submissions` (the broker was down when it was submitted, or lost it).
 GRADING_REQUEUE_QUEUED_AFTER = env.int("GRADING_REQUEUE_QUEUED_AFTER", default=600)
-# Each grading worker process keeps warm sandboxed kernels (grading/notebook/pool.py):
+# Each grading worker process keeps warm sandboxed kernels (grading/sandbox/pool.py):
 # how many (default: sized from the cores and the memory available) and which modules
 # its fork server imports once for every kernel (e.g. numpy,pandas).
 GRADING_WARM_POOL = env.bool("GRADING_WARM_POOL", default=True)

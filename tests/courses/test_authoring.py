@@ -9,7 +9,7 @@ from wagtail.models import Locale, Page, Workflow, WorkflowPage, WorkflowState
 from wagtail.test.utils.form_data import rich_text
 
 from courses.models import CoursePage, LessonPage
-from courses.setup import WORKFLOW_NAME
+from courses.moderation import WORKFLOW_NAME
 from curricula.models import Competence
 from people.services import CURRICULUM_LEADS_GROUP
 from tests.factories import CohortFactory, UserFactory, teacher_of

@@ -8,7 +8,7 @@ from courses import services
 from courses.models import CourseProgress, LessonProgress
 from evidence.models import CompetenceEvidence
 from grading.models import CellResult, ExerciseCellCompetence, ExerciseSummary, Submission
-from grading.signals import submission_graded
+from grading.services import exercise_outcome_publish
 from tests.grading.factories import ExerciseFactory
 
 from .pages import course, ids, lesson, question, quiz_lesson, student_of
@@ -116,7 +116,8 @@ def graded_submission(exercise, student, *, scores: dict[str, tuple[float, float
             "attempts": attempt,
         },
     )
-    submission_graded.send(sender=Submission, submission=submission)
+    # what grading does once it stored the results
+    exercise_outcome_publish(exercise=exercise, student=student)
     return submission
 
 
@@ -139,10 +140,8 @@ def test_graded_cells_are_evidence_and_a_regrade_replaces_it(a_course):
     )
     student = student_of(a_course)
 
-    submission = graded_submission(
-        exercise, student, scores={"square": (1.0, 2.0), "explain": (2.0, 2.0)}
-    )
-    submission_graded.send(sender=Submission, submission=submission)  # a regrade, same result
+    graded_submission(exercise, student, scores={"square": (1.0, 2.0), "explain": (2.0, 2.0)})
+    exercise_outcome_publish(exercise=exercise, student=student)  # a regrade, same result
 
     evidence = {e.competence.code: e for e in CompetenceEvidence.objects.filter(student=student)}
     assert set(evidence) == {"3.4", "1.3"}  # one row each, not two
@@ -174,7 +173,7 @@ def test_a_cell_waiting_for_a_teacher_is_not_evidence_yet(a_course):
     submission = graded_submission(exercise, student, scores={"explain": (0.0, 2.0)})
     CellResult.objects.filter(submission=submission).update(auto_score=None)
 
-    services.exercise_evidence_record(submission=submission)
+    exercise_outcome_publish(exercise=exercise, student=student)
 
     assert not CompetenceEvidence.objects.exists()
 

@@ -183,6 +183,19 @@ def test_the_csv_export_has_a_row_per_student_and_a_column_per_lesson(
     assert by_user[pupils[0].username][7] == "not started"
 
 
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client, cohort, teacher, a_course):
+    classroom(cohort, teacher, a_course, students=1)
+    student_in(cohort, username="mallory", last_name='=HYPERLINK("http://x.example","9-A")')
+    client.force_login(teacher)
+
+    response = client.get(reverse("courses:cohort-progress-csv", args=[cohort.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    mallory = next(row for row in rows[1:] if row[2] == "mallory")
+    # a spreadsheet shows a cell starting with an apostrophe as text, never runs it
+    assert mallory[0] == '\'=HYPERLINK("http://x.example","9-A")'
+
+
 def test_quiz_statistics_show_first_try_and_latest_answers_per_choice(
     client, cohort, teacher, a_course
 ):

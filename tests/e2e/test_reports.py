@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from people.models import Region
 from reports.models import ReportAccessLog
 from tests.factories import analyst
-from tests.reports.conftest import cohort_with_students, months_ago, school
+from tests.reports.conftest import cohort_with_students, months_ago, replace_evidence, school
 
 pytestmark = pytest.mark.e2e
 
@@ -21,22 +21,16 @@ pytestmark = pytest.mark.e2e
 def eager_celery():
     from lms.celery import app
 
-    app.conf.task_always_eager = True  # the file is built in the request, no worker needed
+    # the roll-ups and the files are built in the request, no worker needed
+    app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
 
 
 def evidence(student, competence, level, when):
-    from evidence.models import CompetenceEvidence
-
-    CompetenceEvidence.objects.create(
-        student=student,
-        competence=competence,
-        level=level,
-        score=1.0,
-        source="quiz",
-        source_key=f"quiz:e2e:{student.pk}:{competence.pk}",
-        recorded_at=when,
+    """A quiz answer: one batch through evidence_replace, rolled up after commit (eager)."""
+    replace_evidence(
+        student, f"quiz:e2e:{student.pk}:{competence.pk}", [(competence, level, 1.0)], when=when
     )
 
 

@@ -32,6 +32,9 @@ class ExerciseFactory(DjangoModelFactory):
     status = Exercise.Status.READY
     limits = FAST_LIMITS
     source_notebook = factory.LazyAttribute(lambda o: nbformat.from_dict(o.source))
+    grading_spec = factory.LazyAttribute(
+        lambda o: parse_source(nbformat.from_dict(o.source)).to_dict()
+    )
     student_notebook = factory.LazyAttribute(lambda o: release(nbformat.from_dict(o.source)))
     max_score = factory.LazyAttribute(
         lambda o: parse_source(nbformat.from_dict(o.source)).max_total
@@ -81,14 +84,14 @@ def a_course(track: str = "school"):
     )
 
 
-def a_lesson(course, exercise: Exercise):
+def a_lesson(course, exercise: Exercise, completion_rule: str = "read"):
     """A published lesson of `course` whose body is an exercise block."""
     import json
 
     from courses.models import LessonPage
 
     n = next(_numbers)
-    page = LessonPage(title=f"Lesson {n}", slug=f"lesson-{n}")
+    page = LessonPage(title=f"Lesson {n}", slug=f"lesson-{n}", completion_rule=completion_rule)
     page.body = json.dumps([{"type": "exercise", "value": {"exercise": exercise.pk}}])
     return _publish(course, page)
 

@@ -14,9 +14,10 @@ from kombu import Connection
 from kombu.exceptions import OperationalError
 from kombu.transport.filesystem import Channel as KombuFilesystemChannel
 
-from grading import services
+from grading import queue, services
 from grading.models import Submission
 from lms.broker import FilesystemChannel
+from lms.celery import app
 from tests.grading.factories import RIGHT, classroom
 from tests.grading.test_api import client_for, submit_answers
 
@@ -30,12 +31,19 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+def capture_sent(monkeypatch) -> list:
+    """Messages the services hand to Celery (grading.queue sends tasks by name)."""
+    sent = []
+    monkeypatch.setattr(
+        app, "send_task", lambda name, args=(), **kw: sent.append((name, tuple(args), kw))
+    )
+    return sent
+
+
 @pytest.fixture
 def broker_down(monkeypatch):
     """Publishing fails as it does when the broker machine is down: with the error a real
     client raises on a port nobody listens on."""
-    from grading.tasks import grade_submission_task
-
     with Connection(f"redis://127.0.0.1:{_closed_port()}/0", connect_timeout=0.5) as conn:
         try:
             conn.ensure_connection(max_retries=1)
@@ -46,19 +54,13 @@ def broker_down(monkeypatch):
     def publish(*args, **kwargs):
         raise refused
 
-    monkeypatch.setattr(grade_submission_task, "apply_async", publish)
+    monkeypatch.setattr(app, "send_task", publish)
 
 
 @pytest.fixture
 def published(monkeypatch):
     """What reaches the broker once it is back (the task's messages, captured)."""
-    from grading.tasks import grade_submission_task
-
-    sent = []
-    monkeypatch.setattr(
-        grade_submission_task, "apply_async", lambda args, **kw: sent.append((args, kw))
-    )
-    return sent
+    return capture_sent(monkeypatch)
 
 
 def test_a_submission_made_while_the_broker_is_down_is_kept_and_sent_later(
@@ -77,17 +79,12 @@ def test_a_submission_made_while_the_broker_is_down_is_kept_and_sent_later(
     assert "stays queued" in caplog.text
 
     # ten minutes later the broker is back, and the beat task sends it again
-    from grading.tasks import grade_submission_task
-
-    sent = []
-    monkeypatch.setattr(
-        grade_submission_task, "apply_async", lambda args, **kw: sent.append((args, kw))
-    )
+    sent = capture_sent(monkeypatch)
     Submission.objects.filter(pk=submission.pk).update(
         submitted_at=timezone.now() - dt.timedelta(minutes=11)
     )
     assert services.requeue_stuck_submissions() == 1
-    assert sent == [((submission.pk,), {"priority": 0})]
+    assert sent == [(queue.GRADE_SUBMISSION_TASK, (submission.pk,), {"priority": 0})]
 
     services.submission_grade(submission_id=submission.pk)  # what the worker then does
     submission.refresh_from_db()
@@ -116,8 +113,8 @@ def test_requeue_leaves_recent_and_finished_submissions_alone(published):
     published.clear()
 
     assert services.requeue_stuck_submissions() == 1
-    assert [args for args, _kw in published] == [(stuck.pk,)]
-    assert recent.pk not in {args[0] for args, _kw in published}
+    assert [args for _name, args, _kw in published] == [(stuck.pk,)]
+    assert recent.pk not in {args[0] for _name, args, _kw in published}
 
 
 def _answers(room):

@@ -3,7 +3,7 @@
 from django.core import checks
 from django.test import override_settings
 
-from grading.notebook import sandbox
+from grading.sandbox import bubblewrap as sandbox
 
 
 def ids():

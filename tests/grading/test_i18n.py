@@ -22,8 +22,8 @@ from grading import services, tasks
 from grading.models import Exercise, Submission
 from grading.notebook import i18n
 from grading.notebook.read import NotebookLimits
-from grading.notebook.sandbox import bubblewrap_available
 from grading.notebook.types import SandboxLimits
+from grading.sandbox.bubblewrap import bubblewrap_available
 from tests.grading.factories import ExerciseFactory, classroom, submission_notebook
 from tests.grading.notebook.builders import autotest, code, notebook
 
@@ -181,7 +181,7 @@ def test_a_timed_out_test_is_reported_in_the_students_language(room):
 @pytest.mark.sandbox
 @pytest.mark.skipif(not bubblewrap_available(), reason="the warm pool needs bubblewrap")
 def test_the_warm_pool_writes_its_messages_in_the_callers_language():
-    from grading.notebook.pool import WarmPool
+    from grading.sandbox.pool import WarmPool
 
     pool = WarmPool(size=1).start()
     try:

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from kombu import Consumer, Queue
 
-from grading.tasks import grade_submission_task
+from grading import queue as grading_queue
 from lms.celery import app
 
 
@@ -39,13 +39,21 @@ def test_an_interactive_submission_overtakes_a_bulk_regrade():
         assert channel.priority_steps == list(range(10))  # every level its own list
         queue(channel).declare()
         try:
-            # As services._queue sends them: the regrade first, then one student's submit.
+            # As grading.queue sends them: the regrade first, then one student's submit.
             for submission_id in range(1, 6):
-                grade_submission_task.apply_async(
-                    (submission_id,), priority=6, queue=queue.name, connection=connection
+                app.send_task(
+                    grading_queue.GRADE_SUBMISSION_TASK,
+                    args=(submission_id,),
+                    priority=grading_queue.BULK_PRIORITY,
+                    queue=queue.name,
+                    connection=connection,
                 )
-            grade_submission_task.apply_async(
-                (99,), priority=0, queue=queue.name, connection=connection
+            app.send_task(
+                grading_queue.GRADE_SUBMISSION_TASK,
+                args=(99,),
+                priority=grading_queue.INTERACTIVE_PRIORITY,
+                queue=queue.name,
+                connection=connection,
             )
 
             received: list[int] = []

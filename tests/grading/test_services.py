@@ -6,12 +6,15 @@ import nbformat
 import pytest
 from django.utils import timezone
 
+from courses.models import ExerciseOutcome, LessonProgress
+from curricula.models import Competence
+from evidence.models import CompetenceEvidence
 from grading import services
-from grading.models import CellResult, Exercise, ExerciseSummary, Submission
+from grading.models import CellResult, Exercise, ExerciseCellCompetence, ExerciseSummary, Submission
+from grading.notebook import metadata
 from grading.notebook.errors import NotebookError
-from grading.signals import submission_graded
 from tests.factories import UserFactory
-from tests.grading.factories import ExerciseFactory, student_version
+from tests.grading.factories import ExerciseFactory, a_lesson, classroom, student_version
 from tests.grading.notebook.builders import answered, autotest, notebook, square_exercise
 
 pytestmark = pytest.mark.django_db
@@ -194,18 +197,15 @@ class TestGrading:
         assert "AssertionError" in visible.message
         assert graded.total == 0
 
-    def test_grading_twice_does_not_grade_twice(self):
-        received = []
-        submission_graded.connect(
-            lambda **kw: received.append(kw["submission"].pk), weak=False, dispatch_uid="t1"
+    def test_grading_twice_does_not_grade_twice(self, monkeypatch):
+        received = []  # what courses is told about the exercise
+        monkeypatch.setattr(
+            services, "exercise_outcome_record", lambda **kw: received.append(kw["exercise_id"])
         )
-        try:
-            submission = submit(ExerciseFactory(), UserFactory())
-            services.submission_grade(submission_id=submission.pk)
-            assert services.submission_grade(submission_id=submission.pk) is None
-        finally:
-            submission_graded.disconnect(dispatch_uid="t1")
-        assert received == [submission.pk]
+        submission = submit(ExerciseFactory(), UserFactory())
+        services.submission_grade(submission_id=submission.pk)
+        assert services.submission_grade(submission_id=submission.pk) is None
+        assert received == [submission.exercise_id]
         assert CellResult.objects.filter(submission=submission).count() == 4
         submission.refresh_from_db()
         assert submission.grading_runs == 1
@@ -265,3 +265,86 @@ class TestGrading:
         services.submission_grade(submission_id=submissions[0].pk)
         progress = services.regrade_progress(job=job)
         assert (progress.done, progress.total, progress.percent) == (1, 2, 50)
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list:
+    """Every time a source notebook is parsed and checked (parse_source), wherever."""
+    calls = []
+    real = metadata._duplicate_id_problems  # runs once per parse_source
+
+    def counting(nb):
+        calls.append(1)
+        return real(nb)
+
+    monkeypatch.setattr(metadata, "_duplicate_id_problems", counting)
+    return calls
+
+
+class TestSourceParsedOnce:
+    """A source notebook is read and checked when it is stored, not per submission."""
+
+    def test_importing_reads_and_checks_the_source_once_and_stores_its_plan(self, parses):
+        exercise, outcome = services.exercise_import(
+            slug="squares",
+            data=nbformat.writes(square_exercise()),
+            filename="sq.ipynb",
+            title="Squares",
+            queue_check=False,
+        )
+
+        assert outcome == services.ImportOutcome.CREATED
+        assert len(parses) == 1
+        exercise.refresh_from_db()
+        spec = exercise.source_spec
+        assert [cell.grade_id for cell in spec.cells] == [
+            "test_visible",
+            "test_hidden",
+            "explain",
+            "reflect",
+        ]
+        assert spec.max_total == exercise.max_score == 6
+
+    def test_submitting_and_grading_use_the_stored_plan(self, parses):
+        exercise, student = ExerciseFactory(), UserFactory()
+        parses.clear()
+
+        graded = services.submission_grade(submission_id=submit(exercise, student).pk)
+
+        assert graded.total == 3
+        assert parses == []  # neither the submission check nor grading parsed the source
+
+
+class TestResultsHandedOn:
+    """Grading hands a student's results on in the same call that stores them: the graded
+    cells as competence evidence, passed-or-not to the progress of the course's lessons."""
+
+    def test_grading_gives_evidence_and_a_teachers_scores_complete_the_lesson(self):
+        room = classroom()
+        programming = Competence.objects.get(area__framework__slug="digcomp-2-2", code="3.4")
+        for grade_id in ("test_hidden", "reflect"):
+            ExerciseCellCompetence.objects.create(
+                exercise=room.exercise, grade_id=grade_id, competence=programming, level=3
+            )
+        lesson = a_lesson(room.course, room.exercise, completion_rule="exercise")
+        key = f"exercise:{room.exercise.pk}"
+
+        graded = services.submission_grade(submission_id=submit(room.exercise, room.student).pk)
+
+        evidence = {e.source_key: e.score for e in CompetenceEvidence.objects.all()}
+        assert evidence == {f"{key}:test_hidden": 1.0}  # the task waits for the teacher
+        progress = LessonProgress.objects.get(student=room.student, lesson=lesson)
+        assert not progress.exercise_passed and progress.completed_at is None
+
+        for grade_id, score in (("explain", 2), ("reflect", 1)):
+            services.cell_grade_manually(
+                cell=graded.cells.get(grade_id=grade_id), score=score, teacher=room.teacher
+            )
+
+        evidence = {e.source_key: e.score for e in CompetenceEvidence.objects.all()}
+        assert evidence == {f"{key}:test_hidden": 1.0, f"{key}:reflect": 1.0}
+        progress.refresh_from_db()
+        assert progress.exercise_passed and progress.completed_at is not None
+        assert ExerciseOutcome.objects.get(
+            student=room.student, exercise_id=room.exercise.pk
+        ).passed

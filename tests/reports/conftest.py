@@ -1,5 +1,6 @@
 """Helpers for the reports tests: evidence recorded the way the platform records it
-(a row saved, its transaction committed), cohorts of the current academic year."""
+(evidence_replace: one batch, announced once after commit, the roll-up refresh queued and
+run by Celery in place), cohorts of the current academic year."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from django.utils import timezone
 
 from curricula.models import Competence, CompetenceFramework
-from evidence.models import CompetenceEvidence
+from evidence.models import CompetenceEvidence, EvidenceSource
+from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
+from lms.celery import app
 from people.models import Institution, Region
-from reports.selectors import academic_year_of
+from reports.filters import academic_year_of
 from tests.factories import CohortFactory, InstitutionFactory, student_in
 
 _keys = itertools.count()
@@ -38,21 +41,38 @@ def competences(digcomp) -> list[Competence]:
     return list(Competence.objects.filter(area__framework=digcomp).order_by("area__order", "order"))
 
 
+def replace_evidence(student, key: str, items=(), *, when=None) -> list[CompetenceEvidence]:
+    """What a quiz answer or a grading does: replace the student's evidence under `key`
+    with `items` ((competence, level, score), ...; none: withdrawn) in one batch."""
+    source = key.split(":")[0] if key.split(":")[0] in EvidenceSource.values else "quiz"
+    return evidence_replace(
+        student_id=student.pk,
+        scope=EvidenceScope.of_keys(source, [key]),
+        items=[EvidenceItem(key, c.pk, level, score) for c, level, score in items],
+        recorded_at=when,
+    )
+
+
 @pytest.fixture
-def record(django_capture_on_commit_callbacks):
-    """Save one piece of evidence and commit it (the roll-up follows on commit)."""
+def replace(eager, django_capture_on_commit_callbacks):
+    """replace_evidence, committed: the batch is announced, its refresh queued and run."""
+
+    def replace(student, key: str, items=(), *, when=None) -> list[CompetenceEvidence]:
+        with django_capture_on_commit_callbacks(execute=True):
+            return replace_evidence(student, key, items, when=when)
+
+    return replace
+
+
+@pytest.fixture
+def record(replace):
+    """One piece of evidence under a key of its own (or `key`, replacing what it held),
+    committed and rolled up; the row written."""
 
     def record(student, competence, *, level=1, score=1.0, when=None, key=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return CompetenceEvidence.objects.create(
-                student=student,
-                competence=competence,
-                level=level,
-                score=score,
-                source=CompetenceEvidence.Source.QUIZ,
-                source_key=key or f"quiz:test:{next(_keys)}",
-                recorded_at=when or timezone.now(),
-            )
+        key = key or f"quiz:test:{next(_keys)}"
+        (row,) = replace(student, key, [(competence, level, score)], when=when)
+        return row
 
     return record
 
@@ -78,8 +98,6 @@ def cohort_with_students(institution: Institution, n: int, *, track="school", **
 @pytest.fixture
 def eager():
     """Celery tasks run in the calling thread (the worker's code path, without a worker)."""
-    from lms.celery import app
-
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False

@@ -18,9 +18,11 @@ from rest_framework.authtoken.models import Token
 from courses.models import CourseProgress
 from evidence.models import CompetenceEvidence
 from reports import exports
+from reports.builds import report_build_run
+from reports.document import report_document
+from reports.filters import parse_filters
 from reports.models import ReportAccessLog, ReportBuild
-from reports.selectors import parse_filters, report_build
-from reports.services import completion_refresh, mastery_rebuild, report_build_run
+from reports.rollups import completion_refresh, mastery_rebuild
 from tests.factories import PASSWORD, admin_of, analyst, teacher_of
 
 from .conftest import cohort_with_students, months_ago, school
@@ -80,12 +82,12 @@ def all_students(country):
 
 
 def test_the_report_validates_against_the_published_schema(country):
-    report = report_build(parse_filters({}, user=None))
+    report = report_document(parse_filters({}, user=None))
     jsonschema.validate(report, SCHEMA)
     assert report["total"]["enrolled"] == 37
     assert report["trend"][-1]["results"] == 37 * 4
     for fmt_filters in ({"region": "baku"}, {"institution": country["schools"][0].code}):
-        jsonschema.validate(report_build(parse_filters(fmt_filters, user=None)), SCHEMA)
+        jsonschema.validate(report_document(parse_filters(fmt_filters, user=None)), SCHEMA)
     # and what is delivered is the same document
     jsonschema.validate(json.loads(exports.render(report, "json")), SCHEMA)
 
@@ -243,7 +245,7 @@ def test_completion_counts_students_who_finished_a_course(country, record):
             completed_at=timezone.now(),
         )
     completion_refresh()  # what the beat task does every ten minutes
-    report = report_build(parse_filters({"institution": country["schools"][0].code}, user=None))
+    report = report_document(parse_filters({"institution": country["schools"][0].code}, user=None))
     assert report["total"]["completed"] == 10
     assert report["total"]["completion_rate"] == round(10 / 14, 3)
 
@@ -261,5 +263,5 @@ def test_cohort_rows_name_cohorts_never_students(client, country):
     code = country["schools"][2].code
     body = client.get(f"/en/reports/?institution={code}").content.decode()
     assert_no_student(body, all_students(country))
-    report = report_build(parse_filters({"institution": code}, user=None))
+    report = report_document(parse_filters({"institution": code}, user=None))
     assert [r["key"] for r in report["breakdowns"]["cohort"]] == [country["groups"][2][0].code]

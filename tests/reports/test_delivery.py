@@ -16,7 +16,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from reports import services, tasks
+from reports import delivery as deliveries
+from reports import tasks
 from reports.models import MinistryEndpoint, ReportAccessLog, ReportDelivery, ReportSchedule
 
 from .conftest import cohort_with_students, school
@@ -88,7 +89,7 @@ def endpoint(schedule, url, secret=SECRET) -> MinistryEndpoint:
 def test_a_signed_report_arrives_once(schedule, eager):
     with Ministry() as ministry:
         endpoint(schedule, ministry.url)
-        period = services.previous_month()
+        period = deliveries.previous_month()
         assert tasks.monthly_reports_task.apply(args=[period]).get() == 1
         # the monthly task running twice (beat hiccup, redelivery) sends nothing new
         assert tasks.monthly_reports_task.apply(args=[period]).get() == 0
@@ -143,7 +144,7 @@ def test_an_endpoint_that_stays_down_fails_visibly_and_alerts_staff(
         delivery.endpoint.url = ministry.url
         delivery.endpoint.save()
         with django_capture_on_commit_callbacks(execute=True):
-            services.delivery_resend(delivery_id=delivery.pk)
+            deliveries.delivery_resend(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
     assert list(ministry.accepted) == [str(delivery.idempotency_key)]
@@ -164,20 +165,20 @@ def test_a_refused_or_unreachable_endpoint(schedule, eager, settings):
     other = ReportDelivery.objects.create(
         schedule=schedule, endpoint=e, period="2026-04", payload=b"{}"
     )
-    outcome = services.delivery_attempt(delivery_id=other.pk)
+    outcome = deliveries.delivery_attempt(delivery_id=other.pk)
     assert not outcome.delivered and outcome.retryable
     attempt = other.attempt_log.get()
     assert attempt.http_status is None and "refused" in attempt.error.lower()
 
 
 def test_a_slow_endpoint_times_out_and_is_retried(schedule, monkeypatch):
-    monkeypatch.setattr(services, "DELIVERY_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(deliveries, "DELIVERY_TIMEOUT_SECONDS", 0.3)
     with Ministry(delay=1.0) as ministry:
         e = endpoint(schedule, ministry.url)
         delivery = ReportDelivery.objects.create(
             schedule=schedule, endpoint=e, period="2026-05", payload=b"{}"
         )
-        outcome = services.delivery_attempt(delivery_id=delivery.pk)
+        outcome = deliveries.delivery_attempt(delivery_id=delivery.pk)
     assert not outcome.delivered and outcome.retryable
     assert "timed out" in delivery.attempt_log.get().error.lower()
 
@@ -188,8 +189,8 @@ def test_a_delivered_report_is_never_sent_again(schedule):
         delivery = ReportDelivery.objects.create(
             schedule=schedule, endpoint=e, period="2026-06", payload=b'{"a": 1}'
         )
-        assert services.delivery_attempt(delivery_id=delivery.pk).delivered
-        assert services.delivery_attempt(delivery_id=delivery.pk).delivered
+        assert deliveries.delivery_attempt(delivery_id=delivery.pk).delivered
+        assert deliveries.delivery_attempt(delivery_id=delivery.pk).delivered
     assert len(ministry.requests) == 1
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from reports.selectors import parse_filters, report_build, suppress_table
+from reports.document import report_document
+from reports.filters import parse_filters
+from reports.privacy import suppress_table
 
 from .conftest import cohort_with_students, school
 
@@ -77,14 +79,14 @@ def test_crafted_small_school_in_a_region_is_suppressed_with_a_complement(
     cohort_with_students(big, 30)
     cohort_with_students(small, 3)  # identifiable
     cohort_with_students(middle, 12)
-    report = report_build(parse_filters({"region": region.code}, user=None))
+    report = report_document(parse_filters({"region": region.code}, user=None))
     rows = {r["key"]: r for r in report["breakdowns"]["institution"]}
     assert rows[small.code]["suppressed"] and rows[small.code]["enrolled"] is None
     assert rows[middle.code]["suppressed"], "complementary suppression"
     assert rows[big.code]["enrolled"] == 30
     assert report["total"]["enrolled"] == 45
     # the country view shows the region, but the small school cannot be recovered there
-    country = report_build(parse_filters({}, user=None))
+    country = report_document(parse_filters({}, user=None))
     baku = next(r for r in country["breakdowns"]["region"] if r["key"] == region.code)
     assert baku["enrolled"] == 45
     assert sum(r["enrolled"] or 0 for r in country["breakdowns"]["region"]) == 45
@@ -98,7 +100,7 @@ def test_a_competence_assessed_for_few_students_is_suppressed(record, competence
         record(s, competences[0], level=3)
     for s in students[:4]:
         record(s, competences[1], level=6)
-    report = report_build(parse_filters({}, user=None))
+    report = report_document(parse_filters({}, user=None))
     by_code = {c["key"]: c for c in report["competences"]}
     first, second = by_code[competences[0].code], by_code[competences[1].code]
     assert first["results"] == 20 and first["average_level"] == 3.0

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from grading.notebook.errors import NotebookError
 from grading.notebook.pipeline import grade_notebook
 from grading.notebook.read import read_notebook
-from grading.notebook.sandbox import SandboxUnavailable
 from grading.notebook.types import SandboxLimits
+from grading.sandbox.bubblewrap import SandboxUnavailable
+from grading.sandbox.executor import sandboxed_executor
 
 
 def read_file(path: str, what: str):
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             result = grade_notebook(
                 source,
                 submission,
+                executor=sandboxed_executor(),
                 limits=limits,
                 allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
             )

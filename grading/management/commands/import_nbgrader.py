@@ -14,9 +14,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from courses.models import CoursePage
 from grading import services
 from grading.notebook.errors import NotebookError
-from grading.notebook.read import read_notebook
 
 
 def _title(nb, fallback: str) -> str:
@@ -49,8 +49,6 @@ class Command(BaseCommand):
             )
         course = None
         if options["course"]:
-            from courses.models import CoursePage
-
             course = CoursePage.objects.filter(slug=options["course"]).first()
             if course is None:
                 raise CommandError(
@@ -71,12 +69,12 @@ class Command(BaseCommand):
             assignment = path.parent.name
             slug = slugify(f"{assignment}-{path.stem}")[:80]
             try:
-                data = path.read_bytes()
+                checked = services.exercise_source_check(path.read_bytes())
                 exercise, outcome = services.exercise_import(
                     slug=slug,
-                    data=data,
+                    checked=checked,
                     filename=path.name,
-                    title=_title(read_notebook(data), f"{assignment}: {path.stem}"),
+                    title=_title(checked.notebook, f"{assignment}: {path.stem}"),
                     course=course,
                     queue_check=not options["validate_now"],
                 )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reports.services import mastery_rebuild
+from reports.rollups import mastery_rebuild
 
 
 class Command(BaseCommand):

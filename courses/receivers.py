@@ -1,0 +1,44 @@
+"""What courses does when something happens in an app it cannot be called from.
+
+people (cohort memberships), curricula (curricula index pages) and Wagtail (publishing a
+lesson) sit below courses, so they announce with Django's and Wagtail's signals and these
+receivers react; apps.py connects them. Each calls one service.
+"""
+
+from django.db import transaction
+
+from . import moderation, services
+from .models import CoursePage
+
+
+def on_membership_saved(sender, instance, created, **kwargs):
+    """A student who joins a cohort later gets its assigned courses."""
+    if created:
+        services.enrol_new_cohort_member(membership=instance)
+
+
+def on_lesson_published_or_unpublished(sender, instance, **kwargs):
+    """Every student's percent of the course changes."""
+    parent = instance.get_parent()
+    course = parent.specific if parent is not None else None
+    if isinstance(course, CoursePage):
+        services.course_lessons_recount(course=course)
+
+
+def on_lesson_deleted(sender, instance, **kwargs):
+    """As for unpublishing, once the deletion is committed (not when the whole course
+    went)."""
+    course_path = instance.path[: -instance.steplen]
+
+    def recount():
+        course = CoursePage.objects.filter(path=course_path).first()
+        if course is not None:
+            services.course_lessons_recount(course=course)
+
+    transaction.on_commit(recount)
+
+
+def on_curricula_index_saved(sender, instance, created, **kwargs):
+    """A new curricula index (a new locale's) comes under course review."""
+    if created:
+        moderation.assign_course_review(instance)

@@ -1,0 +1,46 @@
+"""Reading a lesson: only enrolled students (and teachers, authors) read it, and a
+student's visit is recorded. Others learn why, and how to get in.
+
+A hook rather than `LessonPage.serve`, so the page class needs neither the access rules
+nor the services. `on_serve_page` wraps Wagtail's serving chain; with a high order this
+gate runs inside Wagtail's own view-restriction check, as `serve` did. Previews are not
+served through the chain: nobody's visit is recorded and no gate applies.
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from wagtail import hooks
+
+from cms.translation import canonical_page, url_in_language
+
+from . import access, services
+from .models import LessonPage
+
+
+@hooks.register("on_serve_page", order=100)
+def lesson_reading_gate(next_serve):
+    def serve(page, request, args, kwargs):
+        if not isinstance(page, LessonPage):
+            return next_serve(page, request, args, kwargs)
+        decision = access.lesson_access(request.user, page)
+        if not decision.allowed and decision.reason == "login":
+            return redirect_to_login(request.get_full_path())
+        if not decision.allowed:
+            course = canonical_page(page.get_parent().specific)
+            return TemplateResponse(
+                request,
+                "courses/lesson_locked.html",
+                {
+                    "page": page,
+                    "course": course,
+                    "course_url": url_in_language(course),
+                    "may_self_enrol": access.may_self_enrol(request.user, course),
+                },
+                status=403,
+            )
+        request.lesson_enrolled = decision.enrolled  # read by LessonPage.get_context
+        if decision.enrolled:
+            services.lesson_visit(student=request.user, lesson=page)
+        return next_serve(page, request, args, kwargs)
+
+    return serve

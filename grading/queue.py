@@ -1,0 +1,61 @@
+"""How grading work reaches a worker: by task name, through the broker, after commit.
+
+Services queue work here and never import grading.tasks: tasks import services, never the
+reverse. A task is named, not imported, so Celery routes it as it routes any message
+(lms/celery.py sends `grading.tasks.*` to the grading queue).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+
+log = logging.getLogger("grading")
+
+GRADE_SUBMISSION_TASK = "grading.tasks.grade_submission_task"
+VALIDATE_EXERCISE_TASK = "grading.tasks.validate_exercise_task"
+
+# Interactive submissions overtake a teacher's bulk regrade (lower number = sooner).
+INTERACTIVE_PRIORITY = 0
+BULK_PRIORITY = 6
+
+
+def submission_grading_queue(*, submission_id: int, interactive: bool) -> None:
+    """Send a stored submission to the graders once the current transaction commits."""
+    priority = INTERACTIVE_PRIORITY if interactive else BULK_PRIORITY
+    transaction.on_commit(
+        lambda: submission_grading_send(submission_id=submission_id, priority=priority)
+    )
+
+
+def submission_grading_send(*, submission_id: int, priority: int) -> bool:
+    """Hand a stored submission to the broker now. A broker that is down loses nothing: the
+    submission stays QUEUED in the database (the student sees it waiting) and
+    `requeue_stuck_submissions` sends it again once the broker is back."""
+    try:
+        _send(GRADE_SUBMISSION_TASK, submission_id, priority=priority)
+    except Exception:  # kombu's OperationalError, a refused socket, a full disk...
+        log.exception(
+            "the broker did not take submission %s; it stays queued and will be sent again",
+            submission_id,
+        )
+        return False
+    return True
+
+
+def exercise_validation_queue(*, exercise_id: int) -> None:
+    """Check a stored source notebook in the sandbox once the current transaction commits."""
+    transaction.on_commit(lambda: _send(VALIDATE_EXERCISE_TASK, exercise_id))
+
+
+def _send(name: str, *args, **options) -> None:
+    app = current_app
+    if app.conf.task_always_eager:
+        # `send_task` never runs a task in place; with eager tasks configured (tests, a
+        # laptop without a worker) run it here, as the task's own apply_async would.
+        app.loader.import_default_modules()  # registers every app's tasks
+        app.tasks[name].apply_async(args, **options)
+        return
+    app.send_task(name, args=args, **options)

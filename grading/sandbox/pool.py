@@ -1,0 +1,470 @@
+"""Warm sandboxed kernels for a grading process: started ahead of demand, one per submission.
+
+Why this design (figures from ``bench/grading.py`` and ``bench/sandbox_startup.py`` on the
+2-core CI machine; see README "Performance"):
+
+* A cold sandboxed kernel costs ~0.5 s of wall time and ~0.9 s of CPU, nearly all of it
+  starting Python and importing ipykernel. A pool of *pre-started cold kernels* takes the
+  wait off a single submission's path, but not the CPU: in a burst the two cores still
+  spend ~0.9 s per submission starting kernels, so throughput cannot pass ~2 per second
+  (2 cores / 0.9 s; ~2.5x nbgrader's one-at-a-time loop at ~0.75 per second), whatever
+  the pool size. (That is still the pool a grader that is not root gets: ``fork_server``.)
+* A *fork server* (``forkserver.py``) cuts the CPU per kernel to ~60-70 ms: ipykernel is
+  imported once, in a thread-free sandboxed zygote, and each kernel is a fork that enters
+  namespaces, limits and a uid of its own before it becomes a kernel. That is what makes
+  a burst fast; the pool keeps a few of these forked kernels ready, so a submission on an
+  idle worker does not wait even for the fork.
+
+So: a pool of warm kernels forked by a fork server, per grading process, with cold starts as
+the fallback for everything that can go wrong. Rules:
+
+* **One kernel, one submission.** A kernel is taken out of the pool, runs one notebook and is
+  killed (its whole PID namespace, its scratch tmpfs, its directory, its uid lease). Nothing
+  a student did can reach the next one: the next kernel was forked from the zygote, which
+  never runs student code.
+* **Sized to the machine.** ``size`` warm kernels per process (default from the cores and the
+  memory available, see ``default_pool_size``); refilled in the background, one at a time,
+  while the memory the machine has available stays above ``min_available_mb``. A warm
+  kernel costs ~10 MB of its own (the rest is shared with the zygote, copy-on-write).
+* **Limits.** rlimits are fixed when a kernel starts, so warm kernels are for one set of
+  limits (the last one asked for). A submission with other limits gets a kernel forked on
+  demand (~0.1 s) and the pool switches to its limits.
+* **Faults fall back to a cold start, loudly, and lose nothing.** A warm kernel that died
+  while waiting is replaced; a kernel that dies before the notebook starts, a pool that
+  cannot refill (no memory, fork failing) and a fork server that is down all make the
+  submission run in a cold ``SandboxedKernel`` with a warning in the log. A fork server
+  that crashes kills the kernels it forked: a submission interrupted that way is graded
+  again from the start with a cold kernel (never reported as the student's crash), and the
+  fork server is restarted with a back-off.
+
+Threads and loops: ``WarmPool`` runs one event loop in a thread of its own that lives as
+long as the pool: it starts the fork server (bwrap's ``--die-with-parent`` follows the
+thread that spawned it), owns every kernel's client sockets and runs every notebook.
+``execute`` (the pipeline's ``Executor``) can be called from any thread; it waits for the
+result of a coroutine scheduled on that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import contextlib
+import dataclasses
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from nbformat import NotebookNode
+
+from grading.notebook import i18n
+from grading.notebook.types import ExecutionResult, SandboxLimits
+from grading.sandbox.bubblewrap import (
+    DEFAULT_LIMITS,
+    KernelStartError,
+    SandboxedKernel,
+    SandboxUnavailable,
+    bubblewrap_available,
+)
+from grading.sandbox.execute import async_execute_notebook, run_notebook_in_kernel
+from grading.sandbox.forkserver import ForkedKernel, ForkServer
+
+log = logging.getLogger("grading.pool")
+
+#: Refills stop while the machine has less memory available than this (MemAvailable).
+MIN_AVAILABLE_MB = 512
+#: Memory one warm kernel holds of its own (PSS of the kernel and its init, measured by
+#: bench/grading.py), used to size the pool from the memory available.
+KERNEL_MEMORY_MB = 32
+#: Fork server restarts back off from 1 s up to this.
+MAX_RESTART_DELAY_S = 60.0
+#: How often warm kernels and the fork server are checked when nothing else happens.
+CHECK_INTERVAL_S = 1.0
+
+_RLIMIT_FIELDS = ("memory_mb", "cpu_seconds", "processes", "open_files", "file_size_mb")
+_FIXED_AT_START = (*_RLIMIT_FIELDS, "scratch_mb")
+
+
+def rlimit_profile(limits: SandboxLimits) -> tuple:
+    """The limits fixed when a kernel starts; the others are the grader's, per notebook."""
+    return tuple(getattr(limits, name) for name in _FIXED_AT_START)
+
+
+def available_memory_mb() -> int:
+    """MemAvailable from /proc/meminfo (what can be used without swapping), in MB."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def default_pool_size(concurrency: int = 1) -> int:
+    """Warm kernels per grading process: enough that refills keep up with a burst on this
+    process's share of the cores, within the memory the machine can spare."""
+    cores = os.cpu_count() or 1
+    by_cores = max(1, cores // max(1, concurrency)) + 1
+    by_memory = max(0, (available_memory_mb() - MIN_AVAILABLE_MB) // (KERNEL_MEMORY_MB * 8))
+    return max(1, min(by_cores, by_memory, 8))
+
+
+@dataclasses.dataclass
+class PoolStats:
+    """What happened to the submissions this pool graded (for logs, tests and the bench)."""
+
+    warm: int = 0  # graded in a kernel that was ready when the submission came
+    forked_on_demand: int = 0  # no warm kernel ready (or other limits): forked for it
+    cold: int = 0  # graded in a cold-started kernel (fallback)
+    regraded_after_server_crash: int = 0
+    warm_kernels_died: int = 0
+    refill_failures: int = 0
+    server_restarts: int = 0
+
+
+class WarmPool:
+    """Warm sandboxed kernels for one process; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        size: int | None = None,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        preload: Iterable[str] = (),
+        min_available_mb: int = MIN_AVAILABLE_MB,
+        fork_server: bool = True,
+    ) -> None:
+        self.size = size if size is not None else default_pool_size()
+        self.limits = limits
+        self.preload = tuple(preload)
+        self.min_available_mb = min_available_mb
+        self.use_fork_server = fork_server and ForkServer.available()
+        self.stats = PoolStats()
+        self.server: ForkServer | None = None
+        self._ready: collections.deque[SandboxedKernel] = collections.deque()
+        self._starting = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._wake: asyncio.Event | None = None
+        self._first_server_attempt: asyncio.Event | None = None
+        self._maintainer: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
+        self._stopping = False
+        self._restart_delay = 1.0
+        self._next_server_start = 0.0
+        self._low_memory_logged = False
+
+    # -- public, any thread ---------------------------------------------------------------
+
+    def start(self, *, wait: bool = True, timeout: float = 60.0) -> WarmPool:
+        """Start the pool's thread and loop, the fork server and the first warm kernels.
+
+        With ``wait``, returns once the pool is full (or after ``timeout``)."""
+        if not bubblewrap_available():
+            raise SandboxUnavailable("bubblewrap is not usable on this machine")
+        started = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(started,), name="grading-pool", daemon=True
+        )
+        self._thread.start()
+        started.wait()
+        if wait:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.warm_count() < self.size:
+                time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Kill every kernel and the fork server, and end the pool's thread."""
+        if self._loop is None or self._thread is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        self._loop = self._thread = None
+
+    def execute(
+        self,
+        nb: NotebookNode,
+        *,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        allow_unsandboxed: bool = False,
+    ) -> ExecutionResult:
+        """The pipeline's Executor: run ``nb`` in a fresh (warm) sandboxed kernel."""
+        return self.submit(nb, limits=limits).result()
+
+    __call__ = execute
+
+    def submit(
+        self, nb: NotebookNode, *, limits: SandboxLimits = DEFAULT_LIMITS
+    ) -> concurrent.futures.Future[ExecutionResult]:
+        if self._loop is None:
+            raise RuntimeError("the pool is not running")
+        # The pool's thread runs it: the caller's language goes along for the messages.
+        return asyncio.run_coroutine_threadsafe(
+            i18n.carry(self.aexecute(nb, limits=limits)), self._loop
+        )
+
+    def warm_count(self) -> int:
+        return len(self._ready)
+
+    def sandbox_pids(self) -> list[int]:
+        """Host pids of the fork server and every kernel it forked (memory measurements)."""
+        return self.server.process_ids() if self.server is not None else []
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def _run_loop(self, started: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._wake = asyncio.Event()
+        self._first_server_attempt = asyncio.Event()
+        self._maintainer = loop.create_task(self._maintain())
+        loop.call_soon(started.set)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        self._stopping = True
+        if self._maintainer is not None:
+            self._maintainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._maintainer
+        while self._ready:
+            await self._ready.popleft().shutdown()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        if self.server is not None:
+            await self.server.stop()
+
+    async def _maintain(self) -> None:
+        """Keep the fork server up and the pool full; forever, in the background."""
+        assert self._wake is not None
+        while not self._stopping:
+            try:
+                await self._ensure_server()
+                self._drop_dead_warm_kernels()
+                if self._wants_kernel():
+                    await self._add_warm_kernel()
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the warm pool's maintenance failed; retrying")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), CHECK_INTERVAL_S)
+
+    async def _ensure_server(self) -> None:
+        if not self.use_fork_server or (self.server is not None and self.server.alive):
+            return
+        if time.monotonic() < self._next_server_start:
+            return
+        if self.server is not None:  # it died
+            reason = self.server.exit_reason
+            await self.server.stop()
+            self.server = None
+            self.stats.server_restarts += 1
+            log.warning("restarting the fork server (it died: %s)", reason)
+        server = ForkServer(preload=self.preload)
+        try:
+            await server.start()
+        except (KernelStartError, SandboxUnavailable, OSError) as exc:
+            self._first_server_attempt_done()
+            self._next_server_start = time.monotonic() + self._restart_delay
+            log.error(
+                "the fork server did not start (%s); submissions get cold kernels; "
+                "next attempt in %.0f s",
+                exc,
+                self._restart_delay,
+            )
+            self._restart_delay = min(self._restart_delay * 2, MAX_RESTART_DELAY_S)
+            return
+        self._restart_delay = 1.0
+        self.server = server
+        self._first_server_attempt_done()
+
+    def _first_server_attempt_done(self) -> None:
+        if self._first_server_attempt is not None:
+            self._first_server_attempt.set()
+
+    def _wants_kernel(self) -> bool:
+        if len(self._ready) + self._starting >= self.size:
+            return False
+        if self.use_fork_server and (self.server is None or not self.server.alive):
+            return False
+        if available_memory_mb() < self.min_available_mb:
+            if not self._low_memory_logged:
+                log.warning(
+                    "not refilling the warm pool: less than %d MB of memory available; "
+                    "submissions get kernels started on demand",
+                    self.min_available_mb,
+                )
+                self._low_memory_logged = True
+            return False
+        self._low_memory_logged = False
+        return True
+
+    async def _add_warm_kernel(self) -> None:
+        self._starting += 1
+        profile = rlimit_profile(self.limits)
+        try:
+            kernel = await self._new_kernel(self.limits)
+        except (KernelStartError, SandboxUnavailable, OSError) as exc:
+            self.stats.refill_failures += 1
+            log.warning("could not refill the warm pool (%s); retrying in 1 s", exc)
+            await asyncio.sleep(1.0)
+            return
+        finally:
+            self._starting -= 1
+        if self._stopping or profile != rlimit_profile(self.limits):
+            self._discard(kernel)  # the limits changed while it started
+            return
+        self._ready.append(kernel)
+
+    async def _new_kernel(self, limits: SandboxLimits) -> SandboxedKernel:
+        if self.use_fork_server:
+            if self.server is None:
+                raise KernelStartError("the fork server is not running")
+            kernel: SandboxedKernel = ForkedKernel(self.server, limits)
+        else:
+            kernel = SandboxedKernel(limits)
+        await kernel.start()
+        return kernel
+
+    def _drop_dead_warm_kernels(self) -> None:
+        for kernel in list(self._ready):
+            if _died_while_warm(kernel):
+                self._ready.remove(kernel)
+                self.stats.warm_kernels_died += 1
+                log.warning(
+                    "a warm kernel died while waiting (exit status %s); replacing it",
+                    kernel.exit_status(),
+                )
+                self._discard(kernel)
+
+    def _discard(self, kernel: SandboxedKernel) -> None:
+        """Shut a kernel down in the background (the submission's result does not wait)."""
+        task = asyncio.get_running_loop().create_task(kernel.shutdown())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    # -- one submission -------------------------------------------------------------------
+
+    async def aexecute(
+        self, nb: NotebookNode, *, limits: SandboxLimits = DEFAULT_LIMITS
+    ) -> ExecutionResult:
+        """Run ``nb`` in a fresh kernel: warm, else forked on demand, else cold."""
+        started = time.monotonic()
+        kernel, how = await self._take(limits)
+        if kernel is None:
+            return await self._cold(nb, limits, started, reason=how)
+        try:
+            result = await run_notebook_in_kernel(nb, kernel, limits=limits)
+        except KernelStartError as exc:
+            # No student code ran yet (this is the grader's set-up request): not their fault.
+            return await self._cold(nb, limits, started, reason=f"the {how} kernel failed: {exc}")
+        finally:
+            self._discard(kernel)
+            self._poke()
+        if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
+            self.stats.regraded_after_server_crash += 1
+            return await self._cold(
+                nb, limits, started, reason="the fork server died while the notebook ran"
+            )
+        if how == "warm":
+            self.stats.warm += 1
+        else:
+            self.stats.forked_on_demand += 1
+        return dataclasses.replace(result, duration_s=time.monotonic() - started)
+
+    async def _take(self, limits: SandboxLimits) -> tuple[SandboxedKernel | None, str]:
+        """A fresh kernel for these limits and how it was had, or (None, why not)."""
+        if rlimit_profile(limits) != rlimit_profile(self.limits):
+            self.limits = limits  # warm kernels from now on are for these limits
+            while self._ready:
+                self._discard(self._ready.popleft())
+            self._poke()
+        while self._ready:
+            kernel = self._ready.popleft()
+            self._poke()
+            if not _died_while_warm(kernel):
+                return kernel, "warm"
+            self.stats.warm_kernels_died += 1
+            log.warning("a warm kernel had died while waiting; taking another")
+            self._discard(kernel)
+        if self.use_fork_server and self.server is None and self._first_server_attempt:
+            with contextlib.suppress(TimeoutError):  # a pool that is still starting up
+                await asyncio.wait_for(self._first_server_attempt.wait(), 30)
+        if self.use_fork_server and (self.server is None or not self.server.alive):
+            return None, "the fork server is down"
+        try:
+            return await self._new_kernel(limits), "forked"
+        except (KernelStartError, SandboxUnavailable, OSError) as exc:
+            return None, f"no kernel could be forked: {exc}"
+
+    async def _cold(
+        self, nb: NotebookNode, limits: SandboxLimits, started: float, *, reason: str
+    ) -> ExecutionResult:
+        log.warning("grading with a cold-started kernel: %s", reason)
+        self.stats.cold += 1
+        result = await async_execute_notebook(nb, limits=limits, sandboxed=True)
+        return dataclasses.replace(result, duration_s=time.monotonic() - started)
+
+
+def _died_while_warm(kernel: SandboxedKernel) -> bool:
+    if isinstance(kernel, ForkedKernel):
+        return kernel.died_while_warm()
+    process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+    return process is None or process.poll() is not None
+
+
+# --------------------------------------------------------------------------------------------
+# The pool of this process (a Celery worker's grading process)
+# --------------------------------------------------------------------------------------------
+
+_process_pool: WarmPool | None = None
+_process_pool_pid: int | None = None
+
+
+def start_process_pool(**kwargs: Any) -> WarmPool | None:
+    """Start this process's pool; None (and a log line) when the sandbox is unusable here.
+
+    Grading then uses cold kernels, as without a pool."""
+    global _process_pool, _process_pool_pid
+    if current_pool() is not None:
+        return _process_pool
+    try:
+        pool = WarmPool(**kwargs).start(wait=False)
+    except (SandboxUnavailable, KernelStartError, OSError) as exc:
+        log.warning("no warm kernel pool in this process (%s); kernels start cold", exc)
+        return None
+    _process_pool, _process_pool_pid = pool, os.getpid()
+    log.info("warm kernel pool: %d kernels, fork server: %s", pool.size, pool.use_fork_server)
+    return pool
+
+
+def stop_process_pool() -> None:
+    global _process_pool
+    pool = current_pool()
+    _process_pool = None
+    if pool is not None:
+        pool.stop()
+
+
+def current_pool() -> WarmPool | None:
+    """This process's running pool, if any (not one inherited through a fork)."""
+    if _process_pool is not None and _process_pool_pid == os.getpid():
+        return _process_pool
+    return None

@@ -1,0 +1,169 @@
+"""The few statements a report needs, over the roll-up tables and the scope's cohorts
+(a few thousand rows, never students), summed in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from operator import itemgetter
+
+from django.db import connections
+from django.db.models import Q, QuerySet, Sum
+
+from people.models import Cohort, Institution, Region
+
+from ..filters import ReportFilters, add_months
+from ..models import CohortEnrolment, CohortMonthlyActivity, CohortMonthlyCompletion
+from .figures import CohortSums, LevelSum
+
+TREND_MONTHS = 12
+
+
+def trend_start(filters: ReportFilters) -> date:
+    """The first month of the trend (changes before it are summed into it)."""
+    return add_months(filters.period, -(TREND_MONTHS - 1))
+
+
+def region_and_cities(region: Region) -> QuerySet:
+    """Ids of a region and of the cities inside it (a subquery: no round trip)."""
+    return Region.objects.filter(Q(pk=region.pk) | Q(parent=region)).values("pk")
+
+
+def scope_cohorts(filters: ReportFilters) -> QuerySet[Cohort]:
+    """The cohorts of the period's academic year the report describes."""
+    qs = (
+        Cohort.objects.filter(academic_year=filters.academic_year)
+        .exclude(institution__kind=Institution.Kind.MINISTRY)
+        .order_by()
+    )
+    if filters.institution is not None:
+        qs = qs.filter(institution=filters.institution)
+    elif filters.region is not None:
+        qs = qs.filter(institution__region__in=region_and_cities(filters.region))
+    if filters.kind:
+        qs = qs.filter(institution__kind=filters.kind)
+    if filters.track:
+        qs = qs.filter(track=filters.track)
+    return qs
+
+
+def narrowed(filters: ReportFilters, rows: QuerySet, kind: str = "kind", track: str = "track"):
+    """`rows` of a table keyed by institution kind and track, narrowed as the filters say."""
+    if filters.kind:
+        rows = rows.filter(**{kind: filters.kind})
+    if filters.track:
+        rows = rows.filter(**{track: filters.track})
+    return rows
+
+
+def as_of(filters: ReportFilters) -> dict:
+    """Lookups of the level tables keyed by year: every change up to the period."""
+    return {
+        "academic_year": filters.academic_year,
+        "framework": filters.framework,
+        "month__lte": filters.period,
+    }
+
+
+def as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def level_sums(queryset: QuerySet, groupings: Sequence[Sequence[str]]) -> list[list[LevelSum]]:
+    """SUM(change) over the rows of `queryset`, grouped by each of `groupings` (and the
+    level) in turn, in one statement: one scan with GROUPING SETS on PostgreSQL, UNION ALL
+    elsewhere. One list of LevelSum per grouping."""
+    groupings = [(*grouping, "level") for grouping in groupings]
+    db = connections[queryset.db]
+    qn = db.ops.quote_name
+    columns = list(dict.fromkeys(name for grouping in groupings for name in grouping))
+    inner, params = queryset.order_by().values(*columns, "change").query.sql_with_params()
+    # values() names each selected column after the field path it was given
+    if db.vendor == "postgresql":
+        everything = ", ".join(qn(c) for c in columns)
+        sets = ", ".join("(" + ", ".join(qn(c) for c in g) + ")" for g in groupings)
+        sql = (
+            f"SELECT GROUPING({everything}), {everything}, SUM({qn('change')}) "  # noqa: S608
+            f"FROM ({inner}) base GROUP BY GROUPING SETS ({sets})"
+        )
+        params = tuple(params)
+        # GROUPING(): one bit per column, set where the column is not grouped (first = high)
+        index_of = {
+            sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in g): n
+            for n, g in enumerate(groupings)
+        }
+    else:
+        parts = []
+        for n, grouping in enumerate(groupings):
+            shown = ", ".join(qn(c) if c in grouping else "NULL" for c in columns)
+            by = ", ".join(qn(c) for c in grouping)
+            parts.append(
+                f"SELECT {n}, {shown}, SUM({qn('change')}) FROM ({inner}) base GROUP BY {by}"  # noqa: S608
+            )
+        sql = " UNION ALL ".join(parts)
+        params = tuple(params) * len(groupings)
+        index_of = {n: n for n in range(len(groupings))}
+    results: list[list[LevelSum]] = [[] for _grouping in groupings]
+    # (the grouping's values, the level, the sum) out of (grouping id, every column, the sum)
+    pick = [itemgetter(*(1 + columns.index(c) for c in g), -1) for g in groupings]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            n = index_of[row[0]]
+            *group, level, total = pick[n](row)
+            results[n].append(LevelSum(tuple(group), level, int(total or 0)))
+    return results
+
+
+def competence_sums(queryset: QuerySet) -> list[LevelSum]:
+    """SUM(change) per competence and level of a table with a competence column."""
+    return [
+        LevelSum((competence,), level, n)
+        for competence, level, n in queryset.order_by()
+        .values("competence", "level")
+        .annotate(n=Sum("change"))
+        .values_list("competence", "level", "n")
+    ]
+
+
+def cohort_sums(filters: ReportFilters, cohorts: QuerySet, dims: list[str]) -> list[CohortSums]:
+    """The scope's cohorts grouped by `dims` (Cohort field paths): how many, students
+    enrolled, completed by the end of the period, active in it; summed in the database."""
+    db = connections[cohorts.db]
+    qn = db.ops.quote_name
+    columns = list(dict.fromkeys(["pk", *dims]))
+    scope_sql, scope_params = cohorts.values(*columns).query.sql_with_params()
+    # completions summed per cohort: all of them for a country or a region (one pass over
+    # a small table), only the institution's own cohorts for an institution
+    only, only_params = "", ()
+    if filters.institution is not None:
+        ids_sql, only_params = cohorts.values("pk").query.sql_with_params()
+        only = f"AND cohort_id IN ({ids_sql})"
+    by = ", ".join(f"c.{qn(d)}" for d in dims)
+    month = db.ops.adapt_datefield_value(filters.period)
+    sql = f"""
+        SELECT {by}, COUNT(*), SUM(COALESCE(e.students, 0)), SUM(COALESCE(d.students, 0)),
+               SUM(COALESCE(a.students, 0))
+        FROM ({scope_sql}) c
+        LEFT JOIN {CohortEnrolment._meta.db_table} e ON e.cohort_id = c.{qn("pk")}
+        LEFT JOIN (SELECT cohort_id, SUM(students) AS students
+                   FROM {CohortMonthlyCompletion._meta.db_table}
+                   WHERE month <= %s {only} GROUP BY cohort_id) d
+               ON d.cohort_id = c.{qn("pk")}
+        LEFT JOIN {CohortMonthlyActivity._meta.db_table} a
+               ON a.cohort_id = c.{qn("pk")} AND a.month = %s
+        GROUP BY {by}"""  # noqa: S608 - table and column names come from the models
+    with db.cursor() as cursor:
+        cursor.execute(sql, (*scope_params, month, *only_params, month))
+        # sums of sums come back as decimals from PostgreSQL
+        return [
+            CohortSums(tuple(row[: len(dims)]), *map(int, row[len(dims) :]))
+            for row in cursor.fetchall()
+        ]
+
+
+def active_per_month(activity: QuerySet) -> dict[date, int]:
+    """Active students per month of an activity table's rows."""
+    return dict(
+        activity.order_by().values("month").annotate(n=Sum("students")).values_list("month", "n")
+    )

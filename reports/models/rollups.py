@@ -1,0 +1,357 @@
+"""The roll-up tables: mastery per student, and the figures every report reads.
+
+Each layer is derived from the one before and rebuildable from scratch with
+`manage.py rebuild_mastery` (set-based SQL, reports/rollups/rebuild.py):
+
+1. `CompetenceEvidence` (evidence app): one row per quiz question / graded cell.
+2. Per student and competence: `MasteryRollup` (where the student stands now) and
+   `MasteryStep` (the level reached as of each month with evidence). Internal: never
+   shown to a ministry role.
+3. Per cohort: `CohortMasteryChange` (how many of its students moved into / out of a
+   level on a competence in a month), `CohortMonthlyActivity` (how many were active),
+   `CohortEnrolment` and `CohortMonthlyCompletion`; `InstitutionLevelChange`: the cohort
+   changes summed per institution over competences.
+4. Per region, institution kind, track and academic year: `MasteryCube`, the cohort
+   changes summed up; and the cube summed once more, over competences
+   (`RegionLevelChange`) and over regions (`CountryCompetenceChange`), and the cohorts'
+   activity likewise (`RegionMonthlyActivity`): a few thousand rows each, what a
+   country-wide page reads.
+Every ministry figure is an aggregate query over these tables, then suppressed.
+
+The tables carry no database foreign-key constraints (`db_constraint=False`) and no index
+per foreign key (each unique constraint's index leads with what is looked up): they are
+rebuilt from the evidence, Django still cascades deletions, and a set-based rebuild of
+millions of rows does not wait for millions of triggers and index updates.
+
+Level reached: the highest proficiency level with at least one piece of evidence scoring
+MASTERY_THRESHOLD (0.5) or more; 0 means "evidence, but no level reached yet".
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MASTERY_THRESHOLD = 0.5  # a piece of evidence at a level counts when it scores at least this
+
+
+def derived_key(to, verbose_name, *, indexed: bool = False, related_name: str = "+"):
+    """A reference from a derived table (recomputed from the evidence, never edited): no
+    database constraint, so a rebuild is not slowed down by constraint triggers, and no index
+    of its own unless asked (the tables' composite indexes lead with the columns they need).
+    """
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=indexed,
+        related_name=related_name,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# What the tables repeat
+# ---------------------------------------------------------------------------------------
+class StudentCompetence(models.Model):
+    """A row about one student's standing on one competence (internal, never reported)."""
+
+    # whose mastery; not indexed on its own, each table's unique index leads with it
+    student = derived_key(settings.AUTH_USER_MODEL, _("student"))
+    # of which competence
+    competence = derived_key("curricula.Competence", _("competence"))
+    # the competence's framework, copied so reports filter without two joins
+    framework = derived_key("curricula.CompetenceFramework", _("framework"))
+
+    class Meta:
+        abstract = True
+
+
+class LevelChange(models.Model):
+    """Net number of students (or competence results) who reached `level` in `month`: +1
+    when one arrives at the level, -1 when one moves on from it. Summing the rows up to a
+    month gives the distribution over levels as of that month."""
+
+    # the framework of the competence(s) counted, copied from the competence
+    framework = derived_key("curricula.CompetenceFramework", _("framework"))
+    # first day of the month, in the platform's time zone
+    month = models.DateField(_("month"))
+    # the level arrived at or left; 0: assessed, nothing reached yet
+    level = models.PositiveSmallIntegerField(_("level"))
+    # arrivals minus departures
+    change = models.IntegerField(_("change"))
+
+    class Meta:
+        abstract = True
+
+
+class TrackYear(models.Model):
+    """The cohort dimensions a report filters by."""
+
+    # the cohort's track: school, university or state scholarship
+    track = models.CharField(_("track"), max_length=12)
+    # the cohort's academic year, e.g. 2026-2027 (September starts it)
+    academic_year = models.CharField(_("academic year"), max_length=9)
+
+    class Meta:
+        abstract = True
+
+
+class KindTrackYear(TrackYear):
+    """The cohort dimensions, and the kind of its institution."""
+
+    # the institution's kind: school, university, scholarship programme
+    kind = models.CharField(_("institution kind"), max_length=12)
+
+    class Meta:
+        abstract = True
+
+
+# ---------------------------------------------------------------------------------------
+# Per student (internal)
+# ---------------------------------------------------------------------------------------
+class MasteryRollup(StudentCompetence):
+    """Where a student stands on one competence, recomputed whenever its evidence changes."""
+
+    level = models.PositiveSmallIntegerField(_("level reached"))  # 0: none reached yet
+    evidence_count = models.PositiveIntegerField(_("evidence"))  # pieces of evidence standing
+    average_score = models.FloatField(_("average score"))  # 0..1 over those pieces
+    first_activity_at = models.DateTimeField(_("first activity"))  # oldest standing evidence
+    last_activity_at = models.DateTimeField(_("last activity"))  # newest standing evidence
+
+    class Meta:
+        verbose_name = _("mastery roll-up")
+        verbose_name_plural = _("mastery roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "competence"], name="rollup_unique_pair"),
+            models.CheckConstraint(condition=Q(evidence_count__gte=1), name="rollup_has_evidence"),
+            models.CheckConstraint(
+                condition=Q(average_score__gte=0, average_score__lte=1), name="rollup_score_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.competence_id} · L{self.level}"
+
+
+class MasteryStep(StudentCompetence):
+    """The level a student had reached on a competence at the end of a month in which they
+    produced evidence for it. The history the monthly trend is drawn from."""
+
+    month = models.DateField(_("month"))  # first day of the month, in the platform's time zone
+    level = models.PositiveSmallIntegerField(_("level reached"))  # as of the end of that month
+
+    class Meta:
+        verbose_name = _("mastery step")
+        verbose_name_plural = _("mastery steps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "competence", "month"], name="masterystep_unique_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="masterystep_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} · {self.competence_id} · {self.month:%Y-%m} · L{self.level}"
+
+
+# ---------------------------------------------------------------------------------------
+# Per cohort (what an institution's report reads)
+# ---------------------------------------------------------------------------------------
+class CohortMasteryChange(LevelChange):
+    """A cohort's students arriving at / leaving a level on a competence in a month."""
+
+    # the students' cohort (a student in two cohorts counts in both)
+    cohort = derived_key("people.Cohort", _("cohort"), indexed=True)
+    # which competence
+    competence = derived_key("curricula.Competence", _("competence"))
+
+    class Meta:
+        verbose_name = _("cohort mastery change")
+        verbose_name_plural = _("cohort mastery changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "competence", "month", "level"], name="cohortchange_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id} · {self.competence_id} · {self.month:%Y-%m} · L{self.level}"
+
+
+class InstitutionLevelChange(LevelChange, TrackYear):
+    """CohortMasteryChange summed over the competences of a framework and the cohorts of an
+    institution, track and year: per-institution figures of a region read from here."""
+
+    # the cohorts' institution
+    institution = derived_key("people.Institution", _("institution"))
+
+    class Meta:
+        verbose_name = _("institution level change")
+        verbose_name_plural = _("institution level changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "track", "academic_year", "framework", "month", "level"],
+                name="institutionlevel_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} · {self.track} · {self.month:%Y-%m} · L{self.level}"
+
+
+class CohortEnrolment(models.Model):
+    """How many students a cohort has now; moved by every student membership change."""
+
+    cohort = derived_key("people.Cohort", _("cohort"))  # which cohort
+    students = models.IntegerField(_("students"))  # student memberships in it
+
+    class Meta:
+        verbose_name = _("cohort enrolment")
+        verbose_name_plural = _("cohort enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort"], name="cohortenrolment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id} · {self.students}"
+
+
+class CohortMonthlyCompletion(models.Model):
+    """How many of a cohort's students completed their first course in a month. Refreshed
+    set-based every few minutes and before each report delivery (course progress is
+    written in many places, some in bulk)."""
+
+    cohort = derived_key("people.Cohort", _("cohort"))  # whose students
+    month = models.DateField(_("month"))  # first day of the month
+    students = models.IntegerField(_("students"))  # first completion in that month
+
+    class Meta:
+        verbose_name = _("cohort monthly completion")
+        verbose_name_plural = _("cohort monthly completions")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "month"], name="cohortcompletion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id} · {self.month:%Y-%m} · {self.students}"
+
+
+class CohortMonthlyActivity(models.Model):
+    """How many of a cohort's students produced evidence in a month (any competence)."""
+
+    cohort = derived_key("people.Cohort", _("cohort"), indexed=True)  # whose students
+    month = models.DateField(_("month"))  # first day of the month
+    students = models.IntegerField(_("active students"))  # distinct students with evidence
+
+    class Meta:
+        verbose_name = _("cohort monthly activity")
+        verbose_name_plural = _("cohort monthly activity")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "month"], name="cohortactivity_unique"),
+        ]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id} · {self.month:%Y-%m} · {self.students}"
+
+
+# ---------------------------------------------------------------------------------------
+# Per region, institution kind, track and year (what a country's or region's report reads)
+# ---------------------------------------------------------------------------------------
+class MasteryCube(LevelChange, KindTrackYear):
+    """Cohort changes summed by the cohort's region, institution kind, track and academic
+    year: what a region's figures per competence and month read. Summed once more for the
+    country (RegionLevelChange, CountryCompetenceChange). Re-derived from
+    CohortMasteryChange when a cohort or an institution changes."""
+
+    # the institution's region or city (a city is summed into its region when read)
+    region = derived_key("people.Region", _("region"))
+    # which competence
+    competence = derived_key("curricula.Competence", _("competence"))
+
+    class Meta:
+        verbose_name = _("mastery cube cell")
+        verbose_name_plural = _("mastery cube")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "track", "academic_year", "competence", "month", "level"],
+                name="masterycube_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["academic_year", "framework", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.kind} · {self.track} · {self.competence_id}"
+
+
+class RegionLevelChange(LevelChange, KindTrackYear):
+    """MasteryCube summed over the competences of a framework: the country's levels by
+    region, institution kind and track, and its monthly trend, from a few thousand rows
+    (the cube itself has a row per competence too, which a country-wide page need not read)."""
+
+    # the institution's region or city, as in the cube
+    region = derived_key("people.Region", _("region"))
+
+    class Meta:
+        verbose_name = _("region level change")
+        verbose_name_plural = _("region level changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "track", "academic_year", "framework", "month", "level"],
+                name="regionlevel_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["academic_year", "framework", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.kind} · {self.track} · {self.month:%Y-%m}"
+
+
+class CountryCompetenceChange(LevelChange, KindTrackYear):
+    """MasteryCube summed over regions: the country's levels per competence by institution
+    kind and track, from a few thousand rows."""
+
+    # which competence
+    competence = derived_key("curricula.Competence", _("competence"))
+
+    class Meta:
+        verbose_name = _("country competence change")
+        verbose_name_plural = _("country competence changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "track", "academic_year", "competence", "month", "level"],
+                name="countrycompetence_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["academic_year", "framework", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.track} · {self.competence_id} · {self.month:%Y-%m}"
+
+
+class RegionMonthlyActivity(KindTrackYear):
+    """CohortMonthlyActivity summed by the cohort's region, institution kind, track and
+    academic year: the monthly trend of active students country- and region-wide."""
+
+    # the institution's region or city, as in the cube
+    region = derived_key("people.Region", _("region"))
+    # first day of the month
+    month = models.DateField(_("month"))
+    # active students, summed over the cohorts
+    students = models.IntegerField(_("active students"))
+
+    class Meta:
+        verbose_name = _("region monthly activity")
+        verbose_name_plural = _("region monthly activity")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "track", "academic_year", "month"],
+                name="regionactivity_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.kind} · {self.track} · {self.month:%Y-%m}"

@@ -1,0 +1,142 @@
+"""People move: a student joins or leaves a cohort, a cohort or an institution changes
+what the cube is keyed by (track, year, institution; kind, region)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from .. import queue
+from ..models import (
+    CohortEnrolment,
+    CohortMasteryChange,
+    CohortMonthlyActivity,
+    CountryCompetenceChange,
+    InstitutionLevelChange,
+    MasteryCube,
+    MasteryStep,
+    RegionLevelChange,
+    RegionMonthlyActivity,
+)
+from .tables import (
+    CHANGE_COLUMNS,
+    CHANGE_KEY,
+    COUNTRY_COLUMNS,
+    COUNTRY_KEY,
+    CUBE_COLUMNS,
+    CUBE_KEY,
+    LEVEL_COLUMNS,
+    LEVEL_KEY,
+    REGION_ACTIVITY_KEY,
+    REGION_COLUMNS,
+    REGION_KEY,
+    changes_select,
+    cohort_places,
+)
+
+# What the cube is keyed by: a change to one of these moves a cohort's figures in it.
+CUBE_FIELDS = {
+    "Cohort": ("track", "academic_year", "institution_id"),
+    "Institution": ("kind", "region_id"),
+}
+
+
+def mastery_cube_rederive_queue() -> None:
+    """A cohort or an institution changed what the cube is keyed by: sum the cohort
+    figures into the cube again, on the default queue, after commit."""
+    queue.enqueue(queue.MASTERY_CUBE_REDERIVE)
+
+
+def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
+    """A student joined (+1) or left (-1) a cohort: add or remove their figures there."""
+    place = cohort_places([cohort_id]).get(cohort_id)
+    if place is None:
+        return
+    changes_body, with_clause = changes_select("WHERE student_id = %s")
+    step = MasteryStep._meta.db_table
+    dims = [place.region_id, place.kind, place.track, place.academic_year]
+    targets = [
+        # (table, its key, its columns, what is selected before month, grouped by, params)
+        (
+            CohortMasteryChange,
+            CHANGE_KEY,
+            CHANGE_COLUMNS,
+            "%s, competence_id, framework_id",
+            "competence_id, framework_id",
+            [cohort_id],
+        ),
+        (
+            InstitutionLevelChange,
+            LEVEL_KEY,
+            LEVEL_COLUMNS,
+            "%s, %s, %s, framework_id",
+            "framework_id",
+            [place.institution_id, place.track, place.academic_year],
+        ),
+        (
+            MasteryCube,
+            CUBE_KEY,
+            CUBE_COLUMNS,
+            "%s, %s, %s, %s, competence_id, framework_id",
+            "competence_id, framework_id",
+            dims,
+        ),
+        (
+            RegionLevelChange,
+            REGION_KEY,
+            REGION_COLUMNS,
+            "%s, %s, %s, %s, framework_id",
+            "framework_id",
+            dims,
+        ),
+        (
+            CountryCompetenceChange,
+            COUNTRY_KEY,
+            COUNTRY_COLUMNS,
+            "%s, %s, %s, competence_id, framework_id",
+            "competence_id, framework_id",
+            dims[1:],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for model, key, columns, select, group, params in targets:
+            table = model._meta.db_table
+            cursor.execute(
+                f"""{with_clause}
+                INSERT INTO {table} ({", ".join(columns)})
+                SELECT {select}, month, level, %s * SUM(change)
+                FROM ({changes_body}) c WHERE true GROUP BY {group}, month, level
+                HAVING SUM(change) <> 0
+                ON CONFLICT ({", ".join(key)})
+                DO UPDATE SET change = {table}.change + excluded.change""",  # noqa: S608
+                [student_id, *params, sign],
+            )
+        enrolment = CohortEnrolment._meta.db_table
+        cursor.execute(
+            f"""INSERT INTO {enrolment} (cohort_id, students) VALUES (%s, %s)
+            ON CONFLICT (cohort_id)
+            DO UPDATE SET students = {enrolment}.students + excluded.students""",  # noqa: S608
+            [cohort_id, sign],
+        )
+        activity = CohortMonthlyActivity._meta.db_table
+        cursor.execute(
+            f"""INSERT INTO {activity} (cohort_id, month, students)
+            SELECT DISTINCT %s, month, %s FROM {step} WHERE student_id = %s
+            ON CONFLICT (cohort_id, month)
+            DO UPDATE SET students = {activity}.students + excluded.students""",  # noqa: S608
+            [cohort_id, sign, student_id],
+        )
+        region_activity = RegionMonthlyActivity._meta.db_table
+        cursor.execute(
+            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students)
+            SELECT DISTINCT %s, %s, %s, %s, month, %s FROM {step} WHERE student_id = %s
+            ON CONFLICT ({", ".join(REGION_ACTIVITY_KEY)})
+            DO UPDATE SET students = {region_activity}.students + excluded.students""",  # noqa: S608
+            [*dims, sign, student_id],
+        )
+    CohortMasteryChange.objects.filter(cohort_id=cohort_id, change=0).delete()
+    InstitutionLevelChange.objects.filter(institution_id=place.institution_id, change=0).delete()
+    MasteryCube.objects.filter(change=0).delete()
+    RegionLevelChange.objects.filter(region_id=place.region_id, change=0).delete()
+    CountryCompetenceChange.objects.filter(change=0).delete()
+    CohortMonthlyActivity.objects.filter(cohort_id=cohort_id, students=0).delete()
+    RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0).delete()
