@@ -168,7 +168,7 @@ def skill_profile(*, user: User) -> list[SkillBar]:
 def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
     """Assigned and self-chosen courses with progress, due dates and the next step, the
     latest quiz results, and the skill profile. A fixed number of queries. (The latest
-    graded exercises are grading's: its `with_exercise_results` tag merges them in.)"""
+    graded exercises are grading's: its dashboard section merges them in.)"""
     now = timezone.now()
     enrolments = list(
         Enrolment.objects.filter(student=user, course__live=True)

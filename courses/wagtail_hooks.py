@@ -5,6 +5,9 @@ A hook rather than `LessonPage.serve`, so the page class needs neither the acces
 nor the services. `on_serve_page` wraps Wagtail's serving chain; with a high order this
 gate runs inside Wagtail's own view-restriction check, as `serve` did. Previews are not
 served through the chain: nobody's visit is recorded and no gate applies.
+
+Courses' sections of people's dashboard and cohort page are registered here too (they
+live in sections.py).
 """
 
 from django.contrib.auth.views import redirect_to_login
@@ -12,8 +15,9 @@ from django.template.response import TemplateResponse
 from wagtail import hooks
 
 from cms.translation import canonical_page, url_in_language
+from people.sections import COHORT_PAGE_SECTIONS, DASHBOARD_SECTIONS
 
-from . import access, services
+from . import access, sections, services
 from .models import LessonPage
 
 
@@ -44,3 +48,11 @@ def lesson_reading_gate(next_serve):
         return next_serve(page, request, args, kwargs)
 
     return serve
+
+
+# The student's panel: my courses and the next step first, the skill profile last; other
+# apps' sections (ordered 101 to 299) come between.
+hooks.register(DASHBOARD_SECTIONS, sections.student_courses, order=100)
+hooks.register(DASHBOARD_SECTIONS, sections.skill_profile, order=300)
+hooks.register(DASHBOARD_SECTIONS, sections.teacher_courses, order=100)
+hooks.register(COHORT_PAGE_SECTIONS, sections.cohort_courses, order=100)

@@ -1,4 +1,5 @@
-"""Exercises in the Wagtail admin: teachers upload notebooks and map cells to competences."""
+"""Exercises in the Wagtail admin: teachers upload notebooks and map cells to competences.
+And grading's section of people's dashboard (sections.py)."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
-from . import access
+from people.sections import DASHBOARD_SECTIONS
+
+from . import access, sections
 from .forms import ExerciseAdminForm
 from .models import Exercise
 
@@ -110,3 +113,7 @@ class UnsandboxedWarningPanel(Component):
 def add_unsandboxed_warning(request, panels):
     if settings.GRADING_ALLOW_UNSANDBOXED:
         panels.insert(0, UnsandboxedWarningPanel())
+
+
+# The student's recent results, between courses' "my courses" (100) and skill profile (300).
+hooks.register(DASHBOARD_SECTIONS, sections.recent_results, order=200)

@@ -21,7 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """What each role sees first after login; a user with several roles sees each part."""
     user = request.user
     roles = access.roles_of(user)
-    context = {"roles": roles, "sections": []}
+    context = {"roles": roles}
     if roles.student:
         context["student_cohorts"] = selectors.student_cohorts(user=user)
     if roles.teacher:

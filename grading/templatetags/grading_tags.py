@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from grading import access, selectors
+from grading import access
 from grading.views import exercise_panel_context
 
 register = template.Library()
@@ -36,15 +36,3 @@ def exercise_panel(context, exercise):
     panel = exercise_panel_context(request, exercise)
     panel["show_title"] = True  # in a lesson; the exercise page has its own heading
     return render_to_string("grading/_exercise_panel.html", panel, request=request)
-
-
-@register.simple_tag(takes_context=True)
-def with_exercise_results(context, results, limit: int = 6):
-    """`results` (the dashboard's recent quiz results) with the student's latest graded
-    exercises, newest first, `limit` in all:
-    ``{% with_exercise_results learning.recent as recent %}``."""
-    user = getattr(context.get("request"), "user", None)
-    if user is None or not user.is_authenticated:
-        return list(results)[:limit]
-    exercises = selectors.recent_exercise_results(user=user, limit=limit)
-    return sorted([*results, *exercises], key=lambda r: r.at, reverse=True)[:limit]
