@@ -400,6 +400,13 @@ def exercise_outcome_record(
     return outcome
 
 
+def exercise_outcomes_forget(*, exercise_ids: list[int]) -> int:
+    """Grading deleted these exercises: their outcomes go. Lessons already completed stay
+    completed (completion, once reached, is kept). Returns the rows removed."""
+    removed, _by_model = ExerciseOutcome.objects.filter(exercise_id__in=exercise_ids).delete()
+    return removed
+
+
 @transaction.atomic
 def course_lessons_recount(*, course: CoursePage) -> int:
     """A lesson was published or unpublished: every student's percent of the course

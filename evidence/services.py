@@ -105,3 +105,28 @@ def evidence_replace(
             robust=True,
         )
     return rows
+
+
+@transaction.atomic
+def evidence_retract(*, scope: EvidenceScope) -> int:
+    """Remove what every student has in `scope` (an exercise that was deleted, say): for
+    each student whose evidence changed, one `evidence_replaced` after commit. Returns
+    the rows removed."""
+    if not scope.prefix:
+        raise ValueError("retracting needs a source-key prefix")
+    rows = CompetenceEvidence.objects.filter(
+        source=scope.source, source_key__startswith=scope.prefix
+    )
+    changed: dict[int, set[int]] = {}
+    for student_id, competence_id in rows.values_list("student_id", "competence_id"):
+        changed.setdefault(student_id, set()).add(competence_id)
+    removed, _by_model = rows.delete()
+    for student_id, competences in changed.items():
+        competence_ids = frozenset(competences)
+        transaction.on_commit(
+            lambda student_id=student_id, competence_ids=competence_ids: evidence_replaced.send(
+                sender=CompetenceEvidence, student_id=student_id, competence_ids=competence_ids
+            ),
+            robust=True,
+        )
+    return removed

@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from nbformat import NotebookNode
 
-from courses.services import exercise_outcome_record
+from courses.services import exercise_outcome_record, exercise_outcomes_forget
 from evidence.models import EvidenceSource
-from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
+from evidence.services import EvidenceItem, EvidenceScope, evidence_replace, evidence_retract
 from grading.notebook.errors import NotebookError
 from grading.notebook.metadata import CellKind, SourceSpec, nbgrader_metadata, parse_source
 from grading.notebook.pipeline import grade_with_feedback, validate_source
@@ -492,6 +492,19 @@ def exercise_outcome_publish(*, exercise: Exercise, student) -> int:
         passed=bool(summary and summary.passed),
     )
     return len(rows)
+
+
+@transaction.atomic
+def exercise_outcomes_retract(*, exercise_ids: list[int]) -> int:
+    """Exercises are being deleted (their submissions go with them): what they gave
+    students goes too, the competence evidence of their cells and the pass the courses'
+    progress remembers. Returns the evidence rows removed."""
+    removed = sum(
+        evidence_retract(scope=EvidenceScope.under(EvidenceSource.EXERCISE, f"exercise:{pk}:"))
+        for pk in exercise_ids
+    )
+    exercise_outcomes_forget(exercise_ids=list(exercise_ids))
+    return removed
 
 
 def _evidence_items(exercise: Exercise, best: Submission | None) -> list[EvidenceItem]:

@@ -21,7 +21,7 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from people.sections import DASHBOARD_SECTIONS
 
-from . import access, sections
+from . import access, sections, services
 from .forms import ExerciseAdminForm
 from .models import Exercise
 
@@ -117,3 +117,12 @@ def add_unsandboxed_warning(request, panels):
 
 # The student's recent results, between courses' "my courses" (100) and skill profile (300).
 hooks.register(DASHBOARD_SECTIONS, sections.recent_results, order=200)
+
+
+@hooks.register("before_delete_snippet")
+def retract_deleted_exercises(request, instances):
+    """A teacher deletes exercises (one, or several at once): their submissions cascade,
+    and the evidence and passes they gave students are retracted with them."""
+    exercise_ids = [i.pk for i in instances if isinstance(i, Exercise)]
+    if exercise_ids:
+        services.exercise_outcomes_retract(exercise_ids=exercise_ids)

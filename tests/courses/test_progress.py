@@ -189,3 +189,53 @@ def test_deleting_a_lesson_recounts_the_course(a_course, django_capture_on_commi
         second.delete()
 
     assert CourseProgress.objects.get(student=student).percent == 100
+
+
+def test_deleting_an_exercise_in_the_admin_retracts_its_evidence_and_pass(
+    client, a_course, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    from courses.models import ExerciseOutcome
+    from curricula.models import Competence
+    from evidence.signals import evidence_replaced
+
+    exercise = ExerciseFactory(course=a_course, max_score=2)
+    programming = Competence.objects.get(area__framework__slug="digcomp-2-2", code="3.4")
+    ExerciseCellCompetence.objects.create(
+        exercise=exercise, grade_id="square", competence=programming, level=3
+    )
+    other = ExerciseFactory(course=a_course, max_score=2)
+    ExerciseCellCompetence.objects.create(
+        exercise=other, grade_id="square", competence=programming, level=2
+    )
+    student = student_of(a_course)
+    graded_submission(exercise, student, scores={"square": (2.0, 2.0)})
+    graded_submission(other, student, scores={"square": (1.0, 2.0)})
+    assert CompetenceEvidence.objects.filter(student=student).count() == 2
+    assert ExerciseOutcome.objects.filter(student=student).count() == 2
+
+    announced = []
+
+    def listen(sender, student_id, competence_ids, **kwargs):
+        announced.append((student_id, set(competence_ids)))
+
+    evidence_replaced.connect(listen)
+    try:
+        admin = get_user_model().objects.create_superuser("staff", "s@example.org", "pw")
+        client.force_login(admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("wagtailsnippets_grading_exercise:delete", args=[exercise.pk])
+            )
+    finally:
+        evidence_replaced.disconnect(listen)
+
+    assert response.status_code == 302
+    assert not Submission.objects.filter(exercise_id=exercise.pk).exists()
+    left = CompetenceEvidence.objects.filter(student=student)
+    assert [e.source_key for e in left] == [f"exercise:{other.pk}:square"]
+    assert list(
+        ExerciseOutcome.objects.filter(student=student).values_list("exercise_id", flat=True)
+    ) == [other.pk]
+    assert announced == [(student.pk, {programming.pk})]  # the roll-ups hear of it once
