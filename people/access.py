@@ -3,8 +3,10 @@
 - a student sees only their own records;
 - a teacher sees the cohorts they teach (or every cohort of an institution they teach at);
 - an institution admin sees their institution;
-- a ministry analyst sees aggregates only, never a person.
-Platform staff (is_staff) use the Django admin and are not covered here.
+- a ministry analyst sees aggregates only, never a person;
+- an import reaches only accounts of the cohort's institution (`importable_accounts`).
+Platform staff (is_staff) use the Django admin and are not covered here; nobody may put a
+staff or superuser account into a cohort by import.
 """
 
 from __future__ import annotations
@@ -110,3 +112,32 @@ def visible_students(user: User) -> QuerySet[User]:
             memberships__cohort__in=managed_cohorts(user).values("pk"),
         )
     ).distinct()
+
+
+def institution_members(institution_id: int) -> QuerySet[User]:
+    """Everyone holding a role (any) at the institution or in one of its cohorts."""
+    return User.objects.filter(
+        Q(memberships__institution_id=institution_id)
+        | Q(memberships__cohort__institution_id=institution_id)
+    ).distinct()
+
+
+def importable_accounts(cohort: Cohort) -> QuerySet[User]:
+    """Existing accounts an import into `cohort` may add to it: members (any role) of the
+    cohort's institution, such as a pupil moving to another class of the same school.
+
+    Anyone else (another institution's people, an analyst, an account without membership)
+    is out of reach of that institution's admins: adding them to a cohort would let its
+    teachers read their work. Staff and superusers never, whatever their memberships."""
+    return institution_members(cohort.institution_id).filter(is_staff=False, is_superuser=False)
+
+
+def transferable_accounts() -> QuerySet[User]:
+    """Accounts platform staff may move into another institution's cohort
+    (`import_students --allow-transfer`): students, and nothing else, somewhere. Never
+    anyone who teaches, administers or analyses, nor staff or superusers."""
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False, memberships__role=Role.STUDENT)
+        .exclude(memberships__role__in=[r for r in Role.values if r != Role.STUDENT])
+        .distinct()
+    )

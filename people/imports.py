@@ -4,6 +4,13 @@ All rows are validated before anything is written; one broken row imports nothin
 every broken row is reported with its line number and reason. Importing the same file
 again changes nothing (existing accounts and memberships are recognised).
 
+An existing username is matched only to an account the cohort's institution may manage
+(`access.importable_accounts`: a member of that institution, never staff or a superuser).
+Any other existing username is refused with a message that names nobody; the name of the
+row is compared only after that, so a refusal never confirms a guessed name. Platform
+staff alone, through `import_students --allow-transfer`, may move a student of another
+institution (`access.transferable_accounts`); each move is logged.
+
 Format (UTF-8, comma or semicolon separated, header row required):
     username,first_name,last_name[,email]
 """
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -23,8 +31,10 @@ from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from . import services
+from . import access, services
 from .models import Cohort, Membership, Role, User
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("username", "first_name", "last_name")
 OPTIONAL_COLUMNS = ("email",)
@@ -42,10 +52,16 @@ def file_size_problem(size: int) -> str | None:
     return None
 
 
+# RowError.code of a row refused because its username belongs to another institution's
+# account: the command tells staff about --allow-transfer.
+OUTSIDE_INSTITUTION = "outside_institution"
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int  # 1-based line in the file (the header is line 1); 0 for the whole file
     message: str
+    code: str = ""  # for callers that react to a kind of problem; never shown
 
     def __str__(self) -> str:
         if self.line:
@@ -68,6 +84,8 @@ class ImportResult:
     added: int = 0  # existing accounts newly added to the cohort
     unchanged: int = 0  # already students of the cohort
     errors: tuple[RowError, ...] = field(default_factory=tuple)
+    # usernames moved from another institution (`allow_transfer`), also counted in `added`
+    transferred: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -239,42 +257,107 @@ def _existing_users(rows: list[StudentRow]) -> dict[str, User]:
     }
 
 
-def _conflicts(rows: list[StudentRow]) -> list[RowError]:
-    """Usernames that already belong to a different person are refused, not merged."""
-    existing = _existing_users(rows)
-    errors = []
+def _same_names(user: User, row: StudentRow) -> bool:
+    return (user.first_name, user.last_name) == (row.first_name, row.last_name)
+
+
+def _refusals(
+    rows: list[StudentRow], existing: dict[str, User], *, cohort: Cohort, allow_transfer: bool
+) -> tuple[list[RowError], set[int]]:
+    """Rows whose username belongs to an account this import may not reach, and the ids of
+    the accounts it will move from another institution (only with `allow_transfer`).
+
+    Reach is decided before names are compared and every refusal reads the same whatever
+    the name in the row, so no answer tells who owns a username or confirms a guess."""
+    ids = [user.pk for user in existing.values()]
+    inside = set(
+        access.institution_members(cohort.institution_id)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    importable = set(
+        access.importable_accounts(cohort).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    transferable = (
+        set(access.transferable_accounts().filter(pk__in=ids).values_list("pk", flat=True))
+        if allow_transfer
+        else set()
+    )
+    errors: list[RowError] = []
+    transfers: set[int] = set()
     for row in rows:
         user = existing.get(row.username.lower())
-        if user and (user.first_name, user.last_name) != (row.first_name, row.last_name):
+        if user is None:
+            continue
+        values = {"username": row.username}
+        if user.pk in importable or user.pk in transferable:
+            if not _same_names(user, row):
+                errors.append(
+                    RowError(
+                        row.line,
+                        _(
+                            "Username '%(username)s' belongs to another person (the names in "
+                            "the file differ); check the names or choose another username."
+                        )
+                        % values,
+                    )
+                )
+            elif user.pk not in importable:
+                transfers.add(user.pk)
+        elif allow_transfer or user.pk in inside:
+            # Staff (who run transfers) and the institution's own admins may know the
+            # account exists; they learn only that an import cannot add it.
             errors.append(
                 RowError(
                     row.line,
                     _(
-                        "Username '%(username)s' already belongs to %(name)s; "
-                        "choose another username."
+                        "Username '%(username)s' belongs to an account that cannot be added "
+                        "to a cohort by import; choose another username."
                     )
-                    % {"username": row.username, "name": user.get_full_name() or user.username},
+                    % values,
                 )
             )
-    return errors
+        else:
+            errors.append(
+                RowError(
+                    row.line,
+                    _(
+                        "Username '%(username)s' is taken by an account outside your "
+                        "institution; choose another username or ask that institution to "
+                        "transfer the student."
+                    )
+                    % values,
+                    code=OUTSIDE_INSTITUTION,
+                )
+            )
+    return errors, transfers
 
 
-def student_import(*, cohort: Cohort, data: bytes) -> ImportResult:
-    """Validate the whole file, then create accounts and memberships in one transaction."""
+def student_import(*, cohort: Cohort, data: bytes, allow_transfer: bool = False) -> ImportResult:
+    """Validate the whole file, then create accounts and memberships in one transaction.
+
+    `allow_transfer` lets the import add students of other institutions (never anyone
+    else); only platform staff may ask for it, on the command line. Web pages and the API
+    never do."""
     rows, errors = parse_rows(data)
-    if not errors:
-        errors = _conflicts(rows)
     if errors:
         return ImportResult(errors=tuple(errors))
 
     created = added = unchanged = 0
+    moved: list[User] = []
     with transaction.atomic():
+        # Decide and write on one reading of the accounts, so nothing checked can change
+        # between the check and the write.
         existing = _existing_users(rows)
+        errors, transfers = _refusals(rows, existing, cohort=cohort, allow_transfer=allow_transfer)
+        if errors:
+            return ImportResult(errors=tuple(errors))
         members = set(
             Membership.objects.filter(cohort=cohort, role=Role.STUDENT).values_list(
                 "user_id", flat=True
             )
         )
+        came_from = _institutions_of(transfers)
         for row in rows:
             user = existing.get(row.username.lower())
             if user is None:
@@ -293,5 +376,33 @@ def student_import(*, cohort: Cohort, data: bytes) -> ImportResult:
                 continue
             else:
                 added += 1
+                if user.pk in transfers:
+                    moved.append(user)
             services.membership_create(user=user, role=Role.STUDENT, cohort=cohort)
-    return ImportResult(created=created, added=added, unchanged=unchanged)
+    for user in moved:
+        # Who moved whom is for the platform's operators: an audit line, not a message.
+        logger.warning(
+            "student import moved user %s (id %d) from institution(s) %s into cohort %s "
+            "of institution %s (--allow-transfer)",
+            user.username,
+            user.pk,
+            ", ".join(came_from.get(user.pk, [])),
+            cohort.code,
+            cohort.institution.code,
+        )
+    return ImportResult(
+        created=created,
+        added=added,
+        unchanged=unchanged,
+        transferred=tuple(user.username for user in moved),
+    )
+
+
+def _institutions_of(user_ids: set[int]) -> dict[int, list[str]]:
+    """Codes of the institutions whose cohorts each user studies in, for the transfer log."""
+    codes: dict[int, set[str]] = {}
+    for user_id, code in Membership.objects.filter(
+        user_id__in=user_ids, cohort__isnull=False
+    ).values_list("user_id", "cohort__institution__code"):
+        codes.setdefault(user_id, set()).add(code)
+    return {user_id: sorted(found) for user_id, found in codes.items()}

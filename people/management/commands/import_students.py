@@ -1,6 +1,16 @@
 """`manage.py import_students COHORT_CODE FILE.csv`: the CSV import of the web page, for
 scripts and for files too large to upload. Thin: find the cohort, read the file, call
-`people.imports.student_import`, report."""
+`people.imports.student_import`, report.
+
+Whoever runs it has the server (platform staff), yet it follows the rule of the web page:
+an existing username is matched only to a member of the cohort's institution, as if an
+admin of that institution imported the file, so a mistyped or borrowed username cannot
+pull somebody else's account into the cohort. Moving a student of another institution
+takes `--allow-transfer`, which reaches students only (never teachers, admins, analysts,
+staff or superusers, nor accounts without a membership) and logs each move as a warning
+on the `people.imports` logger. The student keeps their other memberships; the institution
+they came from removes its own.
+"""
 
 from pathlib import Path
 
@@ -8,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from people.imports import student_import
+from people.imports import OUTSIDE_INSTITUTION, student_import
 from people.models import Cohort
 
 
@@ -24,8 +34,17 @@ class Command(BaseCommand):
             "cohort_code", help=gettext_lazy("The cohort's code, for example baku-6-9a.")
         )
         parser.add_argument("file", type=Path, help=gettext_lazy("The CSV file to import."))
+        parser.add_argument(
+            "--allow-transfer",
+            action="store_true",
+            help=gettext_lazy(
+                "Also add existing students of other institutions to the cohort (students "
+                "only, names must match; each move is logged). Without it, a username of "
+                "another institution's account is refused."
+            ),
+        )
 
-    def handle(self, *args, cohort_code: str, file: Path, **options):
+    def handle(self, *args, cohort_code: str, file: Path, allow_transfer: bool, **options):
         cohort = Cohort.objects.select_related("institution").filter(code=cohort_code).first()
         if cohort is None:
             examples = list(Cohort.objects.order_by("code").values_list("code", flat=True)[:3])
@@ -49,10 +68,17 @@ class Command(BaseCommand):
                 _("Cannot read %(path)s: %(reason)s") % {"path": file, "reason": exc.strerror}
             ) from exc
 
-        result = student_import(cohort=cohort, data=data)
+        result = student_import(cohort=cohort, data=data, allow_transfer=allow_transfer)
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
+            if any(error.code == OUTSIDE_INSTITUTION for error in result.errors):
+                self.stderr.write(
+                    _(
+                        "To move a student of another institution into this cohort, run the "
+                        "command again with --allow-transfer (the move is logged)."
+                    )
+                )
             raise CommandError(
                 _("Nothing was imported into %(cohort)s: %(count)d problem(s) found.")
                 % {"cohort": cohort.code, "count": len(result.errors)}
@@ -71,3 +97,8 @@ class Command(BaseCommand):
                 }
             )
         )
+        if result.transferred:
+            self.stdout.write(
+                _("%(count)d student(s) moved from another institution: %(usernames)s.")
+                % {"count": len(result.transferred), "usernames": ", ".join(result.transferred)}
+            )
