@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -69,6 +75,7 @@ class SkillSerializer(serializers.Serializer):
     evidence = serializers.IntegerField(help_text="Questions and graded cells that count.")
 
 
+@extend_schema_serializer(many=False)  # one object, although the view is a "list"
 class MyProgressSerializer(serializers.Serializer):
     courses = EnrolmentSerializer(many=True)
     skills = SkillSerializer(many=True)
@@ -101,8 +108,15 @@ class CohortProgressSerializer(serializers.Serializer):
         return [{"id": lesson.pk, "title": lesson.title} for lesson in table.lessons]
 
 
+# The largest id the API takes, as in its URLs (lms/api/schema.py): a larger number is a
+# 400 on every database (SQLite cannot even compare it).
+ID_MAX = 10**18 - 1
+
+
 class QuizAnswerSerializer(serializers.Serializer):
-    lesson = serializers.IntegerField(help_text="The lesson page's id (any translation of it).")
+    lesson = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, help_text="The lesson page's id (any translation of it)."
+    )
     question = serializers.CharField(max_length=64, help_text="The question's id.")
     answer = serializers.ListField(
         child=serializers.CharField(max_length=200),
@@ -113,21 +127,43 @@ class QuizAnswerSerializer(serializers.Serializer):
 
 class QuizAnswerResultSerializer(serializers.Serializer):
     correct = serializers.BooleanField()
-    explanation = serializers.CharField()
+    explanation = serializers.CharField(
+        allow_blank=True,
+        help_text="The question's explanation, once the quiz allows it (after a right answer "
+        "or after the last attempt, as the teacher chose); empty before.",
+    )
+    attempts_left = serializers.IntegerField(
+        allow_null=True, help_text="Checks of this question left; null: no limit."
+    )
     quiz_score = serializers.FloatField(allow_null=True, help_text="Lesson's quiz score, 0-1.")
     quiz_passed = serializers.BooleanField()
     lesson_completed = serializers.BooleanField()
+
+
+class CohortProgressQuerySerializer(serializers.Serializer):
+    course = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ID_MAX,
+        help_text="The course's id; default: the first course assigned to the cohort.",
+    )
+
+
+class CatalogueQuerySerializer(serializers.Serializer):
+    """The catalogue's filters: an unknown track is a 400, not the whole catalogue."""
+
+    track = serializers.ChoiceField(choices=Track.choices, required=False, allow_blank=True)
+    language = serializers.CharField(
+        required=False, allow_blank=True, help_text="Language of instruction."
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Views
 # ---------------------------------------------------------------------------------------
 
-TRACK = OpenApiParameter("track", OpenApiTypes.STR, enum=[t for t, _l in Track.choices])
-LANGUAGE = OpenApiParameter("language", OpenApiTypes.STR, description="Language of instruction.")
 
-
-@extend_schema(parameters=[TRACK, LANGUAGE])
+@extend_schema_view(list=extend_schema(parameters=[CatalogueQuerySerializer]))
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     """The catalogue: published courses, each once, titles in the request's language."""
 
@@ -137,9 +173,11 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = CoursePage.objects.none()  # for the schema; get_queryset decides
 
     def get_queryset(self):
+        query = CatalogueQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
         return selectors.catalogue(
-            track=self.request.query_params.get("track", ""),
-            language=self.request.query_params.get("language", ""),
+            track=query.validated_data.get("track", ""),
+            language=query.validated_data.get("language", ""),
         )
 
     def list(self, request, *args, **kwargs):
@@ -187,7 +225,7 @@ class CohortProgressViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Cohort id."
             ),
-            OpenApiParameter("course", OpenApiTypes.INT),
+            CohortProgressQuerySerializer,
         ],
         responses={200: CohortProgressSerializer, 404: OpenApiResponse(description="Not found")},
     )
@@ -199,10 +237,13 @@ class CohortProgressViewSet(viewsets.ViewSet):
                 "permission_denied",
                 _("Only the cohort's teachers can follow its progress."),
             )
+        query = CohortProgressQuerySerializer(
+            data={key: value for key, value in request.query_params.items() if value != ""}
+        )
+        query.is_valid(raise_exception=True)
         assignments = CourseAssignment.objects.filter(cohort=cohort).select_related("course")
-        wanted = request.query_params.get("course", "")
-        if wanted:
-            assignments = assignments.filter(course_id=wanted if wanted.isdigit() else -1)
+        if "course" in query.validated_data:
+            assignments = assignments.filter(course_id=query.validated_data["course"])
         assignment = assignments.order_by("course__title").first()
         if assignment is None:
             return error_response(
@@ -216,13 +257,18 @@ class CohortProgressViewSet(viewsets.ViewSet):
 
 class QuizAnswerViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Answer one quiz question. The server checks it and records the attempt; the reply
-    says whether it was right (never what the right answer is)."""
+    says whether it was right (never what the right answer is) and how many attempts are
+    left. An answer beyond the quiz's attempts is refused (400)."""
 
     serializer_class = QuizAnswerSerializer
 
     @extend_schema(
         request=QuizAnswerSerializer,
-        responses={201: QuizAnswerResultSerializer, 400: OpenApiResponse(description="Refused")},
+        responses={
+            201: QuizAnswerResultSerializer,
+            400: OpenApiResponse(description="Refused"),
+            404: OpenApiResponse(description="No such published lesson."),
+        },
     )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -242,6 +288,7 @@ class QuizAnswerViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         result = {
             "correct": feedback.is_correct,
             "explanation": feedback.explanation,
+            "attempts_left": feedback.attempts_left,
             "quiz_score": outcome.progress.quiz_score,
             "quiz_passed": outcome.progress.quiz_passed,
             "lesson_completed": outcome.progress.completed_at is not None,

@@ -9,11 +9,17 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from wagtail.models import AbstractPage
+        from wagtail.permissions import register_permission_policy
         from wagtail.signals import page_published, page_unpublished
 
         from . import receivers
         from .models import LessonPage
         from .moderation import ensure_course_review
+        from .permissions import page_policy
+
+        # every page type: teachers' rights follow their courses and tracks (permissions.py)
+        register_permission_policy(AbstractPage, page_policy)
 
         post_save.connect(
             receivers.on_membership_saved,

@@ -26,7 +26,12 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from cms.blocks import BaseContentBlock
 from curricula.models import Competence, ProficiencyLevel
 
-from .quiz import question_problems
+from .quiz import (
+    DEFAULT_MAX_ATTEMPTS,
+    EXPLAIN_AFTER_LAST,
+    EXPLAIN_AFTER_RIGHT,
+    question_problems,
+)
 
 # ---------------------------------------------------------------------------------------
 # Code samples
@@ -324,7 +329,10 @@ class QuizQuestionBlock(blocks.StructBlock):
     explanation = blocks.TextBlock(
         label=_("explanation"),
         required=False,
-        help_text=_("Shown to the student after they answer."),
+        help_text=_(
+            "Shown to the student after a right answer or after their last attempt, as the "
+            "quiz says."
+        ),
     )
 
     class Meta:
@@ -367,6 +375,26 @@ class QuizBlock(blocks.StructBlock):
         default=60,
         help_text=_("Share of questions answered correctly for the quiz to count as passed."),
     )
+    max_attempts = blocks.IntegerBlock(
+        label=_("attempts per question"),
+        required=False,
+        min_value=1,
+        max_value=20,
+        default=DEFAULT_MAX_ATTEMPTS,
+        help_text=_("How many times a student may check each question. Leave empty for no limit."),
+    )
+    explanations = blocks.ChoiceBlock(
+        label=_("show explanations"),
+        choices=[
+            (EXPLAIN_AFTER_RIGHT, _("After a right answer, or after the last attempt")),
+            (EXPLAIN_AFTER_LAST, _("Only after the last attempt")),
+        ],
+        default=EXPLAIN_AFTER_RIGHT,
+        help_text=_(
+            "An explanation may give the answer away: it is never shown after a wrong "
+            "answer while the student has attempts left."
+        ),
+    )
     questions = blocks.ListBlock(QuizQuestionBlock(), label=_("questions"), min_num=1)
 
     class Meta:
@@ -375,6 +403,21 @@ class QuizBlock(blocks.StructBlock):
         # Lesson pages render quizzes from courses.quiz (the student's view, without the
         # answers); this template is only a fallback and shows no answer either.
         template = "courses/blocks/quiz_static.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("explanations") == EXPLAIN_AFTER_LAST and not value.get("max_attempts"):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "max_attempts": ValidationError(
+                        _(
+                            "Explanations after the last attempt need a number of attempts; "
+                            "or show them after a right answer."
+                        )
+                    )
+                }
+            )
+        return value
 
 
 class LessonBodyBlock(BaseContentBlock):

@@ -31,8 +31,14 @@ class QuestionState:
     answered: bool
     is_correct: bool
     last_answer: tuple  # choice ids, or (number,)
-    explanation: str  # only once answered
+    explanation: str  # only once the quiz allows it (Quiz.may_explain)
     attempts: int
+    attempts_left: int | None  # None: no limit
+
+    @property
+    def closed(self) -> bool:
+        """No attempt left: the question is shown, not answered any more."""
+        return self.attempts_left == 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,11 @@ class QuizState:
     title: str
     pass_percent: int
     questions: tuple[QuestionState, ...]
+    max_attempts: int | None  # checks per question; None: no limit
+
+    @property
+    def open_questions(self) -> int:
+        return sum(not q.closed for q in self.questions)
 
     @property
     def answered(self) -> int:
@@ -61,21 +72,27 @@ class QuizState:
         )
 
 
-def _quiz_state(quiz: Quiz, latest: dict[str, QuizAttempt], counts: Counter) -> QuizState:
+def _quiz_state(
+    quiz: Quiz, latest: dict[str, QuizAttempt], counts: Counter, right: set[str]
+) -> QuizState:
     states = []
     for question in quiz.questions:
         attempt = latest.get(question.id)
+        used = counts[question.id]
         states.append(
             QuestionState(
                 question=question.public(),
                 answered=attempt is not None,
                 is_correct=bool(attempt and attempt.is_correct),
                 last_answer=tuple(str(v) for v in attempt.answer) if attempt else (),
-                explanation=question.explanation if attempt else "",
-                attempts=counts[question.id],
+                explanation=question.explanation
+                if quiz.may_explain(used=used, answered_right=question.id in right)
+                else "",
+                attempts=used,
+                attempts_left=quiz.attempts_left(used),
             )
         )
-    return QuizState(quiz.id, quiz.title, quiz.pass_percent, tuple(states))
+    return QuizState(quiz.id, quiz.title, quiz.pass_percent, tuple(states), quiz.max_attempts)
 
 
 @dataclass
@@ -91,6 +108,7 @@ def lesson_state(*, user: User, lesson: Page, enrolled: bool) -> LessonState:
     quizzes = quizzes_in(lesson.body.raw_data)
     latest: dict[str, QuizAttempt] = {}
     counts: Counter = Counter()
+    right: set[str] = set()  # questions answered right at least once
     progress = None
     if enrolled:
         original = canonical_page(lesson)
@@ -101,9 +119,11 @@ def lesson_state(*, user: User, lesson: Page, enrolled: bool) -> LessonState:
             ):
                 latest[attempt.question_id] = attempt
                 counts[attempt.question_id] += 1
+                if attempt.is_correct:
+                    right.add(attempt.question_id)
     return LessonState(
         progress=progress,
-        quizzes={quiz.id: _quiz_state(quiz, latest, counts) for quiz in quizzes},
+        quizzes={quiz.id: _quiz_state(quiz, latest, counts, right) for quiz in quizzes},
         enrolled=enrolled,
     )
 

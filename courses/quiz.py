@@ -15,6 +15,14 @@ from django.utils.translation import gettext as _
 
 SINGLE, MULTIPLE, NUMERIC = "single", "multiple", "numeric"
 
+# When a question's explanation is shown (an explanation may give the answer away, so
+# never while the student may still try and has not found it):
+EXPLAIN_AFTER_RIGHT = "right"  # after a right answer, or once no attempts are left
+EXPLAIN_AFTER_LAST = "last"  # only once no attempts are left (needs a limit)
+# Checks a question allows when its quiz says nothing (saved before the setting existed);
+# the quiz block offers the same default to the editor.
+DEFAULT_MAX_ATTEMPTS = 3
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -64,9 +72,23 @@ class Quiz:
     title: str
     pass_percent: int
     questions: tuple[Question, ...]
+    max_attempts: int | None = DEFAULT_MAX_ATTEMPTS  # checks per question; None: no limit
+    explanations: str = EXPLAIN_AFTER_RIGHT
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def attempts_left(self, used: int) -> int | None:
+        """Checks a question has left after `used` of them (None: no limit)."""
+        return None if self.max_attempts is None else max(self.max_attempts - used, 0)
+
+    def may_explain(self, *, used: int, answered_right: bool) -> bool:
+        """Whether a student who checked a question `used` times may read its explanation."""
+        if used == 0:
+            return False
+        if self.attempts_left(used) == 0:
+            return True
+        return self.explanations == EXPLAIN_AFTER_RIGHT and answered_right
 
 
 class AnswerError(ValueError):
@@ -141,9 +163,24 @@ def quizzes_in(body_raw) -> list[Quiz]:
                 title=value.get("title") or "",
                 pass_percent=min(max(_int(value.get("pass_percent")) or 60, 1), 100),
                 questions=tuple(questions),
+                max_attempts=_max_attempts(value),
+                explanations=(
+                    EXPLAIN_AFTER_LAST
+                    if value.get("explanations") == EXPLAIN_AFTER_LAST
+                    else EXPLAIN_AFTER_RIGHT
+                ),
             )
         )
     return quizzes
+
+
+def _max_attempts(value: dict) -> int | None:
+    """A missing setting is the default; an empty one (None) is no limit."""
+    if "max_attempts" not in value:
+        return DEFAULT_MAX_ATTEMPTS
+    if value["max_attempts"] in (None, ""):
+        return None
+    return max(_int(value["max_attempts"]) or 1, 1)
 
 
 def exercise_ids_in(body_raw) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,7 +124,8 @@ class QuizRefused(Exception):
 class AnswerFeedback:
     question_id: str
     is_correct: bool
-    explanation: str
+    explanation: str  # "" until the quiz allows it (Quiz.may_explain)
+    attempts_left: int | None  # None: no limit
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,18 @@ def quiz_submit(
             checked.append((question, answer, is_correct(question, answer)))
     if not checked:
         raise QuizRefused(_("Answer at least one question before checking."))
+    # One check at a time per student and lesson (the row lock), so that two at once
+    # cannot both take the last attempt.
+    LessonProgress.objects.select_for_update().get_or_create(
+        student=student, lesson=original, defaults={"course": course}
+    )
+    history = _attempts_so_far(student=student, lesson=original, quiz=quiz)
+    for question, _answer, _correct in checked:
+        if quiz.attempts_left(history[question.id][0]) == 0:
+            raise QuizRefused(
+                _("Question %(number)d: you have used all %(max)d attempts.")
+                % {"number": question.number, "max": quiz.max_attempts}
+            )
 
     now = timezone.now()
     known_competences = set(
@@ -345,13 +358,37 @@ def quiz_submit(
     progress = _refresh_lesson(
         student=student, lesson=original, course=course, served=lesson, now=now
     )
-    return QuizOutcome(
-        feedback=tuple(
-            AnswerFeedback(question.id, correct, question.explanation)
-            for question, _answer, correct in checked
-        ),
-        progress=progress,
+    feedback = []
+    for question, _answer, correct in checked:
+        used, right_before = history[question.id]
+        used += 1
+        feedback.append(
+            AnswerFeedback(
+                question.id,
+                correct,
+                question.explanation
+                if quiz.may_explain(used=used, answered_right=right_before or correct)
+                else "",
+                quiz.attempts_left(used),
+            )
+        )
+    return QuizOutcome(feedback=tuple(feedback), progress=progress)
+
+
+def _attempts_so_far(
+    *, student: User, lesson: LessonPage, quiz: Quiz
+) -> dict[str, tuple[int, bool]]:
+    """(checks so far, answered right at least once) per question of the quiz."""
+    rows = (
+        QuizAttempt.objects.filter(
+            student=student, lesson=lesson, question_id__in=[q.id for q in quiz.questions]
+        )
+        .values("question_id")
+        .annotate(n=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
     )
+    history = {q.id: (0, False) for q in quiz.questions}
+    history.update({r["question_id"]: (r["n"], r["right"] > 0) for r in rows})
+    return history
 
 
 def quiz_answer(

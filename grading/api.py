@@ -11,10 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from lms.api.errors import error_response
@@ -37,7 +37,9 @@ class CompetenceLinkSerializer(serializers.ModelSerializer):
 class ExerciseSerializer(serializers.ModelSerializer):
     """What students and teachers see of an exercise: never the source notebook."""
 
-    course = serializers.CharField(source="course.title", default=None, read_only=True)
+    course = serializers.CharField(
+        source="course.title", default=None, read_only=True, allow_null=True
+    )
     competences = CompetenceLinkSerializer(source="competence_links", many=True, read_only=True)
 
     class Meta:
@@ -106,7 +108,7 @@ class AnswersField(serializers.DictField):
             raw = dictionary.get(self.field_name)
             try:
                 return json.loads(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deeply
                 return raw  # not a dictionary: to_internal_value says so
         return super().get_value(dictionary)
 
@@ -131,6 +133,7 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
     """Exercises the user may solve (students) or manage (teachers)."""
 
     serializer_class = ExerciseSerializer
+    throttle_scope = None  # an action names its own ("submissions")
     filterset_fields = ["status", "course"]
     search_fields = ["title", "slug"]
 
@@ -142,7 +145,13 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("title")
         )
 
-    @extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiResponse()})
+    @extend_schema(
+        responses={
+            (200, "application/x-ipynb+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The notebook (nbformat 4), as a download."
+            )
+        }
+    )
     @action(detail=True, methods=["get"])
     def notebook(self, request, pk=None):
         """The student version to download: solutions and hidden tests removed."""
@@ -154,11 +163,8 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
         return response
 
     @extend_schema(request=SubmitSerializer, responses={201: SubmissionSerializer})
-    @action(
-        detail=True,
-        methods=["post"],
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
-    )
+    # The default parsers: JSON (with the API's depth limit), form and multipart.
+    @action(detail=True, methods=["post"], throttle_scope="submissions")
     def submit(self, request, pk=None):
         """Hand in an attempt; grading starts at once. Poll the submission for its result."""
         exercise = self.get_object()
@@ -208,6 +214,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = SubmissionSerializer
     lookup_field = "uid"
+    throttle_scope = None  # an action names its own ("submissions")
     filterset_fields = ["exercise", "status"]
     ordering_fields = ["submitted_at", "total"]
 
@@ -219,7 +226,11 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             .order_by("-submitted_at")
         )
 
-    @extend_schema(responses={(200, "text/html"): OpenApiResponse()})
+    @extend_schema(
+        responses={
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="An HTML page.")
+        }
+    )
     @action(detail=True, methods=["get"])
     def feedback(self, request, uid=None):
         """The feedback page: the student's notebook with results, without hidden tests."""
@@ -231,7 +242,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return response
 
     @extend_schema(request=None, responses={202: SubmissionSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_scope="submissions")
     def regrade(self, request, uid=None):
         """Grade this submission again (teachers of the exercise)."""
         submission = self.get_object()

@@ -2,9 +2,9 @@
 
 The source notebook (with solutions and hidden tests) is stored in the database and never
 leaves the server: students receive `student_notebook` (the released version) and
-feedback rendered from the released sources. Progress records follow the attempt /
-summary split: one `Submission` row per attempt, one `ExerciseSummary` per student and
-exercise.
+feedback from a run of that version, in which no hidden test ever was (see
+grading.notebook.pipeline). Progress records follow the attempt / summary split: one
+`Submission` row per attempt, one `ExerciseSummary` per student and exercise.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ class Submission(models.Model):
     raw_total = models.FloatField(_("score before penalty"), null=True, blank=True)
     max_total = models.FloatField(_("maximum score"), null=True, blank=True)
     needs_manual = models.BooleanField(_("needs manual grading"), default=False)
-    feedback_html = models.TextField(_("feedback"), blank=True)  # from released sources only
+    feedback_html = models.TextField(_("feedback"), blank=True)  # from the student run only
     notes = models.JSONField(_("grading notes"), default=list, blank=True)  # repairs made
     sandboxed = models.BooleanField(_("sandboxed"), default=True)  # False: dev mode only
 

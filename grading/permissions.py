@@ -2,9 +2,10 @@
 every migrate (post_migrate, idempotent) their groups get the model permissions for
 exercises.
 
-They may add, change and view exercises; which ones they may change is narrowed to the
-exercises they manage (grading.access.managed_exercises) by the snippet views. Deleting
-an exercise deletes every student's submissions, so it is left to platform staff.
+They may add, change and view exercises; which ones is narrowed to the exercises they
+manage (grading.access.managed_exercises) by every view of the snippet viewset and its
+chooser (wagtail_hooks.py). Deleting an exercise deletes every student's submissions, so
+it is left to platform staff.
 """
 
 from django.apps import apps

@@ -1,5 +1,4 @@
 import re
-import unicodedata
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
@@ -7,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import imports
 from .models import Cohort, Institution, User
+from .services import same_address
 
 ACADEMIC_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -73,13 +73,6 @@ class CohortForm(forms.ModelForm):
         return cleaned
 
 
-def _same_address(a: str, b: str) -> bool:
-    """Compare e-mail addresses as Django's PasswordResetForm does (CVE-2019-19844)."""
-    return (
-        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
-    )
-
-
 class PlatformPasswordResetForm(PasswordResetForm):
     """Also reaches imported students, whose accounts start without a usable password."""
 
@@ -87,5 +80,5 @@ class PlatformPasswordResetForm(PasswordResetForm):
         return (
             user
             for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email and _same_address(email, user.email)
+            if user.email and same_address(email, user.email)
         )

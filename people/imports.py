@@ -11,7 +11,8 @@ row is compared only after that, so a refusal never confirms a guessed name. Pla
 staff alone, through `import_students --allow-transfer`, may move a student of another
 institution (`access.transferable_accounts`); each move is logged.
 
-Format (UTF-8, comma or semicolon separated, header row required):
+Format (UTF-8, comma, semicolon or tab separated, quoted as Excel quotes, header row
+required):
     username,first_name,last_name[,email]
 """
 
@@ -127,11 +128,7 @@ def parse_rows(data: bytes) -> tuple[list[StudentRow], list[RowError]]:
         return [], [RowError(0, str(exc))]
     if not text.strip():
         return [], [RowError(0, _("The file is empty."))]
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), _dialect(text))
     try:
         return _read_rows(reader)
     except csv.Error as exc:
@@ -143,6 +140,37 @@ def parse_rows(data: bytes) -> tuple[list[StudentRow], list[RowError]]:
                 % {"reason": exc},
             )
         ]
+
+
+# The dialect is read from the file's first lines, up to this many characters.
+DIALECT_SAMPLE_CHARS = 64 * 1024
+
+
+class _SpreadsheetCSV(csv.excel):
+    """Excel's CSV: fields quoted with ", and a " inside a quoted field doubled."""
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """The file's separator (comma, semicolon or tab), detected by the csv module on a
+    sample of whole lines, not on the header alone: a quoted name holding a comma or a
+    semicolon is what tells them apart. Quoting is Excel's, as every spreadsheet writes
+    it: double quotes, doubled inside a quoted field (even when the sample holds none; a
+    sniffer that saw no quote would otherwise read `""` as the end of the field)."""
+    sample = text[:DIALECT_SAMPLE_CHARS]
+    if len(text) > DIALECT_SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]  # whole lines only
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel  # one column, or no separator the sniffer trusts: commas
+    return type(
+        "DetectedDialect",
+        (_SpreadsheetCSV,),
+        {
+            "delimiter": sniffed.delimiter,
+            "skipinitialspace": sniffed.skipinitialspace,
+        },
+    )
 
 
 def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:

@@ -1,14 +1,14 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
-from .forms import PlatformPasswordResetForm
 
 urlpatterns = [
+    # before Django's accounts/ URLs: the platform's form, with limits (README "Security")
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PlatformPasswordResetForm),
-        name="password_reset",
+        "accounts/email/confirm/<str:token>/",
+        views.email_change_confirm,
+        name="email-change-confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -2,18 +2,71 @@
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from . import access, selectors
-from .forms import CohortForm, StudentImportForm
+from . import access, ratelimit, selectors, services
+from .forms import CohortForm, PlatformPasswordResetForm, StudentImportForm
 from .imports import REQUIRED_COLUMNS, student_import
 from .models import Cohort, Institution, Role
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited (README "Security"). Per client address: beyond
+    PASSWORD_RESET_RATE_PER_IP a 429 page says when to try again. Per e-mail address asked
+    for (whether or not an account has it): beyond PASSWORD_RESET_RATE_PER_ADDRESS no more
+    e-mail is sent, and the page is the usual "check your inbox", so neither the limit nor
+    the answer tells anyone whether the address exists."""
+
+    form_class = PlatformPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        verdict = ratelimit.hit(
+            "password-reset-ip", ratelimit.client_ip(request), settings.PASSWORD_RESET_RATE_PER_IP
+        )
+        if not verdict.allowed:
+            minutes = max(-(-verdict.retry_after // 60), 1)
+            response = render(
+                request,
+                "registration/too_many_attempts.html",
+                {
+                    "title": _("Too many password reset requests"),
+                    "message": ngettext(
+                        "Too many password reset requests from your address. "
+                        "Please try again in %(minutes)d minute.",
+                        "Too many password reset requests from your address. "
+                        "Please try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    "until": timezone.now() + timedelta(seconds=verdict.retry_after),
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        address = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
+        verdict = ratelimit.hit(
+            "password-reset-address", address, settings.PASSWORD_RESET_RATE_PER_ADDRESS
+        )
+        if not verdict.allowed:
+            return HttpResponseRedirect(self.get_success_url())  # as if sent: see above
+        return super().form_valid(form)
 
 
 @login_required
@@ -108,3 +161,23 @@ def cohort_import(request: HttpRequest, pk: int) -> HttpResponse:
         {"cohort": cohort, "form": form, "result": result, "columns": REQUIRED_COLUMNS},
         status=400 if result is not None and not result.ok else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new address: the page asks, the button changes (a mail scanner
+    that opens links changes nothing); only for the account that asked."""
+    try:
+        if request.method == "POST":
+            new_email = services.email_change_confirm(user=request.user, token=token)
+            messages.success(
+                request, _("Your e-mail address is now %(email)s.") % {"email": new_email}
+            )
+            return redirect("dashboard")
+        new_email = services.email_change_check(user=request.user, token=token)
+    except services.EmailChangeRefused as refused:
+        return render(
+            request, "people/email_change_confirm.html", {"problem": refused.message}, status=400
+        )
+    return render(request, "people/email_change_confirm.html", {"new_email": new_email})

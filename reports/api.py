@@ -1,4 +1,4 @@
-"""The ministry's API: the same suppressed aggregates as the dashboard, as JSON.
+"""The ministry's API: the same protected aggregates as the dashboard, as JSON.
 
 GET /api/v1/reports/?period=2026-10&framework=digcomp-2-2&region=baku
 Token authentication (POST /api/v1/auth/token/); ministry analysts see every scope,
@@ -46,10 +46,12 @@ FILTER_PARAMETERS = [
 class ReportViewSet(viewsets.ViewSet):
     """Aggregated skills report (schema report-v1, reports/schema/report-v1.json).
 
-    Groups with fewer students than the minimum group size are suppressed (null), with
-    complementary suppression; no student appears in any answer."""
+    Groups with fewer students than the minimum group size are suppressed (null); every
+    other count is perturbed by the cell-key method (`perturbation`: at most `max_noise`,
+    the same for the same students in every answer); no student appears in any answer."""
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
+    throttle_scope = "reports"  # README "Security": API throttles
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,

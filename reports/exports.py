@@ -1,8 +1,9 @@
-"""A report document (reports.document, already suppressed) rendered as a file: JSON,
+"""A report document (reports.document, already protected) rendered as a file: JSON,
 CSV, XLSX or PDF.
 
 Every format is drawn from that dict alone, so no file can hold more than the page or
-the API shows: aggregates, with suppressed figures left empty. CSV and XLSX are written by
+the API shows: aggregates, perturbed as the document has them, with suppressed figures
+left empty. CSV and XLSX are written by
 the platform's one formula-safe writer, cms.exports.
 """
 
@@ -89,6 +90,13 @@ def _cells(section: str, row: dict) -> list:
     ]
 
 
+def _noise_note(report: dict) -> str:
+    return _(
+        "Counts of %(k)d or more are shifted by at most %(d)d (cell-key method), the same way "
+        "for the same students in every report; rows need not add up exactly to their total."
+    ) % {"k": report["min_group_size"], "d": report["perturbation"]["max_noise"]}
+
+
 def _summary(report: dict) -> list[list]:
     return [
         [_("Period"), report["period"]],
@@ -122,6 +130,8 @@ def as_csv(report: dict) -> bytes:
         report["scope"],
         _("Minimum group size"),
         report["min_group_size"],
+        _("Largest perturbation"),
+        report["perturbation"]["max_noise"],
     ]
     return csv_bytes(
         [
@@ -137,7 +147,9 @@ def as_csv(report: dict) -> bytes:
 def as_xlsx(report: dict) -> bytes:
     """A summary sheet, one sheet per table, and the trend."""
     note = [_("Empty cells are suppressed: fewer students than the minimum group size.")]
-    sheets = [Sheet(_("Summary"), [*_summary(report), [], note], header_rows=0)]
+    sheets = [
+        Sheet(_("Summary"), [*_summary(report), [], note, [_noise_note(report)]], header_rows=0)
+    ]
 
     def table(title: str, rows: list[dict]) -> Sheet:
         return Sheet(title, [_headers(report), *(_cells(title, row) for row in rows)])
@@ -186,6 +198,7 @@ def as_pdf(report: dict) -> bytes:
             % {"k": report["min_group_size"]},
             styles["Italic"],
         ),
+        Paragraph(_noise_note(report), styles["Italic"]),
         Spacer(1, 0.4 * cm),
     ]
 

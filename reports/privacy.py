@@ -1,39 +1,112 @@
-"""Disclosure control: what a report may show of small groups. Pure functions over the
-report document's rows (plain dicts of counts); no database, no Django.
+"""Disclosure control: what a report may show of small groups, and the noise that keeps
+differences of reports from showing them. Pure functions over the report document's rows
+(plain dicts); no database, no Django.
+
+The method is the cell-key method of national statistics offices (the Australian Bureau of
+Statistics' TableBuilder, the ONS for the 2021 census, Eurostat's census recommendations):
+
+- every student has a secret *record key*, drawn at random once, an integer from 0 to
+  KEY_MODULUS - 1 (reports.models.RecordKey; never shown, exported or changed);
+- every count a report shows is a `Cell`: how many, and the sum of the record keys of
+  those it counts, summed in the database alongside the count (the roll-up tables carry
+  the sums); the *cell key* is that sum modulo KEY_MODULUS;
+- the perturbation table (`noise`) gives, for the count and its cell key, a small
+  deterministic noise: the same people always have the same cell key, so they get the same
+  figure in every report, page, file and delivery, and two figures that differ by a few
+  people get unrelated noise, so their difference is the few people plus noise.
 
 Rules (k = settings.REPORTS_MIN_GROUP_SIZE, passed in):
-- a row (region, institution, cohort, competence, month...) describing fewer than k
-  students is suppressed whole (every figure becomes null);
-- any count from 1 to k-1 is suppressed;
-- complementary suppression: where a total is shown and exactly one of its parts is
-  suppressed, the next smallest part is suppressed too, along every dimension shown
-  (the siblings of a table column, the bands of a row), until nothing can be recovered
-  by subtraction;
-- averages and rates are suppressed with the count they are computed from.
+- a row describing fewer than k students (its enrolment; its results where it has no
+  enrolment) is suppressed whole;
+- a count from 1 to k-1 is suppressed (null); zero is published as 0;
+- a count n of k or more is published as n + e, with |e| <= min(MAX_NOISE, n - k): never
+  below k, never more than MAX_NOISE away, zero on average (NOISE_VARIANCE);
+- no complementary suppression: each total is a cell of its own (its own people, its own
+  key), so rows need not add up to it exactly, and a total minus its shown rows gives a
+  hidden row plus the noise of all of them;
+- the average level is computed from the true levels, rounded to one decimal, and shown
+  only where the row's results and every one of its bands are shown (it never stands
+  beside a hidden cell); the completion rate is computed from the published counts.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
+from typing import NamedTuple
+
+KEY_MODULUS = 1 << 16  # record keys are 0..65535; a cell key is their sum modulo this
+MAX_NOISE = 4  # D: the largest change of a published count
+# The perturbation table's row for counts of k + MAX_NOISE and more: the weight of a noise
+# of -d and of +d, in thousandths, by d (the weight of 0 first). Nearer to k the row is cut
+# to |e| <= n - k and the remaining weights scaled up; every row is symmetric, so unbiased.
+NOISE_WEIGHTS = (360, 220, 70, 25, 5)
+NOISE_VARIANCE = 2 * sum(d * d * w for d, w in enumerate(NOISE_WEIGHTS)) / 1000  # 1.61
+AVERAGE_DECIMALS = 1
+
 COUNT_FIELDS = ("enrolled", "active", "completed", "results")
 
 
-def _suppress_cell(row: dict, name: str) -> bool:
-    if name.startswith("band:"):
-        band = next(b for b in row["bands"] if b["key"] == name[5:])
-        if band["count"] is None:
-            return False
-        band["count"] = None
-        return True
-    if row[name] is None:
-        return False
-    row[name] = None
-    return True
+class Cell(NamedTuple):
+    """A count before disclosure control: how many, and who (the sum of their keys)."""
+
+    n: int = 0  # students, or competence results
+    key: int = 0  # the sum of the record keys of those counted (one per result)
 
 
-def _cell(row: dict, name: str):
-    if name.startswith("band:"):
-        return next(b for b in row["bands"] if b["key"] == name[5:])["count"]
-    return row[name]
+ZERO = Cell()
+
+
+def _rows() -> list[list[tuple[int, int]]]:
+    """The perturbation table's rows by half-width d: (noise, weight) from -d to +d."""
+    return [[(e, NOISE_WEIGHTS[abs(e)]) for e in range(-d, d + 1)] for d in range(MAX_NOISE + 1)]
+
+
+PTABLE = _rows()
+
+
+def _cutoffs(row: list[tuple[int, int]]) -> list[int]:
+    """The cell keys where each noise of `row` ends: a cell key c gets the first noise whose
+    cumulative weight w exceeds c * total // KEY_MODULUS, that is c < ceil(w * KEY_MODULUS
+    / total)."""
+    total = sum(w for _e, w in row)
+    cumulative, out = 0, []
+    for _e, weight in row:
+        cumulative += weight
+        out.append(-(-cumulative * KEY_MODULUS // total))
+    return out
+
+
+CUTOFFS = [_cutoffs(row) for row in PTABLE]
+
+
+def noise_distribution(n: int, k: int) -> list[tuple[int, float]]:
+    """The perturbation table's row for a count `n` of k or more: (noise, probability)."""
+    row = PTABLE[min(MAX_NOISE, n - k)]
+    total = sum(w for _e, w in row)
+    return [(e, w / total) for e, w in row]
+
+
+def noise(n: int, cell_key: int, k: int) -> int:
+    """The noise the perturbation table gives a count `n` (k or more) with `cell_key`: the
+    cell key, as a fraction of KEY_MODULUS, picks the noise whose cumulative weight covers it."""
+    d = min(MAX_NOISE, n - k)
+    return PTABLE[d][bisect_right(CUTOFFS[d], cell_key % KEY_MODULUS)][0]
+
+
+def publish(cell: Cell, k: int) -> int | None:
+    """The count a report shows for `cell`: 0 for nobody, null from 1 to k-1, perturbed
+    from k on (never below k)."""
+    if cell.n <= 0:
+        return 0
+    if cell.n < k:
+        return None
+    return cell.n + noise(cell.n, cell.key, k)
+
+
+def _round_half_up(value: float, decimals: int) -> float:
+    scale = 10**decimals
+    return math.floor(value * scale + 0.5) / scale
 
 
 def _suppress_row(row: dict) -> None:
@@ -45,78 +118,34 @@ def _suppress_row(row: dict) -> None:
         band["count"] = None
 
 
-def _size(row: dict) -> int:
-    return row.get("enrolled", row["results"]) or 0
+def protect_row(row: dict, k: int) -> None:
+    """Turn a row's cells into the figures it may show, in place. The row holds `Cell`s
+    for its counts and bands and the true average level (a float, or None); afterwards it
+    holds published counts (or None), the rounded average and the completion rate."""
+    size = row["enrolled"] if "enrolled" in row else row["results"]
+    if 0 < size.n < k:
+        _suppress_row(row)
+        return
+    for name in COUNT_FIELDS:
+        if name in row:
+            row[name] = publish(row[name], k)
+    for band in row["bands"]:
+        band["count"] = publish(band["count"], k)
+    average = row["average_level"]
+    every_cell_shown = row["results"] and all(b["count"] is not None for b in row["bands"])
+    row["average_level"] = (
+        _round_half_up(average, AVERAGE_DECIMALS)
+        if every_cell_shown and average is not None
+        else None
+    )
+    if "completion_rate" in row:
+        enrolled, completed = row["enrolled"], row["completed"]
+        row["completion_rate"] = (
+            min(1.0, round(completed / enrolled, 3)) if enrolled and completed is not None else None
+        )
 
 
-def suppress_table(rows: list[dict], total: dict | None, k: int, *, additive: bool) -> None:
-    """Suppress in place. `additive`: the rows partition `total` (regions of a country),
-    so a column must not leave exactly one suppressed part (competences and months do
-    not add up, and are checked row by row only)."""
-    # 1. primary: small groups and small counts
-    for row in [*rows, *([total] if total else [])]:
-        if row.get("suppressed"):
-            continue
-        if 0 < _size(row) < k:
-            _suppress_row(row)
-            continue
-        for name in COUNT_FIELDS:
-            value = row.get(name)
-            if value is not None and 0 < value < k:
-                row[name] = None
-        for band in row["bands"]:
-            if band["count"] is not None and 0 < band["count"] < k:
-                band["count"] = None
-    if total is not None and total.get("suppressed"):
-        for row in rows:
-            _suppress_row(row)
-    # 2. complementary: whole rows first (keeps a table readable), then single cells
-    if additive and total is not None and not total.get("suppressed"):
-        hidden = [r for r in rows if r.get("suppressed")]
-        shown = [r for r in rows if not r.get("suppressed")]
-        if len(hidden) == 1 and shown:
-            _suppress_row(min(shown, key=lambda r: (_size(r), r["key"])))
-    columns = [name for name in COUNT_FIELDS if rows and name in rows[0]]
-    columns += [f"band:{b['key']}" for b in (rows[0]["bands"] if rows else [])]
-    # each cell as (row, the dict holding it, its key there), looked up once: a region's
-    # table has hundreds of rows, and the loop below reads every cell on each pass
-    cells: dict[str, list[tuple[dict, dict, str]]] = {name: [] for name in columns}
-    for row in rows if additive and total is not None else []:
-        bands = {band["key"]: band for band in row["bands"]}
-        for name in columns:
-            if name.startswith("band:"):
-                cells[name].append((row, bands[name[5:]], "count"))
-            else:
-                cells[name].append((row, row, name))
-    changed = True
-    while changed:
-        changed = False
-        if additive and total is not None:
-            for name in columns:
-                if _cell(total, name) is None:
-                    continue
-                column = cells[name]
-                hidden = sum(1 for _row, holder, key in column if holder[key] is None)
-                if hidden == 1 and len(column) > 1:
-                    _row, holder, key = min(
-                        (cell for cell in column if cell[1][cell[2]] is not None),
-                        key=lambda cell: (cell[1][cell[2]], cell[0]["key"]),
-                    )
-                    holder[key] = None
-                    changed = True
-        for row in [*rows, *([total] if total else [])]:
-            if row["results"] is None:
-                # one band per pass, as the columns above may take a complement meanwhile
-                changed |= any(_suppress_cell(row, f"band:{b['key']}") for b in row["bands"])
-                continue
-            hidden = [b for b in row["bands"] if b["count"] is None]
-            shown = [b for b in row["bands"] if b["count"] is not None]
-            if len(hidden) == 1 and shown:
-                victim = min(shown, key=lambda b: (b["count"], b["key"]))
-                changed |= _suppress_cell(row, f"band:{victim['key']}")
-    # 3. derived figures go with their counts
-    for row in [*rows, *([total] if total else [])]:
-        if row["results"] is None:
-            row["average_level"] = None
-        if "completion_rate" in row and (row["completed"] is None or row["enrolled"] is None):
-            row["completion_rate"] = None
+def protect_table(rows: list[dict], k: int) -> None:
+    """protect_row for every row of a table (each row, and each total, is its own cell)."""
+    for row in rows:
+        protect_row(row, k)

@@ -34,7 +34,7 @@ class ReportRead:
     """A read that happened: what was asked, what was shown, and its audit row."""
 
     filters: ReportFilters  # as validated for the reader
-    document: dict  # the suppressed report (schema report-v1)
+    document: dict  # the protected report (schema report-v1)
     log: ReportAccessLog  # the audit row written for this read
 
 

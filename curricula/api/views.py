@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
 
 from ..selectors import frameworks_with_structure
 from .serializers import CompetenceFrameworkSerializer
@@ -37,6 +39,14 @@ class CompetenceFrameworkViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return frameworks_with_structure()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        lang = request.query_params.get("lang", "")
+        if lang and lang not in LANGUAGE_CODES:  # empty: not given
+            raise ValidationError(
+                {"lang": [_("Choose one of %(codes)s.") % {"codes": ", ".join(LANGUAGE_CODES)}]}
+            )
 
     def dispatch(self, request, *args, **kwargs):
         lang = request.GET.get("lang")

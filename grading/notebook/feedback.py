@@ -1,11 +1,11 @@
 """The feedback page a student sees for a graded submission.
 
-nbgrader's feedback shows hidden tests (issues #917, #1363); here the executed notebook
-is shown as the student could have seen it: test cells with their released source and
-without tracebacks (the score badge carries the message instead), cells that contain
-hidden tests without any output, and every other output scrubbed of hidden-test lines.
-The page is self-contained: CSS and images inline, no script from a CDN, and HTML from
-markdown and outputs sanitized, since students wrote it.
+nbgrader's feedback shows hidden tests (issues #917, #1363). Here the page is rendered
+from the *student run* (`pipeline`): the student version executed without any hidden-test
+source, so no output on it can carry one, however it was encoded; the grading run gives
+only the score badges. Test cells show their released source and no traceback (the badge
+carries the message instead). The page is self-contained: CSS and images inline, no
+script from a CDN, and HTML from markdown and outputs sanitized, since students wrote it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ import bleach
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
-from . import markers
 from .i18n import gettext as _
 from .metadata import CellKind, nbgrader_metadata
-from .redact import Redactor
 from .release import released_cells
 from .results import CellResult, NotebookResult
 
@@ -50,7 +48,11 @@ ALLOWED_TAGS = bleach.ALLOWED_TAGS | {
 def render_feedback_html(
     source_nb: NotebookNode, executed_nb: NotebookNode, result: NotebookResult
 ) -> str:
-    """A standalone HTML page of the executed notebook with a badge per graded cell."""
+    """A standalone HTML page of the executed notebook with a badge per graded cell.
+
+    `executed_nb` is the student run (`sanitize_student_version`, executed), never the
+    notebook that ran the hidden tests: every output on the page is one of its outputs.
+    """
     view, badges = _student_view(source_nb, executed_nb, result)
     html, _resources = _exporter().from_notebook_node(
         view, resources={"grading_badges": badges, "metadata": {"name": _("Feedback")}}
@@ -93,7 +95,6 @@ def _student_view(
         if (meta := nbgrader_metadata(cell)).is_assignment_cell
     }
     released = released_cells(source_nb)
-    redactor = Redactor.for_sources(cell.source for cell in source_nb.cells)
     results = {cell.grade_id: cell for cell in result.cells}
     view = copy.deepcopy(executed_nb)
     badges = {}
@@ -103,20 +104,16 @@ def _student_view(
         if original is not None and nbgrader_metadata(original).is_locked:
             cell.source = released[grade_id].source
         if cell.cell_type == "code":
-            cell.outputs = _visible_outputs(cell.outputs, original, redactor)
+            cell.outputs = _visible_outputs(cell.outputs, original)
         if grade_id in results:
             badges[cell.id] = _badge(results[grade_id])
     return view, badges
 
 
-def _visible_outputs(
-    outputs: list[NotebookNode], original: NotebookNode | None, redactor: Redactor
-) -> list[Any]:
-    if original is not None and markers.has_hidden_tests(original.source):
-        return []
+def _visible_outputs(outputs: list[NotebookNode], original: NotebookNode | None) -> list[Any]:
     if original is not None and nbgrader_metadata(original).kind is CellKind.TEST:
         outputs = [output for output in outputs if output.output_type != "error"]
-    renderable = (_renderable(redactor.tree(output)) for output in outputs)
+    renderable = (_renderable(output) for output in outputs)
     return [output for output in renderable if output is not None]
 
 

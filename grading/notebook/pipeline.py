@@ -4,6 +4,20 @@ The executor is a parameter, always given by the caller: the machine-dependent e
 (bubblewrap, kernels, the warm pool) lives in grading.sandbox, which this package never
 imports, so everything here stays pure and tests run it with a fake kernel. A source
 parsed once when it was stored can be passed as `spec`; it is parsed here otherwise.
+
+Hidden tests stay hidden by construction, not by redaction. They run in the student's
+kernel, where the student's code can copy them (the input history, the calling frame, a
+patched ``run_cell``) into anything it prints or raises, in any encoding. So a source with
+hidden tests runs each submission twice, in two fresh kernels: the *student run* executes
+the student version (the answers, the locked cells and the tests as released, without a
+line of hidden-test source) and the *grading run* the notebook with the hidden tests
+restored. Scores and pass/fail come from the grading run, everything a student reads
+from the student run: outputs, tracebacks and exception texts (feedback page and
+messages), in which no hidden-test source ever was. Of the grading run only scores and
+statuses reach the student, under sentences the grader writes itself (`score`). The
+student run goes first and is over, its outputs final, before the grading run starts:
+nothing the grading kernel does can reach them. A source without hidden tests runs once,
+as the student version: that run is both.
 """
 
 from __future__ import annotations
@@ -12,13 +26,14 @@ from dataclasses import dataclass
 
 from nbformat import NotebookNode
 
+from . import markers
 from .errors import NotebookError
 from .feedback import render_feedback_html
 from .i18n import gettext as _
 from .metadata import SourceSpec, parse_source
 from .release import release
 from .results import NotebookResult
-from .sanitize import sanitize
+from .sanitize import SanitizedNotebook, sanitize, sanitize_student_version
 from .score import score
 from .types import Executor, SandboxLimits
 
@@ -27,9 +42,8 @@ DEFAULT_LIMITS = SandboxLimits()
 
 @dataclass(frozen=True)
 class GradedNotebook:
-    """A result with its feedback page: what a grading worker stores.
-
-    The executed notebook itself is not part of it: it contains the hidden tests.
+    """A result with its feedback page: what a grading worker stores, all of it for the
+    student: scores from the grading run, the rest from the student run (module docstring).
     """
 
     result: NotebookResult
@@ -61,8 +75,7 @@ def grade_notebook(
     this machine, a kernel that would not start) passes through: those are failures of
     the grading machine, to retry, not results to store.
     """
-    result, _executed = _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)
-    return result
+    return _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)[0]
 
 
 def grade_with_feedback(
@@ -74,9 +87,9 @@ def grade_with_feedback(
     allow_unsandboxed: bool = False,
     spec: SourceSpec | None = None,
 ) -> GradedNotebook:
-    """Like `grade_notebook`, and render the student's feedback page from the same run."""
-    result, executed = _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)
-    return GradedNotebook(result, render_feedback_html(source_nb, executed, result))
+    """Like `grade_notebook`, and render the student's feedback page from the student run."""
+    result, shown = _grade(source_nb, submission_nb, executor, limits, allow_unsandboxed, spec)
+    return GradedNotebook(result, render_feedback_html(source_nb, shown, result))
 
 
 def validate_source(
@@ -100,8 +113,11 @@ def validate_source(
         return SourceValidation(ok=False, problems=(_("The notebook has no graded cells."),))
 
     def run(submission: NotebookNode) -> NotebookResult:
-        result, _executed = _grade(source_nb, submission, executor, limits, allow_unsandboxed, spec)
-        return result
+        # One run each, its messages quoting itself: this report is for the teacher, who
+        # wrote the hidden tests.
+        sanitized = sanitize(source_nb, submission)
+        execution = executor(sanitized.notebook, limits=limits, allow_unsandboxed=allow_unsandboxed)
+        return score(spec, sanitized, execution)
 
     solution, student = run(source_nb), run(release(source_nb, checked=True))
     problems = (*_solution_problems(solution), *_student_problems(student, spec))
@@ -118,10 +134,29 @@ def _grade(
     allow_unsandboxed: bool,
     spec: SourceSpec | None,
 ) -> tuple[NotebookResult, NotebookNode]:
+    """The result for the student and the executed student version (module docstring)."""
     spec = spec if spec is not None else parse_source(source_nb)
+
+    def execute(nb: NotebookNode):
+        return executor(nb, limits=limits, allow_unsandboxed=allow_unsandboxed)
+
+    student = sanitize_student_version(source_nb, submission_nb)
+    if not any(markers.has_hidden_tests(cell.source) for cell in source_nb.cells):
+        shown = execute(student.notebook)  # the grading run too: nothing is hidden
+        return score(spec, student, shown), shown.notebook
     sanitized = sanitize(source_nb, submission_nb)
-    execution = executor(sanitized.notebook, limits=limits, allow_unsandboxed=allow_unsandboxed)
-    return score(spec, sanitized, execution), execution.notebook
+    _check_same_places(sanitized, student)
+    shown = execute(student.notebook)  # first: final before hidden tests are in a kernel
+    execution = execute(sanitized.notebook)
+    return score(spec, sanitized, execution, explained_by=shown), shown.notebook
+
+
+def _check_same_places(sanitized: SanitizedNotebook, student: SanitizedNotebook) -> None:
+    """The student run explains the grading run cell by cell, so their cells must line up."""
+    if student.positions != sanitized.positions or len(student.notebook.cells) != len(
+        sanitized.notebook.cells
+    ):
+        raise RuntimeError("the student version and the graded notebook do not line up")
 
 
 def _solution_problems(solution: NotebookResult) -> list[str]:

@@ -30,6 +30,9 @@ class NotebookLimits:
     max_bytes: int = 5 * 1024 * 1024  # size of the file as uploaded
     max_cells: int = 500  # number of cells of any type
     max_output_bytes: int = 2 * 1024 * 1024  # stored outputs, as JSON
+    # arrays and objects inside each other: Jupyter writes about 6, widget state a few
+    # more; deeper JSON would exhaust the stack of whatever walks it (copy, validation)
+    max_depth: int = 100
 
 
 def read_notebook(data: bytes | str, *, limits: NotebookLimits = NotebookLimits()) -> NotebookNode:
@@ -40,13 +43,13 @@ def read_notebook(data: bytes | str, *, limits: NotebookLimits = NotebookLimits(
             _("The file is larger than %(megabytes)s MB.")
             % {"megabytes": _megabytes(limits.max_bytes)}
         )
-    content = _parse_json(raw)
+    content = _parse_json(raw, limits)
     _check_format_version(content)
     _check_cells(content, limits)
     return _validated(content)
 
 
-def _parse_json(raw: bytes) -> dict:
+def _parse_json(raw: bytes, limits: NotebookLimits) -> dict:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -58,6 +61,13 @@ def _parse_json(raw: bytes) -> dict:
             _("The file is not valid JSON (line %(line)d, column %(column)d).")
             % {"line": exc.lineno, "column": exc.colno}
         ) from exc
+    except RecursionError:  # json recurses per level: far too deep to be a notebook
+        content = None
+    if content is None or _nests_deeper_than(content, limits.max_depth):
+        raise NotebookError(
+            _("The file's JSON is nested more than %(limit)d levels deep; it is not a notebook.")
+            % {"limit": limits.max_depth}
+        )
     # the version before the cells: an nbformat 3 notebook keeps them in `worksheets`
     if not isinstance(content, dict) or "nbformat" not in content:
         raise NotebookError(_("The file is JSON but not a Jupyter notebook."))
@@ -136,6 +146,21 @@ def _validated(content: dict) -> NotebookNode:
             }
         raise NotebookError(problem) from exc
     return strip_transient(rejoin_lines(notebook))
+
+
+def _nests_deeper_than(value, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (a walk without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend(
+            (child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+        )
+    return False
 
 
 def _megabytes(size: int) -> str:

@@ -19,7 +19,7 @@ from nbformat import NotebookNode
 from .cells import assemble, keep_id, new_cell
 from .i18n import gettext as _
 from .metadata import nbgrader_metadata
-from .release import released_cells
+from .release import release, released_cells
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,18 @@ def sanitize(source_nb: NotebookNode, submission_nb: NotebookNode) -> SanitizedN
         ),
         notes=tuple(repairs.notes),
     )
+
+
+def sanitize_student_version(
+    source_nb: NotebookNode, submission_nb: NotebookNode
+) -> SanitizedNotebook:
+    """The submission as the student version runs it: the cells `sanitize` gives, in the
+    same places, with the read-only cells and tests as released, so not a line of
+    hidden-test source (nor anything else `release` leaves out) is in it.
+
+    For a source already checked (`parse_source`), like `sanitize`.
+    """
+    return sanitize(release(source_nb, checked=True), submission_nb)
 
 
 def _assignment_cells(source_nb: NotebookNode) -> dict[str, NotebookNode]:

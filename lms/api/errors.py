@@ -8,12 +8,31 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import ngettext
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error body, as the schema describes it (every 4xx of every operation)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(
+        help_text="Why, for programs: invalid, parse_error, not_authenticated, "
+        "authentication_failed, permission_denied, not_found, throttled, ..."
+    )
+    detail = serializers.CharField(help_text="Why, for people: a sentence in their language.")
+    errors = serializers.JSONField(
+        required=False,
+        help_text="What was invalid: {field: [message, ...]}; for a CSV import, "
+        "[{line, message}, ...].",
+    )
 
 
 def _flatten(detail):
@@ -29,6 +48,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OverflowError):
+        # A number from the request that the database cannot hold (SQLite refuses to bind
+        # it; PostgreSQL finds nothing): the client's mistake, whichever filter or field.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("A number in the request is too large.")]}, code="invalid"
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django's 500 handler answers (JSON under /api/)
@@ -51,8 +76,22 @@ def api_exception_handler(exc, context):
             if not isinstance(exc.detail, dict | list)
             else (str(_flatten(exc.detail)))
         )
+    if type(exc) is exceptions.Throttled:  # DRF's own sentence is half translated in az, ru
+        body["detail"] = throttled_detail(exc.wait)
     response.data = body
     return response
+
+
+def throttled_detail(wait: float | None) -> str:
+    """The sentence of a 429 (the wait is also in its Retry-After header)."""
+    if wait is None:
+        return _("Too many requests. Please wait a little and try again.")
+    seconds = max(math.ceil(wait), 1)
+    return ngettext(
+        "Too many requests. Please try again in %(seconds)d second.",
+        "Too many requests. Please try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def json_error(status_code: int, code: str, detail: str) -> JsonResponse:

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
@@ -8,6 +7,8 @@ from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
 from people import api as people_api
 from reports.api import ReportViewSet
+
+from .schema import ID_REGEX
 
 
 class PlatformAPIRootView(APIRootView):
@@ -20,6 +21,20 @@ class PlatformRouter(DefaultRouter):
     APIRootView = PlatformAPIRootView
     # Endpoints outside the router that the root lists too: {label: URL name}.
     extra_root_entries = {"me": "me", "auth/token": "token"}
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        """An endpoint looked up by integer id matches only ids a database column can hold
+        (1-18 digits): `/cohorts/null,null/` or an id of 30 digits is the JSON 404 of an
+        unknown URL, before a view passes it to a query (a ValueError or an OverflowError)."""
+        if getattr(viewset, "lookup_field", "pk") == "pk" and not hasattr(
+            viewset, "lookup_value_regex"
+        ):
+            return self._base_pattern.format(
+                lookup_prefix=lookup_prefix,
+                lookup_url_kwarg=getattr(viewset, "lookup_url_kwarg", None) or "pk",
+                lookup_value=ID_REGEX,
+            )
+        return super().get_lookup_regex(viewset, lookup_prefix)
 
     def get_api_root_view(self, api_urls=None):
         list_name = self.routes[0].name
@@ -47,6 +62,6 @@ router.register("quiz-answers", courses_api.QuizAnswerViewSet, basename="quiz-an
 app_name = "api"
 urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="me"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", people_api.TokenView.as_view(), name="token"),
     path("", include(router.urls)),
 ]

@@ -5,6 +5,7 @@ Everything that differs between a laptop, CI and production comes from the envir
 a broker kept in files under var/.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,6 +62,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # periodic tasks
     "django_celery_beat",
+    # security: login lockout (django-axes), Content-Security-Policy (django-csp)
+    "axes",
+    "csp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -72,15 +76,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (README "Security")
+    "lms.middleware.ContentSecurityPolicyMiddleware",
+    "lms.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # API URLs with a NUL character: 404/400 on every database (lms/api/middleware.py)
+    "lms.api.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # last, as django-axes asks: turns a locked-out login into the lockout answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -138,6 +149,123 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@skills.example.az")
 
 # ---------------------------------------------------------------------------------------
+# Brute force: login lockout, API throttles, password-reset limits (README "Security")
+# ---------------------------------------------------------------------------------------
+# Proxies in front of the web servers that append the client's address to
+# X-Forwarded-For. 0: the connection's address is the client's and the header is ignored
+# (a client could write anything there). Lockouts, throttles and limits all use it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Throttle and limit counters live in the cache: give every web process the same one in
+# production (CACHE_URL=redis://redis:6379/1); the default is per process.
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-cache-url
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# django-axes checks every login (web, /admin/, /django-admin/, the API token) before the
+# password: after LOGIN_FAILURE_LIMIT failures for one username from one address, that
+# pair is refused for LOGIN_COOLOFF_MINUTES (each refused try starts the wait again).
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out pair never reaches a password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# By username and address together: a class behind one school address is not locked out
+# by one pupil's typos, and nobody can lock a pupil out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a right password after a typo or two starts the count again
+AXES_CLIENT_IP_CALLABLE = "people.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "people.lockout.lockout_response"  # 429, Retry-After, translated
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts still logged
+# Failed attempts are what a lockout needs (deleted once their cool-off is over); a log of
+# every successful login and the pupil's address is not kept (Django keeps last_login).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Password reset e-mails: per address asked for (silently: the page never says whether
+# the address exists or was limited) and per client address (a 429 page). "N/period",
+# period one of second, minute, hour, day, as DRF's rates.
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
+# Links confirming a new e-mail address (PATCH /api/v1/me/), per account: no signed-in
+# user makes the platform mail whomever they like (README "Security").
+EMAIL_CHANGE_RATE_PER_ACCOUNT = env.str("EMAIL_CHANGE_RATE_PER_ACCOUNT", default="5/hour")
+
+# ---------------------------------------------------------------------------------------
+# Security headers: Content-Security-Policy (django-csp), Permissions-Policy
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# ---------------------------------------------------------------------------------------
+# Players a lesson's video block may embed (Wagtail's EmbedBlock, oEmbed iframes).
+CSP_FRAME_SOURCES = env.list(
+    "CSP_FRAME_SOURCES",
+    default=[
+        "https://www.youtube.com",
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+    ],
+)
+# The platform's pages: scripts and styles only from the platform's own static files: no
+# inline script element, no on*= handler, no style element or attribute, nothing from
+# elsewhere. The feedback page of a submission sends its own, stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'"],
+        "frame-src": ["'self'", *CSP_FRAME_SOURCES],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Wagtail's and Django's admins write inline scripts and styles of their own: under these
+# prefixes (and only there) a relaxed policy allows them (lms/middleware.py).
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "frame-ancestors": ["'self'"],  # Wagtail's preview panel frames admin pages
+    },
+}
+# Browser features no page of the platform uses, switched off for every page and frame.
+# https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Permissions-Policy
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
+
+# ---------------------------------------------------------------------------------------
 # Languages: az, ru, en with language-prefixed URLs
 # ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -173,6 +301,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "ipynb", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # no outbound calls from the admin
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# No avatars from gravatar.com: a third party would learn who opens the admin (and the
+# admin's Content-Security-Policy would refuse the images anyway). Initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # ---------------------------------------------------------------------------------------
 # API: DRF + drf-spectacular
@@ -185,16 +316,41 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with a depth limit on JSON (deep nesting would exhaust the stack)
+    "DEFAULT_PARSER_CLASSES": [
+        "lms.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "lms.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "lms.api.filters.FilterBackend",  # django-filter's, refusing unreadable booleans
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # spectacular's, with the errors each operation can answer (lms/api/schema.py)
+    "DEFAULT_SCHEMA_CLASS": "lms.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "lms.api.errors.api_exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
+    # Throttles (429 with Retry-After): anonymous clients by address, signed-in users by
+    # account, and the scopes an endpoint names with `throttle_scope`.
+    # https://www.django-rest-framework.org/api-guide/throttling/
+    "DEFAULT_THROTTLE_CLASSES": [
+        "lms.api.throttling.AnonThrottle",
+        "lms.api.throttling.UserThrottle",
+        "lms.api.throttling.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "300/minute",
+        "user": "1200/minute",  # a student's page polls a submission every 0.3-2 s
+        "auth": "20/minute",  # POST /api/v1/auth/token/, per address
+        "submissions": "20/minute",  # submit and regrade: each one is a sandbox run
+        "imports": "30/hour",  # CSV imports of students
+        "reports": "60/minute",  # the ministry's aggregates
+        **env.dict("API_THROTTLE_RATES", default={}),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # never believe a client's own X-Forwarded-For
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "National Digital Skills Platform API",

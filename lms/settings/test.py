@@ -3,7 +3,13 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, VAR_DIR
+from .base import (
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    CELERY_BROKER_URL,
+    DATABASES,
+    REST_FRAMEWORK,
+    VAR_DIR,
+)
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,6 +19,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+
+# The suite logs in, posts and resets passwords far more often than a person: no lockout,
+# throttle or reset limit here. The tests of those switch them on (tests/people/
+# test_brute_force.py) with the production values.
+AXES_ENABLED = False
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: None for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}
+PASSWORD_RESET_RATE_PER_ADDRESS = None
+PASSWORD_RESET_RATE_PER_IP = None
+EMAIL_CHANGE_RATE_PER_ACCOUNT = None
 
 # One id per test run, shared with the worker processes it starts (tests/worker.py), so
 # runs side by side on one machine never share a database file or a broker folder.

@@ -1,10 +1,11 @@
-"""The report document: one suppressed, JSON-ready dict (schema report-v1,
+"""The report document: one protected, JSON-ready dict (schema report-v1,
 reports/schema/report-v1.json) that every page, API answer, file and delivery is drawn
 from, so none can show more than another.
 
 One builder per scope gathers the figures (country.py, region.py, institution.py: a
 handful of aggregate queries over the roll-up tables, never a student); tables.py turns
-them into the document's tables and applies disclosure control (reports/privacy.py).
+them into the document's tables and applies disclosure control (reports/privacy.py: the
+k threshold and the cell-key method).
 Interfaces do not call `report_document` themselves: they read a report through
 reports.reading.report_read, which checks access and writes the audit log too.
 """
@@ -17,11 +18,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..filters import ReportFilters
+from ..privacy import MAX_NOISE, NOISE_VARIANCE
 from .bands import Bands
 from .country import country_figures
 from .institution import institution_figures
 from .region import region_figures
-from .tables import suppressed_tables
+from .tables import protected_tables
 
 SCHEMA = "report-v1"
 SCHEMA_VERSION = "1"
@@ -35,14 +37,14 @@ BUILDERS = {
 def report_document(
     filters: ReportFilters, *, progress: Callable[[int], None] | None = None
 ) -> dict:
-    """The report for `filters`, suppressed, as a JSON-ready dict (schema report-v1).
+    """The report for `filters`, protected, as a JSON-ready dict (schema report-v1).
     `progress` hears the percentage done (a background build shows it)."""
     k = settings.REPORTS_MIN_GROUP_SIZE
     step = progress or (lambda percent: None)
     bands = Bands.of(filters.framework)
     scope = BUILDERS[filters.scope](filters)
     step(75)
-    tables = suppressed_tables(filters, scope, bands, k)
+    tables = protected_tables(filters, scope, bands, k)
     step(100)
     return {
         "schema": SCHEMA,
@@ -54,6 +56,11 @@ def report_document(
         "filters": filters.as_dict(),
         "framework": {"slug": filters.framework.slug, "name": filters.framework.name},
         "min_group_size": k,
+        "perturbation": {
+            "method": "cell-key",
+            "max_noise": MAX_NOISE,
+            "noise_variance": NOISE_VARIANCE,
+        },
         "bands": [{"key": b, "label": str(bands.labels[b])} for b in bands.keys],
         "total": tables.total,
         "breakdowns": tables.breakdowns,

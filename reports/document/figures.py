@@ -3,14 +3,18 @@
 Each scope's builder (country.py, region.py, institution.py) returns a `ScopeFigures`: its
 figures per `Unit` (the finest group it breaks down by), and the level counts per
 competence and per month. document/tables.py then sums units into the breakdowns.
+Every count travels with the sum of the record keys of those it counts, which the
+cell-key method perturbs it by (reports/privacy.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
+
+from ..privacy import Cell
 
 
 class Unit(NamedTuple):
@@ -37,8 +41,11 @@ class CohortSums(NamedTuple):
     group: tuple  # the values of the columns grouped by, in the order asked
     cohorts: int  # how many cohorts
     enrolled: int  # students enrolled now
+    enrolled_key: int  # their record keys, summed
     completed: int  # students who completed a course by the end of the period
+    completed_key: int  # their record keys, summed
     active: int  # students with evidence in the period's month
+    active_key: int  # their record keys, summed
 
 
 class LevelSum(NamedTuple):
@@ -47,34 +54,7 @@ class LevelSum(NamedTuple):
     group: tuple  # the values of the columns grouped by (competence, month, place...)
     level: int  # 0: assessed, nothing reached yet
     n: int  # results in, minus results out, summed
-
-
-def _add_levels(a: Mapping[int, int], b: Mapping[int, int]) -> dict[int, int]:
-    levels = dict(a)
-    for level, n in b.items():
-        levels[level] = levels.get(level, 0) + n
-    return levels
-
-
-@dataclass(frozen=True)
-class Figures:
-    """What a group's row reports before suppression."""
-
-    enrolled: int = 0  # students enrolled
-    active: int = 0  # students active in the period's month
-    completed: int = 0  # students who completed a course by the end of the period
-    levels: Mapping[int, int] = field(default_factory=dict)  # competence results per level
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            enrolled=self.enrolled + other.enrolled,
-            active=self.active + other.active,
-            completed=self.completed + other.completed,
-            levels=_add_levels(self.levels, other.levels),
-        )
-
-    def with_levels(self, levels: Mapping[int, int]) -> Figures:
-        return Figures(self.enrolled, self.active, self.completed, _add_levels(self.levels, levels))
+    key: int  # the record keys of the results in, minus those of the results out, summed
 
 
 @dataclass(frozen=True)
@@ -85,21 +65,59 @@ class ScopeFigures:
     place: str  # the place breakdown's name: "region", "institution" or "cohort"
     places: Sequence[Place]  # its rows, in order
     by_kind: bool  # whether the report breaks down by institution kind too
-    units: Mapping[Unit, Figures]  # the figures of each unit
+    units: Mapping[Unit, Tally]  # the figures of each unit, as summed
     competence_levels: Sequence[LevelSum]  # group: (competence id,)
     month_levels: Sequence[LevelSum]  # group: (month,): changes in that month
-    month_active: Mapping[date, int]  # active students per month of the trend
+    month_active: Mapping[date, Cell]  # active students per month of the trend
+
+
+class Tally:
+    """What a unit or a group reports before disclosure control, summed in plain integers
+    added in place: a region's report sums tens of thousands of level rows, and an object
+    per addition costs more (in the garbage collector) than the queries. document/tables.py
+    makes the cells of a row from it."""
+
+    __slots__ = ("counts", "level_key", "level_n")
+
+    def __init__(self) -> None:
+        # enrolled, its key sum, completed, its key sum, active, its key sum
+        self.counts = [0, 0, 0, 0, 0, 0]
+        self.level_n: dict[int, int] = {}  # competence results per level
+        self.level_key: dict[int, int] = {}  # their record keys, summed, per level
+
+    def add_cohorts(self, sums: CohortSums) -> None:
+        c = self.counts
+        c[0] += sums.enrolled
+        c[1] += sums.enrolled_key
+        c[2] += sums.completed
+        c[3] += sums.completed_key
+        c[4] += sums.active
+        c[5] += sums.active_key
+
+    def add_level(self, level: int, n: int, key: int) -> None:
+        self.level_n[level] = self.level_n.get(level, 0) + n
+        self.level_key[level] = self.level_key.get(level, 0) + key
+
+    def add(self, other: Tally) -> None:
+        counts = self.counts
+        for i, value in enumerate(other.counts):
+            counts[i] += value
+        level_n, level_key = self.level_n, self.level_key
+        for level, n in other.level_n.items():
+            level_n[level] = level_n.get(level, 0) + n
+        for level, key in other.level_key.items():
+            level_key[level] = level_key.get(level, 0) + key
 
 
 def gather(
     figures: Sequence[tuple[Unit, CohortSums]], levels: Sequence[tuple[Unit, LevelSum]]
-) -> dict[Unit, Figures]:
+) -> dict[Unit, Tally]:
     """Units from the cohort sums and the level counts, each attributed to a unit."""
-    units: dict[Unit, Figures] = {}
+    tallies: dict[Unit, Tally] = {}
     for unit, sums in figures:
-        units[unit] = units.get(unit, Figures()) + Figures(
-            enrolled=sums.enrolled, active=sums.active, completed=sums.completed
-        )
+        tally = tallies.get(unit) or tallies.setdefault(unit, Tally())
+        tally.add_cohorts(sums)
     for unit, row in levels:
-        units[unit] = units.get(unit, Figures()).with_levels({row.level: row.n})
-    return units
+        tally = tallies.get(unit) or tallies.setdefault(unit, Tally())
+        tally.add_level(row.level, row.n, row.key)
+    return tallies

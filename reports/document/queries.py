@@ -14,6 +14,7 @@ from people.models import Cohort, Institution, Region
 
 from ..filters import ReportFilters, add_months
 from ..models import CohortEnrolment, CohortMonthlyActivity, CohortMonthlyCompletion
+from ..privacy import Cell
 from .figures import CohortSums, LevelSum
 
 TREND_MONTHS = 12
@@ -70,20 +71,24 @@ def as_date(value) -> date:
 
 
 def level_sums(queryset: QuerySet, groupings: Sequence[Sequence[str]]) -> list[list[LevelSum]]:
-    """SUM(change) over the rows of `queryset`, grouped by each of `groupings` (and the
-    level) in turn, in one statement: one scan with GROUPING SETS on PostgreSQL, UNION ALL
-    elsewhere. One list of LevelSum per grouping."""
+    """SUM(change) and SUM(key_change) over the rows of `queryset`, grouped by each of
+    `groupings` (and the level) in turn, in one statement: one scan with GROUPING SETS on
+    PostgreSQL, UNION ALL elsewhere. One list of LevelSum per grouping."""
     groupings = [(*grouping, "level") for grouping in groupings]
     db = connections[queryset.db]
     qn = db.ops.quote_name
     columns = list(dict.fromkeys(name for grouping in groupings for name in grouping))
-    inner, params = queryset.order_by().values(*columns, "change").query.sql_with_params()
+    inner, params = (
+        queryset.order_by().values(*columns, "change", "key_change").query.sql_with_params()
+    )
+    # the key sums cast back to bigint: PostgreSQL sums bigints as numeric (Decimals)
+    sums = f"SUM({qn('change')}), CAST(SUM({qn('key_change')}) AS BIGINT)"
     # values() names each selected column after the field path it was given
     if db.vendor == "postgresql":
         everything = ", ".join(qn(c) for c in columns)
         sets = ", ".join("(" + ", ".join(qn(c) for c in g) + ")" for g in groupings)
         sql = (
-            f"SELECT GROUPING({everything}), {everything}, SUM({qn('change')}) "  # noqa: S608
+            f"SELECT GROUPING({everything}), {everything}, {sums} "  # noqa: S608
             f"FROM ({inner}) base GROUP BY GROUPING SETS ({sets})"
         )
         params = tuple(params)
@@ -98,37 +103,39 @@ def level_sums(queryset: QuerySet, groupings: Sequence[Sequence[str]]) -> list[l
             shown = ", ".join(qn(c) if c in grouping else "NULL" for c in columns)
             by = ", ".join(qn(c) for c in grouping)
             parts.append(
-                f"SELECT {n}, {shown}, SUM({qn('change')}) FROM ({inner}) base GROUP BY {by}"  # noqa: S608
+                f"SELECT {n}, {shown}, {sums} FROM ({inner}) base GROUP BY {by}"  # noqa: S608
             )
         sql = " UNION ALL ".join(parts)
         params = tuple(params) * len(groupings)
         index_of = {n: n for n in range(len(groupings))}
     results: list[list[LevelSum]] = [[] for _grouping in groupings]
-    # (the grouping's values, the level, the sum) out of (grouping id, every column, the sum)
-    pick = [itemgetter(*(1 + columns.index(c) for c in g), -1) for g in groupings]
+    # (the grouping's values, the level, the sums) out of (grouping id, every column, sums)
+    pick = [itemgetter(*(1 + columns.index(c) for c in g), -2, -1) for g in groupings]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             n = index_of[row[0]]
-            *group, level, total = pick[n](row)
-            results[n].append(LevelSum(tuple(group), level, int(total or 0)))
+            *group, level, total, keys = pick[n](row)
+            results[n].append(LevelSum(tuple(group), level, int(total or 0), int(keys or 0)))
     return results
 
 
 def competence_sums(queryset: QuerySet) -> list[LevelSum]:
-    """SUM(change) per competence and level of a table with a competence column."""
+    """SUM(change) and SUM(key_change) per competence and level of a table with a
+    competence column."""
     return [
-        LevelSum((competence,), level, n)
-        for competence, level, n in queryset.order_by()
+        LevelSum((competence,), level, int(n), int(keys))
+        for competence, level, n, keys in queryset.order_by()
         .values("competence", "level")
-        .annotate(n=Sum("change"))
-        .values_list("competence", "level", "n")
+        .annotate(n=Sum("change"), keys=Sum("key_change"))
+        .values_list("competence", "level", "n", "keys")
     ]
 
 
 def cohort_sums(filters: ReportFilters, cohorts: QuerySet, dims: list[str]) -> list[CohortSums]:
     """The scope's cohorts grouped by `dims` (Cohort field paths): how many, students
-    enrolled, completed by the end of the period, active in it; summed in the database."""
+    enrolled, completed by the end of the period, active in it (each with the sum of their
+    record keys); summed in the database."""
     db = connections[cohorts.db]
     qn = db.ops.quote_name
     columns = list(dict.fromkeys(["pk", *dims]))
@@ -142,11 +149,13 @@ def cohort_sums(filters: ReportFilters, cohorts: QuerySet, dims: list[str]) -> l
     by = ", ".join(f"c.{qn(d)}" for d in dims)
     month = db.ops.adapt_datefield_value(filters.period)
     sql = f"""
-        SELECT {by}, COUNT(*), SUM(COALESCE(e.students, 0)), SUM(COALESCE(d.students, 0)),
-               SUM(COALESCE(a.students, 0))
+        SELECT {by}, COUNT(*),
+               SUM(COALESCE(e.students, 0)), CAST(SUM(COALESCE(e.key_sum, 0)) AS BIGINT),
+               SUM(COALESCE(d.students, 0)), CAST(SUM(COALESCE(d.key_sum, 0)) AS BIGINT),
+               SUM(COALESCE(a.students, 0)), CAST(SUM(COALESCE(a.key_sum, 0)) AS BIGINT)
         FROM ({scope_sql}) c
         LEFT JOIN {CohortEnrolment._meta.db_table} e ON e.cohort_id = c.{qn("pk")}
-        LEFT JOIN (SELECT cohort_id, SUM(students) AS students
+        LEFT JOIN (SELECT cohort_id, SUM(students) AS students, SUM(key_sum) AS key_sum
                    FROM {CohortMonthlyCompletion._meta.db_table}
                    WHERE month <= %s {only} GROUP BY cohort_id) d
                ON d.cohort_id = c.{qn("pk")}
@@ -162,8 +171,12 @@ def cohort_sums(filters: ReportFilters, cohorts: QuerySet, dims: list[str]) -> l
         ]
 
 
-def active_per_month(activity: QuerySet) -> dict[date, int]:
-    """Active students per month of an activity table's rows."""
-    return dict(
-        activity.order_by().values("month").annotate(n=Sum("students")).values_list("month", "n")
-    )
+def active_per_month(activity: QuerySet) -> dict[date, Cell]:
+    """Active students per month of an activity table's rows (and their keys, summed)."""
+    return {
+        month: Cell(int(n), int(keys))
+        for month, n, keys in activity.order_by()
+        .values("month")
+        .annotate(n=Sum("students"), keys=Sum("key_sum"))
+        .values_list("month", "n", "keys")
+    }

@@ -19,6 +19,7 @@ from .rollups import (
     MasteryCube,
     MasteryRollup,
     MasteryStep,
+    RecordKey,
     RegionLevelChange,
     RegionMonthlyActivity,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "MasteryRollup",
     "MasteryStep",
     "MinistryEndpoint",
+    "RecordKey",
     "RegionLevelChange",
     "RegionMonthlyActivity",
     "ReportAccessLog",

@@ -16,7 +16,10 @@ Each layer is derived from the one before and rebuildable from scratch with
    (`RegionLevelChange`) and over regions (`CountryCompetenceChange`), and the cohorts'
    activity likewise (`RegionMonthlyActivity`): a few thousand rows each, what a
    country-wide page reads.
-Every ministry figure is an aggregate query over these tables, then suppressed.
+Every ministry figure is an aggregate query over these tables, then protected
+(reports/privacy.py). Next to each count the tables carry the sum of the record keys
+(`RecordKey`) of the students it counts (`key_sum`, or `key_change` beside `change`):
+what the cell-key method derives a published count's noise from.
 
 The tables carry no database foreign-key constraints (`db_constraint=False`) and no index
 per foreign key (each unique constraint's index leads with what is looked up): they are
@@ -82,6 +85,9 @@ class LevelChange(models.Model):
     level = models.PositiveSmallIntegerField(_("level"))
     # arrivals minus departures
     change = models.IntegerField(_("change"))
+    # the record keys of the students arriving minus those of the students leaving (a
+    # row whose change nets to zero may still move the key sum, and is kept)
+    key_change = models.BigIntegerField(_("key change"), default=0)
 
     class Meta:
         abstract = True
@@ -112,6 +118,31 @@ class KindTrackYear(TrackYear):
 # ---------------------------------------------------------------------------------------
 # Per student (internal)
 # ---------------------------------------------------------------------------------------
+class RecordKey(models.Model):
+    """A student's secret record key for the cell-key method (reports/privacy.py): drawn at
+    random once, when the student is first counted, and never changed, shown or exported
+    (no admin, no API, no file). Reports read only sums of keys, never a key."""
+
+    # whose key; no database constraint and kept when the account is deleted, so the
+    # memberships deleted with it still subtract the same key (rebuild_mastery drops it)
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    # uniform over 0 .. privacy.KEY_MODULUS - 1
+    value = models.PositiveIntegerField(_("record key"))
+
+    class Meta:
+        verbose_name = _("record key")
+        verbose_name_plural = _("record keys")
+
+    def __str__(self) -> str:
+        return f"{self.student_id}"
+
+
 class MasteryRollup(StudentCompetence):
     """Where a student stands on one competence, recomputed whenever its evidence changes."""
 
@@ -207,6 +238,7 @@ class CohortEnrolment(models.Model):
 
     cohort = derived_key("people.Cohort", _("cohort"))  # which cohort
     students = models.IntegerField(_("students"))  # student memberships in it
+    key_sum = models.BigIntegerField(_("key sum"), default=0)  # their record keys, summed
 
     class Meta:
         verbose_name = _("cohort enrolment")
@@ -227,6 +259,7 @@ class CohortMonthlyCompletion(models.Model):
     cohort = derived_key("people.Cohort", _("cohort"))  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("students"))  # first completion in that month
+    key_sum = models.BigIntegerField(_("key sum"), default=0)  # their record keys, summed
 
     class Meta:
         verbose_name = _("cohort monthly completion")
@@ -245,6 +278,7 @@ class CohortMonthlyActivity(models.Model):
     cohort = derived_key("people.Cohort", _("cohort"), indexed=True)  # whose students
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("active students"))  # distinct students with evidence
+    key_sum = models.BigIntegerField(_("key sum"), default=0)  # their record keys, summed
 
     class Meta:
         verbose_name = _("cohort monthly activity")
@@ -342,6 +376,8 @@ class RegionMonthlyActivity(KindTrackYear):
     month = models.DateField(_("month"))
     # active students, summed over the cohorts
     students = models.IntegerField(_("active students"))
+    # their record keys, summed likewise
+    key_sum = models.BigIntegerField(_("key sum"), default=0)
 
     class Meta:
         verbose_name = _("region monthly activity")

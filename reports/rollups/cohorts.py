@@ -17,6 +17,7 @@ from ..models import (
     RegionLevelChange,
     RegionMonthlyActivity,
 )
+from .keys import record_key
 from .tables import (
     CHANGE_COLUMNS,
     CHANGE_KEY,
@@ -51,6 +52,7 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
     place = cohort_places([cohort_id]).get(cohort_id)
     if place is None:
         return
+    key = record_key(student_id)  # drawn on the first join
     changes_body, with_clause = changes_select("WHERE student_id = %s")
     step = MasteryStep._meta.db_table
     dims = [place.region_id, place.kind, place.track, place.academic_year]
@@ -98,45 +100,52 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
         ),
     ]
     with connection.cursor() as cursor:
-        for model, key, columns, select, group, params in targets:
+        for model, unique, columns, select, group, params in targets:
             table = model._meta.db_table
             cursor.execute(
                 f"""{with_clause}
                 INSERT INTO {table} ({", ".join(columns)})
-                SELECT {select}, month, level, %s * SUM(change)
+                SELECT {select}, month, level, %s * SUM(change), %s * SUM(key_change)
                 FROM ({changes_body}) c WHERE true GROUP BY {group}, month, level
-                HAVING SUM(change) <> 0
-                ON CONFLICT ({", ".join(key)})
-                DO UPDATE SET change = {table}.change + excluded.change""",  # noqa: S608
-                [student_id, *params, sign],
+                HAVING SUM(change) <> 0 OR SUM(key_change) <> 0
+                ON CONFLICT ({", ".join(unique)})
+                DO UPDATE SET change = {table}.change + excluded.change,
+                              key_change = {table}.key_change + excluded.key_change""",  # noqa: S608
+                [student_id, *params, sign, sign],
             )
         enrolment = CohortEnrolment._meta.db_table
         cursor.execute(
-            f"""INSERT INTO {enrolment} (cohort_id, students) VALUES (%s, %s)
+            f"""INSERT INTO {enrolment} (cohort_id, students, key_sum) VALUES (%s, %s, %s)
             ON CONFLICT (cohort_id)
-            DO UPDATE SET students = {enrolment}.students + excluded.students""",  # noqa: S608
-            [cohort_id, sign],
+            DO UPDATE SET students = {enrolment}.students + excluded.students,
+                          key_sum = {enrolment}.key_sum + excluded.key_sum""",  # noqa: S608
+            [cohort_id, sign, sign * key],
         )
         activity = CohortMonthlyActivity._meta.db_table
         cursor.execute(
-            f"""INSERT INTO {activity} (cohort_id, month, students)
-            SELECT DISTINCT %s, month, %s FROM {step} WHERE student_id = %s
+            f"""INSERT INTO {activity} (cohort_id, month, students, key_sum)
+            SELECT DISTINCT %s, month, %s, %s FROM {step} WHERE student_id = %s
             ON CONFLICT (cohort_id, month)
-            DO UPDATE SET students = {activity}.students + excluded.students""",  # noqa: S608
-            [cohort_id, sign, student_id],
+            DO UPDATE SET students = {activity}.students + excluded.students,
+                          key_sum = {activity}.key_sum + excluded.key_sum""",  # noqa: S608
+            [cohort_id, sign, sign * key, student_id],
         )
         region_activity = RegionMonthlyActivity._meta.db_table
         cursor.execute(
-            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students)
-            SELECT DISTINCT %s, %s, %s, %s, month, %s FROM {step} WHERE student_id = %s
+            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students,
+                                              key_sum)
+            SELECT DISTINCT %s, %s, %s, %s, month, %s, %s FROM {step} WHERE student_id = %s
             ON CONFLICT ({", ".join(REGION_ACTIVITY_KEY)})
-            DO UPDATE SET students = {region_activity}.students + excluded.students""",  # noqa: S608
-            [*dims, sign, student_id],
+            DO UPDATE SET students = {region_activity}.students + excluded.students,
+                          key_sum = {region_activity}.key_sum + excluded.key_sum""",  # noqa: S608
+            [*dims, sign, sign * key, student_id],
         )
-    CohortMasteryChange.objects.filter(cohort_id=cohort_id, change=0).delete()
-    InstitutionLevelChange.objects.filter(institution_id=place.institution_id, change=0).delete()
-    MasteryCube.objects.filter(change=0).delete()
-    RegionLevelChange.objects.filter(region_id=place.region_id, change=0).delete()
-    CountryCompetenceChange.objects.filter(change=0).delete()
-    CohortMonthlyActivity.objects.filter(cohort_id=cohort_id, students=0).delete()
-    RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0).delete()
+    # a level row whose change nets to zero stays while it still moves the key sum
+    empty = {"change": 0, "key_change": 0}
+    CohortMasteryChange.objects.filter(cohort_id=cohort_id, **empty).delete()
+    InstitutionLevelChange.objects.filter(institution_id=place.institution_id, **empty).delete()
+    MasteryCube.objects.filter(**empty).delete()
+    RegionLevelChange.objects.filter(region_id=place.region_id, **empty).delete()
+    CountryCompetenceChange.objects.filter(**empty).delete()
+    CohortMonthlyActivity.objects.filter(cohort_id=cohort_id, students=0, key_sum=0).delete()
+    RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()

@@ -25,9 +25,11 @@ from ..models import (
     MasteryCube,
     MasteryRollup,
     MasteryStep,
+    RecordKey,
     RegionLevelChange,
     RegionMonthlyActivity,
 )
+from .keys import record_keys_drop_orphans, record_keys_fill
 from .tables import (
     CHANGE_COLUMNS,
     COUNTRY_COLUMNS,
@@ -73,11 +75,14 @@ def mastery_rebuild() -> RebuildResult:
     change_table = CohortMasteryChange._meta.db_table
     activity_table = CohortMonthlyActivity._meta.db_table
     membership = Membership._meta.db_table
+    keys = RecordKey._meta.db_table
     month, month_params = month_sql("e.recorded_at")
     joins = (
         f"FROM {evidence} e JOIN {competence} c ON c.id = e.competence_id "
         f"JOIN {area} a ON a.id = c.area_id"
     )
+    record_keys_drop_orphans()
+    record_keys_fill()  # every student counted below has a key (existing keys stay)
     with connection.cursor() as cursor:
         _clear(cursor, (change_table, activity_table, step, rollup))
         cursor.execute(
@@ -103,20 +108,22 @@ def mastery_rebuild() -> RebuildResult:
         cursor.execute(
             f"""{with_clause}
             INSERT INTO {change_table} ({", ".join(CHANGE_COLUMNS)})
-            SELECT m.cohort_id, c.competence_id, c.framework_id, c.month, c.level, SUM(c.change)
+            SELECT m.cohort_id, c.competence_id, c.framework_id, c.month, c.level, SUM(c.change),
+                   SUM(c.key_change)
             FROM ({changes_body}) c
             JOIN {membership} m ON m.user_id = c.student_id AND m.role = %s
                                AND m.cohort_id IS NOT NULL
-            GROUP BY 1, 2, 3, 4, 5 HAVING SUM(c.change) <> 0
+            GROUP BY 1, 2, 3, 4, 5 HAVING SUM(c.change) <> 0 OR SUM(c.key_change) <> 0
             ORDER BY 1, 2, 3, 4, 5""",  # noqa: S608 - in key order: a cohort's rows together
             [Role.STUDENT],
         )
         cursor.execute(
-            f"""INSERT INTO {activity_table} (cohort_id, month, students)
-            SELECT m.cohort_id, a.month, COUNT(*)
+            f"""INSERT INTO {activity_table} (cohort_id, month, students, key_sum)
+            SELECT m.cohort_id, a.month, COUNT(*), SUM(COALESCE(r.value, 0))
             FROM (SELECT DISTINCT student_id, month FROM {step}) a
             JOIN {membership} m ON m.user_id = a.student_id AND m.role = %s
                                AND m.cohort_id IS NOT NULL
+            LEFT JOIN {keys} r ON r.student_id = a.student_id
             GROUP BY 1, 2""",  # noqa: S608
             [Role.STUDENT],
         )
@@ -124,9 +131,10 @@ def mastery_rebuild() -> RebuildResult:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {enrolment}")  # noqa: S608
         cursor.execute(
-            f"""INSERT INTO {enrolment} (cohort_id, students)
-            SELECT cohort_id, COUNT(*) FROM {membership}
-            WHERE role = %s AND cohort_id IS NOT NULL GROUP BY cohort_id""",  # noqa: S608
+            f"""INSERT INTO {enrolment} (cohort_id, students, key_sum)
+            SELECT m.cohort_id, COUNT(*), SUM(COALESCE(r.value, 0)) FROM {membership} m
+            LEFT JOIN {keys} r ON r.student_id = m.user_id
+            WHERE m.role = %s AND m.cohort_id IS NOT NULL GROUP BY m.cohort_id""",  # noqa: S608
             [Role.STUDENT],
         )
     mastery_cube_rederive()
@@ -161,41 +169,46 @@ def mastery_cube_rederive() -> int:
         cursor.execute(
             f"""INSERT INTO {level_table} ({", ".join(LEVEL_COLUMNS)})
             SELECT co.institution_id, co.track, co.academic_year, ch.framework_id, ch.month,
-                   ch.level, SUM(ch.change)
+                   ch.level, SUM(ch.change), SUM(ch.key_change)
             FROM {change_table} ch JOIN {cohort} co ON co.id = ch.cohort_id
-            GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(ch.change) <> 0
+            GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(ch.change) <> 0 OR SUM(ch.key_change) <> 0
             ORDER BY 1, 2, 3, 4, 5, 6"""  # noqa: S608
         )
         cursor.execute(
             f"""INSERT INTO {cube} ({", ".join(CUBE_COLUMNS)})
             SELECT i.region_id, i.kind, co.track, co.academic_year,
-                   ch.competence_id, ch.framework_id, ch.month, ch.level, SUM(ch.change)
+                   ch.competence_id, ch.framework_id, ch.month, ch.level, SUM(ch.change),
+                   SUM(ch.key_change)
             FROM {change_table} ch
             JOIN {cohort} co ON co.id = ch.cohort_id
             JOIN {institution} i ON i.id = co.institution_id
-            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING SUM(ch.change) <> 0
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING SUM(ch.change) <> 0 OR SUM(ch.key_change) <> 0
             ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"""  # noqa: S608
         )
         cells = cursor.rowcount
         cursor.execute(
             f"""INSERT INTO {region_table} ({", ".join(REGION_COLUMNS)})
             SELECT region_id, kind, track, academic_year, framework_id, month, level,
-                   SUM(change)
-            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING SUM(change) <> 0"""  # noqa: S608
+                   SUM(change), SUM(key_change)
+            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
+            HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
         )
         cursor.execute(
             f"""INSERT INTO {country_table} ({", ".join(COUNTRY_COLUMNS)})
             SELECT kind, track, academic_year, competence_id, framework_id, month, level,
-                   SUM(change)
-            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING SUM(change) <> 0"""  # noqa: S608
+                   SUM(change), SUM(key_change)
+            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
+            HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
         )
         cursor.execute(
-            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students)
-            SELECT i.region_id, i.kind, co.track, co.academic_year, a.month, SUM(a.students)
+            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students,
+                                              key_sum)
+            SELECT i.region_id, i.kind, co.track, co.academic_year, a.month, SUM(a.students),
+                   SUM(a.key_sum)
             FROM {activity_table} a
             JOIN {cohort} co ON co.id = a.cohort_id
             JOIN {institution} i ON i.id = co.institution_id
-            GROUP BY 1, 2, 3, 4, 5 HAVING SUM(a.students) <> 0"""  # noqa: S608
+            GROUP BY 1, 2, 3, 4, 5 HAVING SUM(a.students) <> 0 OR SUM(a.key_sum) <> 0"""  # noqa: S608
         )
         return cells
 
@@ -208,16 +221,19 @@ def completion_refresh() -> int:
     table = CohortMonthlyCompletion._meta.db_table
     membership = Membership._meta.db_table
     progress = CourseProgress._meta.db_table
+    keys = RecordKey._meta.db_table
     month, month_params = month_sql("d.first_done")
+    record_keys_fill()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(
-            f"""INSERT INTO {table} (cohort_id, month, students)
-            SELECT m.cohort_id, {month}, COUNT(*)
+            f"""INSERT INTO {table} (cohort_id, month, students, key_sum)
+            SELECT m.cohort_id, {month}, COUNT(*), SUM(COALESCE(r.value, 0))
             FROM {membership} m
             JOIN (SELECT student_id, MIN(completed_at) AS first_done FROM {progress}
                   WHERE completed_at IS NOT NULL GROUP BY student_id) d
               ON d.student_id = m.user_id
+            LEFT JOIN {keys} r ON r.student_id = m.user_id
             WHERE m.role = %s AND m.cohort_id IS NOT NULL
             GROUP BY 1, 2""",  # noqa: S608
             [*month_params, Role.STUDENT],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Avg, Case, Count, IntegerField, Max, Min, Value, When
@@ -34,10 +35,13 @@ from ..models import (
     RegionLevelChange,
     RegionMonthlyActivity,
 )
+from .keys import record_key
 from .steps import changes_from, steps_from
 from .tables import (
+    CHANGE,
     CHANGE_COLUMNS,
     CHANGE_KEY,
+    COUNT,
     COUNTRY_COLUMNS,
     COUNTRY_KEY,
     CUBE_COLUMNS,
@@ -68,10 +72,10 @@ def mastery_refresh_student(*, student_id: int, competence_ids: Iterable[int]) -
     changed. Idempotent: run twice (a redelivered task, the catch-up finding the same pair),
     the second run finds the stored steps equal to the evidence and changes nothing."""
     _lock_student(student_id)
-    cohort_ids = None
+    counted_in = None
     changed = 0
     for competence_id in sorted(set(competence_ids)):
-        moved, cohort_ids = _refresh_pair(student_id, competence_id, cohort_ids)
+        moved, counted_in = _refresh_pair(student_id, competence_id, counted_in)
         changed += moved
     return changed
 
@@ -127,10 +131,17 @@ def _level_expression():
     )
 
 
+class CountedIn(NamedTuple):
+    """Where a student's figures count, looked up once per refresh."""
+
+    cohort_ids: list[int]  # the student's cohorts
+    key: int  # the student's record key, summed beside every count they are in
+
+
 def _refresh_pair(
-    student_id: int, competence_id: int, cohort_ids: list[int] | None
-) -> tuple[bool, list[int] | None]:
-    """(whether the steps moved, the student's cohorts if they had to be looked up)."""
+    student_id: int, competence_id: int, counted_in: CountedIn | None
+) -> tuple[bool, CountedIn | None]:
+    """(whether the steps moved, where the student counts if it had to be looked up)."""
     framework_id = (
         Competence.objects.filter(pk=competence_id).values_list("area__framework_id", flat=True)
     ).first()
@@ -158,7 +169,7 @@ def _refresh_pair(
             defaults={"framework_id": framework_id, **figures},
         )
     if new_steps == old_steps:
-        return False, cohort_ids
+        return False, counted_in
     pair_steps.delete()
     MasteryStep.objects.bulk_create(
         MasteryStep(
@@ -170,14 +181,16 @@ def _refresh_pair(
         )
         for month, level in new_steps.items()
     )
-    if cohort_ids is None:
+    if counted_in is None:
         cohort_ids = student_cohort_ids(student_id)
+        counted_in = CountedIn(cohort_ids, record_key(student_id) if cohort_ids else 0)
+    cohort_ids, key = counted_in
     if not cohort_ids or framework_id is None:
         # no cohort: nothing to count in; the competence gone: its cohort rows went with it
-        return True, cohort_ids
+        return True, counted_in
     changes = changes_from(new_steps)
     changes.subtract(changes_from(old_steps))
-    _add_changes(cohort_ids, competence_id, framework_id, changes)
+    _add_changes(cohort_ids, competence_id, framework_id, changes, key)
     touched = set(new_steps) ^ set(old_steps)
     still_active = set(
         MasteryStep.objects.filter(student_id=student_id, month__in=touched)
@@ -187,14 +200,14 @@ def _refresh_pair(
     activity = {
         month: (1 if month in new_steps else -1) for month in touched if month not in still_active
     }
-    _add_activity(cohort_ids, activity)
-    return True, cohort_ids
+    _add_activity(cohort_ids, activity, key)
+    return True, counted_in
 
 
-def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> None:
+def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter, key: int) -> None:
     """Move the cohort and institution tables, the cube and its sums by a student's changes
-    on one competence (rows in key order, so concurrent refreshes lock them in the same
-    order)."""
+    on one competence, and their key sums by the student's record `key` as many times
+    (rows in key order, so concurrent refreshes lock them in the same order)."""
     items = [(month, level, delta) for (month, level), delta in sorted(changes.items()) if delta]
     if not items:
         return
@@ -203,9 +216,9 @@ def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> N
         CohortMasteryChange,
         CHANGE_KEY,
         CHANGE_COLUMNS,
-        "change",
+        CHANGE,
         [
-            (c, competence_id, framework_id, adapt(m), lv, d)
+            (c, competence_id, framework_id, adapt(m), lv, d, d * key)
             for c in sorted(cohort_ids)
             for m, lv, d in items
         ],
@@ -227,9 +240,9 @@ def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> N
         InstitutionLevelChange,
         LEVEL_KEY,
         LEVEL_COLUMNS,
-        "change",
+        CHANGE,
         [
-            (i, t, y, framework_id, adapt(m), lv, d)
+            (i, t, y, framework_id, adapt(m), lv, d, d * key)
             for (i, t, y, m, lv), d in sorted(per_institution.items())
             if d
         ],
@@ -238,9 +251,9 @@ def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> N
         MasteryCube,
         CUBE_KEY,
         CUBE_COLUMNS,
-        "change",
+        CHANGE,
         [
-            (r, k, t, y, competence_id, framework_id, adapt(m), lv, d)
+            (r, k, t, y, competence_id, framework_id, adapt(m), lv, d, d * key)
             for (r, k, t, y, m, lv), d in sorted(cube.items())
             if d
         ],
@@ -249,9 +262,9 @@ def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> N
         RegionLevelChange,
         REGION_KEY,
         REGION_COLUMNS,
-        "change",
+        CHANGE,
         [
-            (r, k, t, y, framework_id, adapt(m), lv, d)
+            (r, k, t, y, framework_id, adapt(m), lv, d, d * key)
             for (r, k, t, y, m, lv), d in sorted(cube.items())
             if d
         ],
@@ -260,24 +273,27 @@ def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter) -> N
         CountryCompetenceChange,
         COUNTRY_KEY,
         COUNTRY_COLUMNS,
-        "change",
+        CHANGE,
         [
-            (k, t, y, competence_id, framework_id, adapt(m), lv, d)
+            (k, t, y, competence_id, framework_id, adapt(m), lv, d, d * key)
             for (k, t, y, m, lv), d in sorted(country.items())
             if d
         ],
     )
+    # a row whose change nets to zero stays while it still moves the key sum
+    empty = {"change": 0, "key_change": 0}
     CohortMasteryChange.objects.filter(
-        cohort_id__in=cohort_ids, competence_id=competence_id, change=0
+        cohort_id__in=cohort_ids, competence_id=competence_id, **empty
     ).delete()
-    InstitutionLevelChange.objects.filter(framework_id=framework_id, change=0).delete()
-    MasteryCube.objects.filter(competence_id=competence_id, change=0).delete()
-    RegionLevelChange.objects.filter(framework_id=framework_id, change=0).delete()
-    CountryCompetenceChange.objects.filter(competence_id=competence_id, change=0).delete()
+    InstitutionLevelChange.objects.filter(framework_id=framework_id, **empty).delete()
+    MasteryCube.objects.filter(competence_id=competence_id, **empty).delete()
+    RegionLevelChange.objects.filter(framework_id=framework_id, **empty).delete()
+    CountryCompetenceChange.objects.filter(competence_id=competence_id, **empty).delete()
 
 
-def _add_activity(cohort_ids, deltas: dict[date, int]) -> None:
-    """Move the cohorts' active students, and their sums per region, kind and track."""
+def _add_activity(cohort_ids, deltas: dict[date, int], key: int) -> None:
+    """Move the cohorts' active students, and their sums per region, kind and track, and
+    the key sums by the student's record `key`."""
     deltas = {month: delta for month, delta in sorted(deltas.items()) if delta}
     if not deltas:
         return
@@ -285,9 +301,9 @@ def _add_activity(cohort_ids, deltas: dict[date, int]) -> None:
     upsert(
         CohortMonthlyActivity,
         ["cohort_id", "month"],
-        ["cohort_id", "month", "students"],
-        "students",
-        [(c, adapt(m), d) for c in cohort_ids for m, d in deltas.items()],
+        ["cohort_id", "month", *COUNT],
+        COUNT,
+        [(c, adapt(m), d, d * key) for c in cohort_ids for m, d in deltas.items()],
     )
     per_region: Counter = Counter()
     for place in cohort_places(cohort_ids).values():
@@ -298,9 +314,13 @@ def _add_activity(cohort_ids, deltas: dict[date, int]) -> None:
     upsert(
         RegionMonthlyActivity,
         REGION_ACTIVITY_KEY,
-        [*REGION_ACTIVITY_KEY, "students"],
-        "students",
-        [(r, k, t, y, adapt(m), d) for (r, k, t, y, m), d in sorted(per_region.items()) if d],
+        [*REGION_ACTIVITY_KEY, *COUNT],
+        COUNT,
+        [
+            (r, k, t, y, adapt(m), d, d * key)
+            for (r, k, t, y, m), d in sorted(per_region.items())
+            if d
+        ],
     )
-    CohortMonthlyActivity.objects.filter(cohort_id__in=cohort_ids, students=0).delete()
-    RegionMonthlyActivity.objects.filter(students=0).delete()
+    CohortMonthlyActivity.objects.filter(cohort_id__in=cohort_ids, students=0, key_sum=0).delete()
+    RegionMonthlyActivity.objects.filter(students=0, key_sum=0).delete()

@@ -1,6 +1,7 @@
 """What the incremental and the set-based paths share: the tables' keys and columns, the
 upsert that moves a figure by a difference, the month of a timestamp in SQL, and the
-cohorts a student's figures count in."""
+cohorts a student's figures count in. Every count moves with the sum of the record keys
+of the students it counts (`key_change`, `key_sum`: reports/privacy.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from django.db import connection
 
 from people.models import Cohort, Membership, Role
 
-from ..models import MasteryStep
+from ..models import MasteryStep, RecordKey
 
+CHANGE = ["change", "key_change"]  # what a level table's upsert adds
+COUNT = ["students", "key_sum"]  # what a student-count table's upsert adds
 CHANGE_KEY = ["cohort_id", "competence_id", "month", "level"]
-CHANGE_COLUMNS = ["cohort_id", "competence_id", "framework_id", "month", "level", "change"]
+CHANGE_COLUMNS = ["cohort_id", "competence_id", "framework_id", "month", "level", *CHANGE]
 LEVEL_KEY = ["institution_id", "track", "academic_year", "framework_id", "month", "level"]
-LEVEL_COLUMNS = [*LEVEL_KEY, "change"]
+LEVEL_COLUMNS = [*LEVEL_KEY, *CHANGE]
 CUBE_KEY = ["region_id", "kind", "track", "academic_year", "competence_id", "month", "level"]
-CUBE_COLUMNS = [*CUBE_KEY[:5], "framework_id", "month", "level", "change"]
+CUBE_COLUMNS = [*CUBE_KEY[:5], "framework_id", "month", "level", *CHANGE]
 REGION_KEY = ["region_id", "kind", "track", "academic_year", "framework_id", "month", "level"]
-REGION_COLUMNS = [*REGION_KEY, "change"]
+REGION_COLUMNS = [*REGION_KEY, *CHANGE]
 COUNTRY_KEY = ["kind", "track", "academic_year", "competence_id", "month", "level"]
-COUNTRY_COLUMNS = [*COUNTRY_KEY[:4], "framework_id", "month", "level", "change"]
+COUNTRY_COLUMNS = [*COUNTRY_KEY[:4], "framework_id", "month", "level", *CHANGE]
 REGION_ACTIVITY_KEY = ["region_id", "kind", "track", "academic_year", "month"]
 
 
@@ -60,15 +63,17 @@ def student_cohort_ids(student_id: int) -> list[int]:
     )
 
 
-def upsert(model, key: list[str], columns: list[str], add: str, rows: list[tuple]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE SET add = add + excluded.add (PostgreSQL, SQLite)."""
+def upsert(model, key: list[str], columns: list[str], add: list[str], rows: list[tuple]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE SET a = a + excluded.a for each column `a` of `add`
+    (PostgreSQL, SQLite)."""
     if not rows:
         return
     table = model._meta.db_table
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    sets = ", ".join(f"{a} = {table}.{a} + excluded.{a}" for a in add)
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {add} = {table}.{add} + excluded.{add}"
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
@@ -83,20 +88,29 @@ def month_sql(column: str) -> tuple[str, tuple]:
 
 
 CHANGES_BODY = """
-    SELECT student_id, competence_id, framework_id, month, level, 1 AS change
+    SELECT student_id, competence_id, framework_id, month, level, 1 AS change,
+           rk AS key_change
     FROM s WHERE prev IS NULL OR prev <> level
     UNION ALL
-    SELECT student_id, competence_id, framework_id, month, prev, -1
+    SELECT student_id, competence_id, framework_id, month, prev, -1, -rk
     FROM s WHERE prev IS NOT NULL AND prev <> level
 """
 
 
 def changes_select(where: str = "") -> tuple[str, str]:
     """(body, WITH clause): every step of MasteryStep as +1 into its level and -1 out of the
-    previous one, as rows (student_id, competence_id, framework_id, month, level, change);
-    the set-based twin of steps.changes_from."""
+    previous one, with the student's record key signed alike, as rows (student_id,
+    competence_id, framework_id, month, level, change, key_change); the set-based twin of
+    steps.changes_from. `where` filters MasteryStep."""
     step = MasteryStep._meta.db_table
-    lag = "LAG(level) OVER (PARTITION BY student_id, competence_id ORDER BY month)"
-    columns = f"student_id, competence_id, framework_id, month, level, {lag} AS prev"
-    with_clause = f"WITH s AS (SELECT {columns} FROM {step} {where})"  # noqa: S608
+    keys = RecordKey._meta.db_table
+    lag = "LAG(x.level) OVER (PARTITION BY x.student_id, x.competence_id ORDER BY x.month)"
+    columns = (
+        "x.student_id, x.competence_id, x.framework_id, x.month, x.level, "
+        f"{lag} AS prev, COALESCE(r.value, 0) AS rk"
+    )
+    with_clause = (
+        f"WITH s AS (SELECT {columns} FROM (SELECT * FROM {step} {where}) x "  # noqa: S608
+        f"LEFT JOIN {keys} r ON r.student_id = x.student_id)"
+    )
     return CHANGES_BODY, with_clause

@@ -34,8 +34,16 @@ def question_data(prompt, *, competence, kind="single", items=(), answer="", lev
     }
 
 
-def quiz_data(*questions: dict, title: str = "Check yourself") -> dict:
-    return {"title": title, "pass_percent": "60", "questions": list_block(list(questions))}
+def quiz_data(
+    *questions: dict, title: str = "Check yourself", max_attempts="3", explanations="right"
+) -> dict:
+    return {
+        "title": title,
+        "pass_percent": "60",
+        "max_attempts": str(max_attempts),
+        "explanations": explanations,
+        "questions": list_block(list(questions)),
+    }
 
 
 def editor_data(client, url: str, fields: dict, body: list | None = None) -> dict:

@@ -102,11 +102,19 @@ def question(
     }
 
 
-def quiz(*questions: dict, title: str = "Check yourself", pass_percent: int = 60, id=None) -> dict:
+def quiz(
+    *questions: dict, title: str = "Check yourself", pass_percent: int = 60, id=None, **settings
+) -> dict:
+    """`settings`: max_attempts, explanations (left out: as a quiz saved before they existed)."""
     return {
         "type": "quiz",
         "id": id or _id("quiz"),
-        "value": {"title": title, "pass_percent": pass_percent, "questions": list(questions)},
+        "value": {
+            "title": title,
+            "pass_percent": pass_percent,
+            "questions": list(questions),
+            **settings,
+        },
     }
 
 

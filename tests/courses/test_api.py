@@ -84,6 +84,7 @@ def test_a_quiz_answer_is_checked_and_never_reveals_the_answer(api, classroom):
     assert right.json() == {
         "correct": True,
         "explanation": "",
+        "attempts_left": 1,
         "quiz_score": 1.0,
         "quiz_passed": True,
         "lesson_completed": True,

@@ -67,7 +67,8 @@ def test_the_demo_country_has_every_track_and_several_regions():
     )
 
 
-def test_every_printed_credential_logs_in_to_its_dashboard(client):
+def test_every_printed_credential_logs_in_to_its_dashboard(client, settings):
+    settings.AXES_ENABLED = True  # through the login lockout, as on a real installation
     credentials = _load()
     roles = {c["role"] for c in credentials}
     for prefix, _section in SECTION_OF_ROLE:

@@ -8,6 +8,10 @@ before each test instead of being flushed away by the first one. (Django still e
 the database after each of them; pytest-django runs transactional tests last for that.)
 
 Set E2E_SCREENSHOT_DIR=/some/dir to keep a full-page screenshot of every test's last page.
+
+Every page runs under the platform's Content-Security-Policy; whatever the browser refuses
+because of it (an inline script, a style= attribute, a handler, a file from elsewhere) is
+reported in its console, and the test fails with those messages (`csp_violations`).
 """
 
 from __future__ import annotations
@@ -68,9 +72,24 @@ def browser(django_db_setup) -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def is_csp_violation(text: str) -> bool:
+    """Chromium's console line for anything a Content-Security-Policy refused."""
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The console messages of CSP refusals on the test's pages; the page fails on any."""
+    return []
+
+
 @pytest.fixture
 def page(
-    request: pytest.FixtureRequest, browser: Browser, live_server, django_db_serialized_rollback
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    live_server,
+    django_db_serialized_rollback,
+    csp_violations: list[str],
 ) -> Iterator[Page]:
     """A fresh browser context (no cookies, no session) per test, pointed at the live server."""
     context = browser.new_context(
@@ -80,6 +99,15 @@ def page(
     )
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
+    # Every page and frame of the context, also pages a link opens in a new tab.
+    context.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+            if is_csp_violation(message.text)
+            else None
+        ),
+    )
     page = context.new_page()
     yield page
     screenshots = os.environ.get("E2E_SCREENSHOT_DIR")
@@ -88,3 +116,5 @@ def page(
         name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
         page.screenshot(path=str(Path(screenshots) / f"{name}.png"), full_page=True)
     context.close()
+    if csp_violations:
+        pytest.fail("The Content-Security-Policy refused:\n" + "\n".join(csp_violations))

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from grading.models import Exercise
 from grading.notebook.release import release
 from tests.grading.factories import HALF_RIGHT, RIGHT, WRONG
+from tests.grading.leaks import leaked_forms
 from tests.grading.notebook.builders import (
     HIDDEN_CHECK,
     SQUARE_SOLUTION,
@@ -24,6 +25,7 @@ from tests.grading.notebook.builders import (
     autotest,
     notebook,
     square_exercise,
+    text_of,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +149,36 @@ def test_grade_a_partly_right_answer_gets_partial_marks_without_the_hidden_test(
     assert set(result) == {"total", "max_total", "cells"}
     for cell in result["cells"]:
         assert set(cell) == {"grade_id", "score", "max_score", "status", "message"}
+
+
+@pytest.mark.sandbox
+def test_grade_writes_the_students_feedback_page(tmp_path, source):
+    page = tmp_path / "feedback.html"
+
+    done = manage(
+        "grade", str(source), str(a_submission(tmp_path, HALF_RIGHT)), "--feedback", str(page)
+    )
+
+    assert done.returncode == 0, done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    text = text_of(html)
+    assert "Test 'test_hidden' failed." in text and "1 / 1" in text
+    assert "return abs(x) * x" in text  # the student's answer, as they wrote it
+    assert leaked_forms(html) == []
+    assert "Total: 1 / 6" in done.stdout
+
+
+def test_grade_says_when_it_cannot_write_the_feedback_page(tmp_path, source):
+    with pytest.raises(CommandError, match="Cannot write the feedback page"):
+        call_command(
+            "grade",
+            str(source),
+            str(a_submission(tmp_path, RIGHT)),
+            "--feedback",
+            str(tmp_path / "no-such-folder" / "feedback.html"),
+            stdout=io.StringIO(),
+        )
 
 
 def test_grade_refuses_a_submission_that_is_not_a_notebook_with_a_non_zero_exit(tmp_path, source):

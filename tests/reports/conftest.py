@@ -16,6 +16,8 @@ from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
 from lms.celery import app
 from people.models import Institution, Region
 from reports.filters import academic_year_of
+from reports.models import RecordKey
+from reports.privacy import Cell, publish
 from tests.factories import CohortFactory, InstitutionFactory, student_in
 
 _keys = itertools.count()
@@ -101,3 +103,10 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+def published(people, k: int = 10) -> int | None:
+    """What a report shows for a count of `people` (a student once per time they are
+    counted: once per competence in a results count), by the cell-key method."""
+    key = dict(RecordKey.objects.filter(student__in=set(people)).values_list("student", "value"))
+    return publish(Cell(len(people), sum(key[p.pk] for p in people)), k)

@@ -16,11 +16,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
+from people.models import Role, User
 from reports import delivery as deliveries
 from reports import tasks
 from reports.models import MinistryEndpoint, ReportAccessLog, ReportDelivery, ReportSchedule
+from reports.reading import Channel, report_read
+from tests.factories import analyst
 
-from .conftest import cohort_with_students, school
+from .conftest import cohort_with_students, published, school
 from .test_access import SCHEMA
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +102,8 @@ def test_a_signed_report_arrives_once(schedule, eager):
     assert ministry.requests[0]["key"] == str(delivery.idempotency_key)
     body = json.loads(ministry.accepted[str(delivery.idempotency_key)])
     jsonschema.validate(body, SCHEMA)
-    assert body["period"] == period and body["total"]["enrolled"] == 12
+    students = list(User.objects.filter(memberships__role=Role.STUDENT))
+    assert body["period"] == period and body["total"]["enrolled"] == published(students)
     assert ReportAccessLog.objects.filter(channel="delivery").exists()
     attempt = delivery.attempt_log.get()
     assert attempt.ok and attempt.http_status == 200
@@ -222,3 +226,35 @@ def test_the_admin_resend_action(client, schedule, eager, django_capture_on_comm
         assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
+
+
+def figures(document):
+    """A document's figures by key: everything but its time and its labels (whose language,
+    and so the order of rows sorted by name, is the reader's)."""
+    if isinstance(document, dict):
+        return {
+            k: figures(v) for k, v in document.items() if k not in ("label", "name", "generated_at")
+        }
+    if isinstance(document, list):
+        if all(isinstance(v, dict) and "key" in v for v in document):
+            return {v["key"]: figures(v) for v in document}
+        return [figures(v) for v in document]
+    return document
+
+
+def test_the_delivered_report_and_the_page_agree(schedule, eager, client):
+    """What the ministry receives is what its analysts see for the same filters: one
+    document, the same perturbed figures (the same students, the same noise)."""
+    user = analyst()  # (its ministry sits in a region of its own: made before the delivery)
+    with Ministry() as ministry:
+        endpoint(schedule, ministry.url)
+        period = deliveries.previous_month()
+        tasks.monthly_reports_task.apply(args=[period])
+    delivery = ReportDelivery.objects.get()
+    delivered = json.loads(ministry.accepted[str(delivery.idempotency_key)])
+    params = {"period": period, "framework": schedule.framework.slug}
+    read = report_read(reader=user, channel=Channel.PAGE, params=params)
+    assert figures(json.loads(json.dumps(read.document))) == figures(delivered)
+    client.force_login(user)
+    html = client.get("/en/reports/", params).content.decode()
+    assert f'data-testid="total-enrolled">{delivered["total"]["enrolled"]}<' in html

@@ -1,12 +1,16 @@
 """Grade one submission against its source notebook, outside the database.
 
-    python manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json
+    python manage.py grade SOURCE.ipynb SUBMISSION.ipynb --json [--feedback FEEDBACK.html]
 
 The same pipeline and sandbox as the grading workers. Exit code 0 when grading completed
 (whatever the score); non-zero with a message when a notebook cannot be read or graded.
+What it prints and the feedback page it writes are what the student would receive: no
+hidden test in them (grading.notebook.pipeline).
 """
 
+import errno
 import json
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -14,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from grading.notebook.errors import NotebookError
-from grading.notebook.pipeline import grade_notebook
+from grading.notebook.pipeline import grade_with_feedback
 from grading.notebook.read import read_notebook
 from grading.notebook.types import SandboxLimits
 from grading.sandbox.bubblewrap import SandboxUnavailable
@@ -33,6 +37,19 @@ def read_file(path: str, what: str):
         raise CommandError(f"{what} ({path}): {exc}") from exc
 
 
+def write_feedback(path: str, html: str) -> None:
+    try:
+        Path(path).write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise _cannot_write(path, exc.strerror) from exc
+
+
+def _cannot_write(path: str, error: str) -> CommandError:
+    return CommandError(
+        _("Cannot write the feedback page to %(path)s: %(error)s") % {"path": path, "error": error}
+    )
+
+
 class Command(BaseCommand):
     help = "Grade SUBMISSION.ipynb against SOURCE.ipynb (nbgrader format) in the sandbox."
 
@@ -42,17 +59,23 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument("--cell-timeout", type=float, help="seconds per cell")
         parser.add_argument("--timeout", type=float, help="seconds for the whole notebook")
+        parser.add_argument(
+            "--feedback", metavar="FILE", help="write the student's feedback page (HTML) here"
+        )
 
     def handle(self, *args, **options):
         source = read_file(options["source"], _("Source notebook"))
         submission = read_file(options["submission"], _("Submission"))
+        feedback = options["feedback"]
+        if feedback and not Path(feedback).parent.is_dir():  # said before grading, not after
+            raise _cannot_write(feedback, os.strerror(errno.ENOENT))
         overrides = {
             "cell_timeout_s": options["cell_timeout"],
             "notebook_timeout_s": options["timeout"],
         }
         limits = SandboxLimits.from_dict(overrides)
         try:
-            result = grade_notebook(
+            graded = grade_with_feedback(
                 source,
                 submission,
                 executor=sandboxed_executor(),
@@ -69,6 +92,9 @@ class Command(BaseCommand):
                 )
                 % {"error": exc}
             ) from exc
+        result = graded.result
+        if feedback:
+            write_feedback(feedback, graded.feedback_html)
         if options["json"]:
             self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False))
             return

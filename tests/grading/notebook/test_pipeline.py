@@ -1,10 +1,14 @@
 import copy
+import dataclasses
 
+import nbformat
 import pytest
 
 from grading.notebook.errors import NotebookError
 from grading.notebook.pipeline import grade_notebook, grade_with_feedback, validate_source
 from grading.notebook.release import release
+from grading.notebook.types import CellExecution
+from tests.grading.leaks import leaked_forms
 
 from .builders import (
     HIDDEN_CHECK,
@@ -18,12 +22,14 @@ from .builders import (
     position,
     result,
     square_exercise,
+    stream,
     text_of,
 )
 from .fakes import FakeKernel
 
 RIGHT = "def square(x):\n    return x * x"
 WRONG_FOR_NEGATIVES = "def square(x):\n    return x * abs(x)"  # passes every visible test
+WRONG = "def square(x):\n    return x + x + 1"
 
 
 def scores(outcome) -> dict[str, float | None]:
@@ -65,9 +71,12 @@ def test_the_kernel_gets_the_repaired_notebook_not_the_submission():
 
     grade(tampered, kernel=kernel)
 
-    (executed,) = kernel.received
-    assert HIDDEN_CHECK in cell(executed, "test_hidden").source
-    assert all(c.get("outputs", []) == [] for c in executed.cells)
+    student_run, grading_run = kernel.received
+    assert HIDDEN_CHECK in cell(grading_run, "test_hidden").source
+    released = cell(release(square_exercise()), "test_hidden").source
+    assert cell(student_run, "test_hidden").source == released
+    for executed in kernel.received:
+        assert all(c.get("outputs", []) == [] for c in executed.cells)
 
 
 def test_an_edited_test_cannot_make_a_wrong_answer_pass():
@@ -162,14 +171,93 @@ def test_a_broken_source_is_refused_before_anything_runs():
     assert kernel.received == []
 
 
-def test_feedback_comes_from_the_same_run_and_hides_the_hidden_tests():
+def test_the_student_run_comes_first_and_never_holds_hidden_test_source():
+    kernel = FakeKernel()
+
+    grade_with_feedback(square_exercise(), submission(square=RIGHT), executor=kernel)
+
+    student_run, grading_run = kernel.received
+    assert leaked_forms(nbformat.writes(student_run)) == []
+    assert HIDDEN_CHECK in nbformat.writes(grading_run)
+
+
+def test_a_source_without_hidden_tests_runs_once_as_the_student_version():
+    source = notebook(answer("square", RIGHT), autotest("check", "assert square(2) == 4"))
+    kernel = FakeKernel()
+
+    outcome = grade(answered(release(source), square=RIGHT), source=source, kernel=kernel)
+
+    assert len(kernel.received) == 1
+    assert scores(outcome) == {"check": 1.0}
+
+
+class TwoRuns:
+    """The fake kernel, with what the run that holds the hidden tests says made visible:
+    every code cell of it prints and fails with text of its own, and it stops early."""
+
+    def __init__(self, *, student_run_stops: bool = False) -> None:
+        self.kernel = FakeKernel()
+        self.student_run_stops = student_run_stops
+
+    def __call__(self, nb, *, limits, allow_unsandboxed=False):
+        execution = self.kernel(nb, limits=limits, allow_unsandboxed=allow_unsandboxed)
+        if HIDDEN_CHECK not in nbformat.writes(nb):
+            if self.student_run_stops:
+                return dataclasses.replace(execution, error="the student run's own reason")
+            return execution
+        replies = []
+        for reply in execution.cells:
+            executed = execution.notebook.cells[reply.index]
+            executed.outputs.append(stream("printed by the grading run"))
+            replies.append(CellExecution(reply.index, "error", "Leak", "raised in the grading run"))
+        return dataclasses.replace(
+            execution, cells=tuple(replies), error="exit status 173, chosen-by-the-student"
+        )
+
+
+@pytest.mark.parametrize("student_run_stops", [False, True])
+def test_of_the_grading_run_the_student_receives_scores_and_nothing_it_said(student_run_stops):
+    graded = grade_with_feedback(
+        square_exercise(),
+        submission(square=RIGHT),
+        executor=TwoRuns(student_run_stops=student_run_stops),
+    )
+
+    assert scores(graded.result)["test_visible"] == 0.0  # the grading run failed it
+    assert scores(graded.result)["test_hidden"] == 0.0
+    received = "\n".join(
+        [graded.feedback_html, graded.result.error] + [cell.message for cell in graded.result.cells]
+    )
+    for said in ("grading run", "Leak", "chosen-by-the-student"):
+        assert said not in received
+    assert {cell.grade_id: cell.message for cell in graded.result.cells[:2]} == {
+        "test_visible": "Test 'test_visible' failed.",
+        "test_hidden": "Test 'test_hidden' failed.",
+    }
+    if student_run_stops:  # it stopped too: its own reason is the student's to read
+        assert graded.result.error == "the student run's own reason"
+    else:
+        assert graded.result.error == "Execution stopped early."
+
+
+def test_a_test_failing_the_same_way_in_both_runs_shows_the_student_runs_exception():
+    graded = grade_with_feedback(square_exercise(), submission(square=WRONG), executor=FakeKernel())
+
+    assert scores(graded.result)["test_hidden"] == 0.0
+    # The visible part fails in the student run too: its exception, no hidden line, is shown.
+    assert graded.result.cells[1].message == "Test 'test_hidden' failed: AssertionError"
+    assert "Test 'test_hidden' failed: AssertionError" in text_of(graded.feedback_html)
+
+
+def test_a_test_failing_only_with_its_hidden_part_says_only_that_it_failed():
     graded = grade_with_feedback(
         square_exercise(), submission(square=WRONG_FOR_NEGATIVES), executor=FakeKernel()
     )
 
     assert scores(graded.result)["test_hidden"] == 0.0
-    assert "Test 'test_hidden' failed with AssertionError." in text_of(graded.feedback_html)
-    assert "negative numbers are positive" not in text_of(graded.feedback_html)
+    assert graded.result.cells[1].message == "Test 'test_hidden' failed."
+    assert "Test 'test_hidden' failed." in text_of(graded.feedback_html)
+    assert leaked_forms(graded.feedback_html) == []
 
 
 def test_a_sound_exercise_validates():

@@ -6,7 +6,7 @@ import pytest
 
 from grading.notebook.metadata import parse_source
 from grading.notebook.release import release
-from grading.notebook.sanitize import sanitize
+from grading.notebook.sanitize import sanitize, sanitize_student_version
 from grading.notebook.score import score
 from grading.notebook.types import CellExecution, ExecutionResult
 
@@ -205,29 +205,87 @@ def test_a_task_needs_a_person():
     assert (reflect.score, reflect.max_score, reflect.status) == (None, 1.0, "needs_manual")
 
 
-def test_a_failing_test_with_hidden_tests_names_the_exception_but_not_its_message():
-    replies = {"test_hidden": ("error", [], "AssertionError", HIDDEN_CHECK)}
-
-    hidden = cell_result(grade(replies), "test_hidden")
-
-    assert hidden.message == "Test 'test_hidden' failed with AssertionError."
-
-
-def test_an_exception_name_that_is_not_a_name_is_not_shown():
-    replies = {"test_hidden": ("error", [], HIDDEN_CHECK, "")}
+@pytest.mark.parametrize(
+    ("ename", "evalue"),
+    [("AssertionError", HIDDEN_CHECK), ("H" + HIDDEN_CHECK[:39].encode().hex(), "")],
+)
+def test_a_failing_test_with_hidden_tests_says_only_that_it_failed(ename, evalue):
+    # The exception was raised while the hidden part ran: its name and text are the kernel's
+    # (a student's function can name an exception class after the hidden source).
+    replies = {"test_hidden": ("error", [], ename, evalue)}
 
     hidden = cell_result(grade(replies), "test_hidden")
 
     assert hidden.message == "Test 'test_hidden' failed."
 
 
-def test_hidden_test_code_quoted_in_another_tests_message_is_scrubbed():
-    replies = {"test_visible": ("error", [], "Exception", f"In = ['{HIDDEN_CHECK}']")}
+def explained(replies=None, explaining_replies=None, *, error="", explaining_error=""):
+    """Score a right answer's grading run (`replies`), explained by a student run."""
+    source = square_exercise()
+    submission = answered(release(source), square=ANSWER)
+    sanitized = sanitize(source, submission)
+    student = sanitize_student_version(source, submission)
+    return score(
+        parse_source(source),
+        sanitized,
+        executed(sanitized, replies or {}, error),
+        explained_by=executed(student, explaining_replies or {}, explaining_error),
+    )
 
-    visible = cell_result(grade(replies), "test_visible")
 
-    assert HIDDEN_CHECK not in visible.message
-    assert visible.message == "Test 'test_visible' failed: Exception: In = ['[hidden test]']"
+def test_a_message_quotes_the_student_run_where_it_failed_the_same_way():
+    outcome = explained(
+        {"test_visible": ("error", [], "Exception", f"In = ['{HIDDEN_CHECK}']")},
+        {"test_visible": ("error", [], "Exception", "In = ['assert square(2) == 4']")},
+    )
+
+    visible = cell_result(outcome, "test_visible")
+    assert (visible.score, visible.status) == (0.0, "failed")  # the grading run's verdict
+    assert (
+        visible.message == "Test 'test_visible' failed: Exception: In = ['assert square(2) == 4']"
+    )
+
+
+def test_a_message_says_only_how_a_test_failed_where_the_student_run_did_not_fail():
+    outcome = explained(
+        {
+            "test_visible": ("error", [], "Exception", HIDDEN_CHECK),
+            "test_hidden": ("timeout", []),
+        },
+        {"test_visible": ("ok", []), "test_hidden": ("error", [], "ValueError", "x")},
+    )
+
+    assert [c.message for c in outcome.cells[:2]] == [
+        "Test 'test_visible' failed.",
+        "Test 'test_hidden' did not finish within the time limit.",
+    ]
+
+
+def test_a_test_with_hidden_tests_quotes_the_student_run_where_it_failed_the_same_way():
+    outcome = explained(
+        {"test_hidden": ("error", [], "AssertionError", HIDDEN_CHECK)},
+        {"test_hidden": ("error", [], "NameError", "name 'square' is not defined")},
+    )
+
+    hidden = cell_result(outcome, "test_hidden")
+    assert hidden.message == ("Test 'test_hidden' failed: NameError: name 'square' is not defined")
+
+
+def test_why_execution_stopped_is_told_in_the_student_runs_words_or_not_at_all():
+    stopped = {"test_hidden": ("not_run", [])}
+
+    alone = explained(stopped, error="exit status 173")
+    both = explained(stopped, stopped, error="exit status 173", explaining_error="killed")
+
+    assert (alone.error, cell_result(alone, "test_hidden").message) == (
+        "Execution stopped early.",
+        "Test 'test_hidden' did not run because execution stopped early.",
+    )
+    assert (both.error, cell_result(both, "test_hidden").message) == (
+        "killed",
+        "Test 'test_hidden' did not run because execution stopped early: killed.",
+    )
+    assert explained().error == ""
 
 
 def test_a_long_exception_message_is_shortened():

@@ -18,11 +18,15 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import grading.sandbox.pool as pool_module
+from grading.notebook.pipeline import grade_with_feedback
+from grading.notebook.release import release
 from grading.notebook.types import SandboxLimits
 from grading.sandbox.bubblewrap import KernelStartError
 from grading.sandbox.executor import sandboxed_executor
 from grading.sandbox.forkserver import ForkServer
 from grading.sandbox.pool import WarmPool, current_pool, start_process_pool, stop_process_pool
+from tests.grading.leaks import leaked_forms
+from tests.grading.notebook.builders import answered, square_exercise
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -89,6 +93,24 @@ def test_nothing_a_submission_did_reaches_the_next_one(warm_pool):
     second = warm_pool.execute(notebook_of(check), limits=LIMITS)
 
     assert statuses(first) == ["ok"] and statuses(second) == ["ok"], printed(second, 0)
+
+
+def test_a_submission_gets_a_fresh_kernel_for_each_of_its_two_runs(warm_pool):
+    # The student run and the grading run (grading.notebook.pipeline): two fresh kernels,
+    # and the history the student prints in the student run never held the hidden test.
+    source = square_exercise()
+    submission = answered(release(source), square="def square(x):\n    return x * x")
+    submission.cells.append(
+        new_code_cell("import base64\nprint(base64.b64encode('\\n'.join(In).encode()).decode())")
+    )
+    before = warm_pool.stats.warm + warm_pool.stats.forked_on_demand + warm_pool.stats.cold
+
+    graded = grade_with_feedback(source, submission, limits=LIMITS, executor=warm_pool.execute)
+
+    after = warm_pool.stats.warm + warm_pool.stats.forked_on_demand + warm_pool.stats.cold
+    assert after - before == 2
+    assert graded.result.total == 3.0  # both tests, as nbgrader scores a right answer
+    assert leaked_forms(graded.feedback_html) == []
 
 
 def test_two_kernels_forked_at_once_cannot_reach_each_other(warm_pool):

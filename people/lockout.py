@@ -1,0 +1,65 @@
+"""What a locked-out login gets (django-axes' AXES_LOCKOUT_CALLABLE): 429 with Retry-After,
+the API's JSON error under /api/, a translated page saying when to try again elsewhere
+(the web login, Wagtail's /admin/login/, /django-admin/login/).
+
+The lockout itself is django-axes' (settings: AXES_*): a username tried with a wrong
+password LOGIN_FAILURE_LIMIT times from one address is refused from that address for
+LOGIN_COOLOFF_MINUTES, and every refused try starts that wait again, so the wait shown
+is the whole cool-off from now.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from axes.helpers import get_cool_off
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lms.api.errors import json_error
+
+LOCKED_OUT = "locked_out"
+
+
+def cool_off_seconds(request: HttpRequest | None = None) -> int:
+    cool_off = get_cool_off(request) or timedelta(0)
+    return max(math.ceil(cool_off.total_seconds()), 1)
+
+
+def locked_out_message(seconds: int) -> str:
+    minutes = max(math.ceil(seconds / 60), 1)
+    return ngettext(
+        "Too many failed logins with this username from your address. "
+        "Please try again in %(minutes)d minute.",
+        "Too many failed logins with this username from your address. "
+        "Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    seconds = cool_off_seconds(request)
+    if request.path.startswith("/api/"):
+        if original_response is not None and original_response.status_code == 429:
+            return original_response  # the token view said it already, in the API's format
+        response = json_error(429, LOCKED_OUT, locked_out_message(seconds))
+    else:
+        response = render(
+            request,
+            "registration/too_many_attempts.html",
+            {
+                "title": _("Too many failed logins"),
+                "message": locked_out_message(seconds),
+                "until": timezone.now() + timedelta(seconds=seconds),
+                "offer_reset": True,
+            },
+            status=429,
+        )
+    response["Retry-After"] = str(seconds)
+    return response
