@@ -71,6 +71,9 @@ class MeView(generics.RetrieveUpdateAPIView):
     sent to it (202) and changes only when its owner opens that link, signed in."""
 
     serializer_class = MeSerializer
+    # A JSON object only: a form or multipart body that parses to nothing would otherwise
+    # be a valid "change nothing" (schemathesis sends one); the configured JSON parser.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES[:1]
 
     def get_object(self):
         # Not type(request.user): under session auth that is Django's lazy wrapper.

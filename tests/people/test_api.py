@@ -184,6 +184,22 @@ def test_malformed_json_is_a_400_json_body(api):
     assert response.json()["code"] == "parse_error"
 
 
+def test_me_takes_a_json_object_only(api):
+    """A form or multipart body parses to nothing, which would pass as "change nothing"."""
+    api.force_authenticate(UserFactory())
+    for method in ("PUT", "PATCH"):
+        response = api.generic(
+            method,
+            "/api/v1/me/",
+            "--b\r\n0--b--\r\n",
+            content_type="multipart/form-data; boundary=b",
+        )
+        assert response.status_code == 415, method
+        assert response.json()["code"] == "unsupported_media_type"
+    response = api.generic("PUT", "/api/v1/me/", "0", content_type="application/json")
+    assert response.status_code == 400
+
+
 @pytest.fixture
 def admin_with_cohorts(db):
     admin = admin_of(CohortFactory(track=Track.SCHOOL, code="school-9a", name="9-A").institution)
