@@ -97,13 +97,7 @@ def evidence_replace(
     )
     changed |= {row.competence_id for row in rows}
     if changed:
-        competence_ids = frozenset(changed)
-        transaction.on_commit(
-            lambda: evidence_replaced.send(
-                sender=CompetenceEvidence, student_id=student_id, competence_ids=competence_ids
-            ),
-            robust=True,
-        )
+        _announce_after_commit(student_id, changed)
     return rows
 
 
@@ -122,11 +116,16 @@ def evidence_retract(*, scope: EvidenceScope) -> int:
         changed.setdefault(student_id, set()).add(competence_id)
     removed, _by_model = rows.delete()
     for student_id, competences in changed.items():
-        competence_ids = frozenset(competences)
-        transaction.on_commit(
-            lambda student_id=student_id, competence_ids=competence_ids: evidence_replaced.send(
-                sender=CompetenceEvidence, student_id=student_id, competence_ids=competence_ids
-            ),
-            robust=True,
-        )
+        _announce_after_commit(student_id, competences)
     return removed
+
+
+def _announce_after_commit(student_id: int, competence_ids: set[int]) -> None:
+    """One `evidence_replaced` for a student's batch, once the transaction commits."""
+    frozen = frozenset(competence_ids)
+    transaction.on_commit(
+        lambda: evidence_replaced.send(
+            sender=CompetenceEvidence, student_id=student_id, competence_ids=frozen
+        ),
+        robust=True,
+    )
