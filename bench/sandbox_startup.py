@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grading.notebook.types import SandboxLimits
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import (
     SandboxedKernel,
     bwrap_argv,
@@ -49,6 +50,7 @@ def bwrap_stage(inner: list[str], repeats: int) -> list[float]:
             (Path(tmp) / name).mkdir() if name == "ipc" else (Path(tmp) / name).write_text("")
         argv = bwrap_argv(
             bwrap=bwrap_path() or "bwrap",
+            runtime=runtimes.get(),
             limits=LIMITS,
             host_runtime_dir=f"{tmp}/ipc",
             passwd_file=f"{tmp}/passwd",

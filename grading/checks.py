@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from grading.sandbox import bubblewrap
+from grading.sandbox import bubblewrap, runtimes
 
 
 @checks.register(checks.Tags.security)
@@ -25,4 +25,22 @@ def sandbox_check(app_configs, **kwargs):
                 id="grading.W002",
             )
         )
+    for runtime in runtimes.defined().values():
+        if not runtime.installed:
+            messages.append(
+                checks.Warning(
+                    f"The grading runtime '{runtime.name}' is not built: notebooks that need "
+                    "it cannot be graded here.",
+                    hint="Run `make runtimes` (make demo and make test do).",
+                    id="grading.W003",
+                )
+            )
+        elif not runtime.up_to_date:
+            messages.append(
+                checks.Warning(
+                    f"The grading runtime '{runtime.name}' was built from an older lock file.",
+                    hint="Run `make runtimes` to rebuild it.",
+                    id="grading.W004",
+                )
+            )
     return messages

@@ -4,6 +4,7 @@ machine, passed in by its caller."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 class SandboxLimits:
     """Resource limits for one submission's kernel. Safe defaults; set per exercise."""
 
-    memory_mb: int = 512  # address space / memory of the whole sandbox
+    memory_mb: int = 512  # resident memory of the whole sandbox (all its processes)
     cpu_seconds: int = 60  # CPU time of the kernel process tree
     processes: int = 32  # tasks the sandboxed uid may run at once
     open_files: int = 256  # file descriptors per process
@@ -21,6 +22,7 @@ class SandboxLimits:
     cell_timeout_s: float = 30.0  # wall-clock per cell (nbgrader's default)
     notebook_timeout_s: float = 120.0  # wall-clock for the whole notebook
     output_bytes: int = 1_000_000  # total output kept from the notebook
+    output_item_bytes: int = 400_000  # largest single output (a figure, a table) kept whole
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -59,6 +61,16 @@ class ExecutionResult:
         return None
 
 
+@dataclass(frozen=True)
+class ExecutionEnv:
+    """Where a notebook runs besides its limits: the runtime (the named, read-only Python
+    environment of grading/runtimes/) and the exercise's data files, laid read-only in
+    the kernel's working directory under their relative paths."""
+
+    runtime: str = ""  # a runtime's name; "" is the default runtime
+    files: Mapping[str, bytes] = field(default_factory=dict)  # relative path -> content
+
+
 class Executor(Protocol):
     """Runs every code cell of a notebook and reports what the kernel said about each.
 
@@ -68,5 +80,10 @@ class Executor(Protocol):
     """
 
     def __call__(
-        self, nb: Any, *, limits: SandboxLimits, allow_unsandboxed: bool = False
+        self,
+        nb: Any,
+        *,
+        limits: SandboxLimits,
+        allow_unsandboxed: bool = False,
+        env: ExecutionEnv | None = None,
     ) -> ExecutionResult: ...

@@ -49,7 +49,8 @@ from nbformat.v4 import new_output
 
 from grading.notebook import i18n
 from grading.notebook.i18n import gettext as _
-from grading.notebook.types import CellExecution, ExecutionResult, SandboxLimits
+from grading.notebook.types import CellExecution, ExecutionEnv, ExecutionResult, SandboxLimits
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import (
     DEFAULT_LIMITS,
     KernelStartError,
@@ -78,6 +79,10 @@ IDLE_GRACE_S = 1.0
 POLL_INTERVAL_S = 0.1
 #: Time allowed for the silent set-up request that installs the completion marker.
 SETUP_TIMEOUT_S = 15.0
+#: How often the sandbox's resident memory is measured against its limit while a cell runs.
+MEMORY_CHECK_INTERVAL_S = 0.05
+#: How often the exact (and costlier) measure is taken while a cell runs.
+MEMORY_EXACT_INTERVAL_S = 1.0
 
 #: Runs silently in the fresh kernel, before any notebook cell; see the module docstring.
 #: ``pre_run_cell`` arms the transformer so only the cell itself is instrumented, not code
@@ -90,7 +95,7 @@ SETUP_TIMEOUT_S = 15.0
 #: same reason IPython (>= 9) is stopped from keeping a copy of every printed byte in its
 #: output history, which nothing in grading reads.
 _KERNEL_SETUP = r"""
-def _grader_install(complete_token, dropped_token, stream_budget):
+def _grader_install(complete_token, dropped_token, stream_budget, files_dir, file_names):
     import ast, sys
     shell = get_ipython()
 
@@ -161,7 +166,12 @@ def _grader_install(complete_token, dropped_token, stream_budget):
     shell.ast_transformers.append(CompletionMarker())
     shell.user_ns_hidden["__grader_mark__"] = mark
 
-_grader_install(%s, %s, %d)
+    import os
+    for name in file_names:  # the exercise's data files: read-only, linked into the cwd
+        if not os.path.lexists(name):
+            os.symlink(os.path.join(files_dir, name), name)
+
+_grader_install(%s, %s, %d, %s, %s)
 del _grader_install
 """
 
@@ -176,6 +186,7 @@ def execute_notebook(
     *,
     limits: SandboxLimits = DEFAULT_LIMITS,
     allow_unsandboxed: bool = False,
+    env: ExecutionEnv | None = None,
 ) -> ExecutionResult:
     """Execute a copy of ``nb`` in a fresh sandboxed kernel; ``nb`` itself is not changed.
 
@@ -196,18 +207,28 @@ def execute_notebook(
             "machine and allow_unsandboxed=True. The notebook can read and change anything "
             "this process can. Never do this with real submissions."
         )
-    return _run_sync(async_execute_notebook(nb, limits=limits, sandboxed=sandboxed))
+    runtime = runtimes.get(env.runtime if env else "")
+    return _run_sync(
+        async_execute_notebook(nb, limits=limits, sandboxed=sandboxed, env=env, runtime=runtime)
+    )
 
 
 async def async_execute_notebook(
-    nb: NotebookNode, *, limits: SandboxLimits = DEFAULT_LIMITS, sandboxed: bool = True
+    nb: NotebookNode,
+    *,
+    limits: SandboxLimits = DEFAULT_LIMITS,
+    sandboxed: bool = True,
+    env: ExecutionEnv | None = None,
+    runtime: runtimes.Runtime | None = None,
 ) -> ExecutionResult:
     """Start a kernel for this notebook alone, run it, and kill the kernel."""
     started = time.monotonic()
-    kernel = SandboxedKernel(limits, sandboxed=sandboxed)
+    if runtime is None:
+        runtime = runtimes.get(env.runtime if env else "")
+    kernel = SandboxedKernel(limits, runtime=runtime, sandboxed=sandboxed)
     try:
         await kernel.start()
-        result = await run_notebook_in_kernel(nb, kernel, limits=limits)
+        result = await run_notebook_in_kernel(nb, kernel, limits=limits, env=env)
     finally:
         await kernel.shutdown()
     duration = time.monotonic() - started
@@ -221,7 +242,11 @@ async def async_execute_notebook(
 
 
 async def run_notebook_in_kernel(
-    nb: NotebookNode, kernel: SandboxedKernel, *, limits: SandboxLimits | None = None
+    nb: NotebookNode,
+    kernel: SandboxedKernel,
+    *,
+    limits: SandboxLimits | None = None,
+    env: ExecutionEnv | None = None,
 ) -> ExecutionResult:
     """Run a copy of ``nb`` in an already started, never used kernel (warm pools start here).
 
@@ -230,7 +255,8 @@ async def run_notebook_in_kernel(
     kernel and must shut it down afterwards: a kernel that ran student code is never reused.
     """
     started = time.monotonic()
-    runner = _NotebookRunner(copy.deepcopy(nb), kernel, limits or kernel.limits)
+    file_names = kernel.put_files(dict(env.files)) if env and env.files else []
+    runner = _NotebookRunner(copy.deepcopy(nb), kernel, limits or kernel.limits, file_names)
     await runner.set_up_kernel()
     cells, error = await runner.run()
     return ExecutionResult(
@@ -266,7 +292,13 @@ class _NotebookRunner(NotebookClient):
     keeps every byte a kernel sends.
     """
 
-    def __init__(self, nb: NotebookNode, kernel: SandboxedKernel, limits: SandboxLimits):
+    def __init__(
+        self,
+        nb: NotebookNode,
+        kernel: SandboxedKernel,
+        limits: SandboxLimits,
+        file_names: list[str] | None = None,
+    ):
         super().__init__(
             nb, km=kernel.km, store_widget_state=False, allow_errors=True, record_timing=False
         )
@@ -285,6 +317,11 @@ class _NotebookRunner(NotebookClient):
         self._output_bytes = 0  # output kept so far, over the whole notebook
         self._truncated_cells: set[int] = set()
         self._marker_seen = False
+        self.file_names = list(file_names or [])  # top-level data files to link into the cwd
+        self.memory_exceeded_mb: float | None = None  # set when the memory guard killed it
+        self._memory_checked_at = time.monotonic()
+        self._memory_exact_at = time.monotonic()
+        self._anon_at_start = 0.0  # the kernel's own anonymous memory before any cell
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -301,6 +338,8 @@ class _NotebookRunner(NotebookClient):
             json.dumps(self.token),
             json.dumps(self.dropped_token),
             stream_budget,
+            json.dumps(self.kernel.files_path_inside()),
+            json.dumps(self.file_names),
         )
         msg_id = self.kc.execute(
             "",
@@ -318,6 +357,8 @@ class _NotebookRunner(NotebookClient):
         setup = reply["content"].get("user_expressions", {}).get("setup", {})
         if reply["content"].get("status") != "ok" or setup.get("status") != "ok":
             raise KernelStartError(f"the kernel set-up failed: {reply['content']}")
+        self._anon_at_start = self.kernel.anon_memory_mb()
+        self._memory_checked_at = self._memory_exact_at = time.monotonic()
 
     # -- the notebook ---------------------------------------------------------------------
 
@@ -368,7 +409,9 @@ class _NotebookRunner(NotebookClient):
         if reply is _DIED:
             reason = self._death_reason()
             return self._failed(cell, index, "error", "DeadKernelError", reason), (
-                _("%(reason)s while running cell %(index)d") % {"reason": reason, "index": index}
+                # counted from 1, as a reader counts cells from the top
+                _("%(reason)s while running cell %(index)d")
+                % {"reason": reason, "index": index + 1}
             )
         if reply is not None:
             return self._judge(index, cell, reply), ""
@@ -390,7 +433,7 @@ class _NotebookRunner(NotebookClient):
                     "Cell %(index)d did not finish within its %(seconds)g s time limit and did "
                     "not respond to an interrupt; the kernel was stopped"
                 )
-                % {"index": index, "seconds": self.limits.cell_timeout_s}
+                % {"index": index + 1, "seconds": self.limits.cell_timeout_s}
             )
         return execution, ""
 
@@ -430,7 +473,34 @@ class _NotebookRunner(NotebookClient):
         cell.outputs.append(new_output("error", ename=ename, evalue=evalue, traceback=traceback))
         return CellExecution(index=index, status=status, ename=ename, evalue=evalue)
 
+    def _memory_exceeded(self) -> bool:
+        """The memory guard: what the sandbox's processes use of their own against the
+        limit; over it, the whole sandbox is killed at once.
+
+        Every MEMORY_CHECK_INTERVAL_S, the cheap measure: the growth of anonymous memory
+        since the kernel started (what student code allocated). Every
+        MEMORY_EXACT_INTERVAL_S, or when the cheap one comes near the limit, the exact one:
+        private resident memory and swap (also counts pages copied on write)."""
+        if self.memory_exceeded_mb is not None:
+            return True
+        limit = self.limits.memory_mb
+        used = self.kernel.anon_memory_mb() - self._anon_at_start
+        now = time.monotonic()
+        if used > 0.8 * limit or now - self._memory_exact_at >= MEMORY_EXACT_INTERVAL_S:
+            self._memory_exact_at = now
+            used = max(used, self.kernel.memory_mb())
+        if used <= limit:
+            return False
+        self.memory_exceeded_mb = used
+        log.info("memory limit of %d MB exceeded (%.0f MB)", self.limits.memory_mb, used)
+        self.kernel.kill_now()
+        return True
+
     def _death_reason(self) -> str:
+        if self.memory_exceeded_mb is not None:
+            return _("The kernel was stopped: memory limit of %(limit)d MB exceeded") % {
+                "limit": self.limits.memory_mb
+            }
         code = self.kernel.exit_status()
         if code is None:
             return _("The kernel died")
@@ -440,7 +510,7 @@ class _NotebookRunner(NotebookClient):
                 "seconds": self.limits.cpu_seconds
             }
         if signum == signal.SIGKILL:  # RLIMIT_CPU's hard limit, or the kernel's OOM killer
-            return _("The kernel died (killed: CPU time or memory limit?)")
+            return _("The kernel died (killed: CPU time limit or out of memory)")
         if signum:
             try:
                 name = signal.Signals(signum).name
@@ -478,10 +548,15 @@ class _NotebookRunner(NotebookClient):
         idle_until = until
         while reply is None or not idle:
             now = time.monotonic()
+            if now - self._memory_checked_at >= MEMORY_CHECK_INTERVAL_S:
+                self._memory_checked_at = now
+                if self._memory_exceeded():
+                    return _DIED
             end = until if reply is None else min(idle_until, until)
             if now >= end:
                 break
-            events = await poller.poll(int(min(end - now, POLL_INTERVAL_S) * 1000) + 1)
+            wait = min(end - now, POLL_INTERVAL_S, MEMORY_CHECK_INTERVAL_S)
+            events = await poller.poll(int(wait * 1000) + 1)
             if not events and not await self.kernel.is_alive():
                 return _DIED
             for msg in self._drain(self._iopub):
@@ -534,7 +609,11 @@ class _NotebookRunner(NotebookClient):
     # -- outputs (nbclient hooks) ---------------------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
-        """Strip the grader's tokens, then keep what fits in the notebook's output budget."""
+        """Strip the grader's tokens, then keep what fits: a rich output (a figure, a table)
+        bigger than ``output_item_bytes`` shrinks to its text, or to nothing, with a notice
+        in its place (`_fit_item`); the big data never counts against the notebook's budget,
+        so what comes after it is still kept. All that is kept fits ``output_bytes``.
+        Streams and errors are held to the notebook's budget only."""
         content = msg.get("content") or {}
         text = content.get("text")
         dropped = False  # the kernel's stream cap already dropped some of this cell's output
@@ -546,11 +625,14 @@ class _NotebookRunner(NotebookClient):
                 dropped = True
                 text = text.replace(self.dropped_token, "")
             content["text"] = text
+        notice = self._fit_item(content) if msg.get("msg_type") in _RICH_OUTPUTS else ""
         out = None
         size = _output_size(content)
         room = self.limits.output_bytes - self._output_bytes
         if content.get("text") == "":
             pass  # nothing left once the tokens are gone
+        elif notice and not content.get("data"):
+            pass  # nothing of it fits in one output: the notice stands for it
         elif size <= room:
             self._output_bytes += size
             out = super().output(outs, msg, display_id, cell_index)
@@ -560,9 +642,42 @@ class _NotebookRunner(NotebookClient):
                 super().output(outs, msg, display_id, cell_index)
             self._output_bytes = self.limits.output_bytes
             dropped = True
+        if notice and not dropped:
+            dropped = not self._note_item(outs, notice, cell_index)
         if dropped:
             self._note_truncation(outs, cell_index)
         return out
+
+    def _fit_item(self, content: dict[str, Any]) -> str:
+        """Shrink a rich output bigger than ``output_item_bytes``, in place: to its
+        ``text/plain`` alone if that fits (a DataFrame's text, a figure's "<Figure ...>"),
+        else to no data at all. Returns the notice that says so, or "" if it fits whole."""
+        size = _output_size(content)
+        limit = self.limits.output_item_bytes
+        if size <= limit:
+            return ""
+        data = content.get("data")
+        data = data if isinstance(data, dict) else {}
+        text = data.get("text/plain")
+        fits = isinstance(text, str) and _output_size({"data": {"text/plain": text}}) <= limit
+        content["data"] = {"text/plain": text} if fits else {}
+        content["metadata"] = {}
+        return _item_notice(data, size, limit, as_text=fits and len(data) > 1)
+
+    def _note_item(self, outs: list[NotebookNode], notice: str, cell_index: int) -> bool:
+        """Put `notice` where an output too big to keep was; False if even it does not fit
+        in what is left of the notebook's budget."""
+        text = f"{notice}\n"
+        size = _output_size({"text": text})
+        if size > self.limits.output_bytes - self._output_bytes:
+            return False
+        if self.clear_before_next_output:  # clear_output(wait=True): as for any output
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+        self._output_bytes += size
+        outs.append(new_output("stream", name="stderr", text=text))
+        return True
 
     def _note_truncation(self, outs: list[NotebookNode], cell_index: int) -> None:
         """Say once per cell, in the cell, that output was dropped."""
@@ -575,10 +690,26 @@ class _NotebookRunner(NotebookClient):
             outs.append(new_output("stream", name="stderr", text=note))
 
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
-        # An update replaces data already counted; refuse one that would not fit the budget.
-        room = self.limits.output_bytes - self._output_bytes
-        if _output_size(msg.get("content") or {}) <= room:
-            super()._update_display_id(display_id, msg)
+        """Replace the data of the outputs shown under `display_id` (``display(...,
+        display_id=...)`` and its ``update()``): shrunk like any output too big for one
+        (`_fit_item`, the notice then in the text, since no output can be added here), and
+        only if what it adds to those outputs fits in the notebook's budget."""
+        shown = [
+            self.nb.cells[cell_index].outputs[output_index]
+            for cell_index, indices in self._display_id_map.get(display_id, {}).items()
+            for output_index in indices
+        ]
+        if not shown:
+            return
+        content = dict(msg.get("content") or {})  # the message itself may still be shown
+        notice = self._fit_item(content)
+        if notice:
+            text = content["data"].get("text/plain")
+            content["data"] = {"text/plain": f"{text}\n{notice}" if text else notice}
+        growth = sum(_output_size(content) - _output_size(output) for output in shown)
+        if growth <= self.limits.output_bytes - self._output_bytes:
+            super()._update_display_id(display_id, {**msg, "content": content})
+            self._output_bytes = max(0, self._output_bytes + growth)
 
     def handle_comm_msg(self, outs, msg, cell_index):
         return None  # widget state is not graded and would be unbounded memory
@@ -587,8 +718,12 @@ class _NotebookRunner(NotebookClient):
 _DIED: Any = object()  # _collect's answer when the kernel's process is gone
 
 
+#: The outputs that carry rich data (figures, tables) and are held to output_item_bytes.
+_RICH_OUTPUTS = frozenset({"display_data", "execute_result"})
+
+
 def _output_size(content: dict[str, Any]) -> int:
-    """Bytes an output adds to the notebook (text, rich data, traceback)."""
+    """Bytes an output adds to the notebook (text, rich data and its metadata, traceback)."""
     size = 0
     text = content.get("text")
     if isinstance(text, str):
@@ -597,10 +732,49 @@ def _output_size(content: dict[str, Any]) -> int:
     if isinstance(data, dict):
         for value in data.values():
             size += len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
+    metadata = content.get("metadata")
+    if isinstance(metadata, dict) and metadata:
+        size += len(json.dumps(metadata, default=str))
     traceback = content.get("traceback")
     if isinstance(traceback, list):
         size += sum(len(str(line)) for line in traceback)
     return size
+
+
+def _item_notice(data: dict[str, Any], size: int, limit: int, *, as_text: bool) -> str:
+    """What stands in for an output bigger than one output may be."""
+    sizes = {"size": _human_size(size), "limit": _human_size(limit)}
+    html = data.get("text/html")
+    if any(str(mimetype).startswith("image/") for mimetype in data):
+        return (
+            _("[figure of %(size)s not shown: larger than the %(limit)s limit of one output]")
+            % sizes
+        )
+    if isinstance(html, str) and "<table" in html:
+        if as_text:
+            return (
+                _(
+                    "[table of %(size)s shown as text only: larger than the %(limit)s limit "
+                    "of one output]"
+                )
+                % sizes
+            )
+        return (
+            _("[table of %(size)s not shown: larger than the %(limit)s limit of one output]")
+            % sizes
+        )
+    return (
+        _("[output of %(size)s not shown: larger than the %(limit)s limit of one output]") % sizes
+    )
+
+
+def _human_size(size: int) -> str:
+    """2.3 MB, 400 KB, 512 bytes (decimal units, as the limits are written)."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1_000:.0f} KB"
+    return f"{size} bytes"
 
 
 def _cut_utf8(text: str, limit: int) -> str:

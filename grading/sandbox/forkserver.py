@@ -60,9 +60,12 @@ import time
 from pathlib import Path
 
 from grading.notebook.types import SandboxLimits
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import (
     DEFAULT_LIMITS,
+    SANDBOX_FILES_DIR,
     SANDBOX_RUNTIME_DIR,
+    SANDBOX_RUNTIME_PREFIX,
     SANDBOX_SCRATCH_DIR,
     SHUTDOWN_TIMEOUT_S,
     STARTUP_TIMEOUT_S,
@@ -84,6 +87,7 @@ from grading.sandbox.bubblewrap import (
     sandbox_python,
     write_identity_files,
 )
+from grading.sandbox.runtimes import Runtime
 
 log = logging.getLogger("grading.sandbox")
 
@@ -119,7 +123,7 @@ KERNEL_MODULES = (
 #: the grader itself get the CPU before student code does.
 KERNEL_NICENESS = 5
 #: The zygote's own scratch directory (children mount their own): nothing is written there.
-ZYGOTE_SCRATCH_MB = 1
+ZYGOTE_SCRATCH_MB = 8
 ZYGOTE_PROGRAM = Path(__file__).with_name("zygote.py")
 
 
@@ -133,11 +137,16 @@ class ForkServer:
     def __init__(
         self,
         *,
-        preload: tuple[str, ...] = (),
+        runtime: Runtime | None = None,
+        preload: tuple[str, ...] | None = None,
         runtime_base: Path | None = None,
         niceness: int = KERNEL_NICENESS,
     ) -> None:
-        self.preload = tuple(preload)
+        self.runtime = runtime if runtime is not None else runtimes.get()
+        #: Modules imported once for every kernel (default: the runtime's ``preload``).
+        self.preload = tuple(self.runtime.preload if preload is None else preload)
+        #: Preload modules that failed to import (module -> error), as the zygote said.
+        self.preload_failed: dict[str, str] = {}
         self.niceness = niceness
         self.alive = False
         self.exit_reason = ""
@@ -184,7 +193,9 @@ class ForkServer:
                 raise
             raise KernelStartError(f"the fork server did not start: {exc}{detail}") from exc
         self.started_at = time.monotonic()
-        log.info("fork server started (pid %s)", self.zygote_host_pid())
+        log.info(
+            "fork server of runtime %s started (pid %s)", self.runtime.name, self.zygote_host_pid()
+        )
 
     def _spawn_zygote(self) -> None:
         base = _private_dir(self._runtime_base)
@@ -200,6 +211,7 @@ class ForkServer:
         try:
             argv = sandbox_argv(
                 bwrap=bwrap,
+                runtime=self.runtime,
                 scratch_mb=ZYGOTE_SCRATCH_MB,
                 host_runtime_dir=str(self.kernels_dir),
                 passwd_file=str(passwd),
@@ -208,14 +220,17 @@ class ForkServer:
             )
             config = {
                 "control_fd": theirs.fileno(),
-                "preload": [*KERNEL_MODULES, *self.preload],
+                "preload": list(KERNEL_MODULES),
+                "extra_preload": list(self.preload),
                 "kernel_argv": kernel_argv(f"{SANDBOX_RUNTIME_DIR}/connection.json"),
                 "runtime_dir": SANDBOX_RUNTIME_DIR,
+                "files_dir": SANDBOX_FILES_DIR,
                 "scratch_dir": SANDBOX_SCRATCH_DIR,
                 "environment": sandbox_environment(),
+                "mpl_seed": f"{SANDBOX_RUNTIME_PREFIX}/{runtimes.MPL_CACHE_DIR}",
                 "nice": self.niceness,
             }
-            argv += ["--", sandbox_python(), "-I", "-", json.dumps(config)]
+            argv += ["--", sandbox_python(self.runtime), "-I", "-", json.dumps(config)]
             self._process = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
@@ -382,6 +397,16 @@ class ForkServer:
 
     def _dispatch(self, message: dict, fds: list[int]) -> None:
         if message.get("ready"):
+            failed = message.get("preload_failed")
+            if isinstance(failed, dict) and failed:
+                self.preload_failed = {str(k): str(v)[:300] for k, v in failed.items()}
+                # Once per fork server start, one line: kernels import these themselves.
+                log.warning(
+                    "runtime %s: preloading %s failed (%s); kernels import them themselves",
+                    self.runtime.name,
+                    ", ".join(self.preload_failed),
+                    "; ".join(self.preload_failed.values()),
+                )
             if self._ready is not None and not self._ready.done():
                 self._ready.set_result(None)
         elif "exited" in message:
@@ -476,7 +501,9 @@ class ForkedKernel(SandboxedKernel):
     """
 
     def __init__(self, server: ForkServer, limits: SandboxLimits = DEFAULT_LIMITS) -> None:
-        super().__init__(limits, sandboxed=True, runtime_base=server.kernels_dir)
+        super().__init__(
+            limits, runtime=server.runtime, sandboxed=True, runtime_base=server.kernels_dir
+        )
         self.server = server
         self._request_id: int | None = None
 
@@ -492,6 +519,7 @@ class ForkedKernel(SandboxedKernel):
         os.chmod(self._dir, 0o711)  # noqa: S103 (traversable, not listable)
         ipc_dir = self._dir / "ipc"
         ipc_dir.mkdir(mode=0o700)
+        self._make_files_dir()  # bound read-only at /run/files by the kernel's init
         self._uid_lease = UidLease(self.server.kernels_dir.parent.parent / "uids")
         owner = self._uid_lease.acquire()
         os.chown(ipc_dir, owner, owner)

@@ -61,7 +61,8 @@ from typing import Any
 from nbformat import NotebookNode
 
 from grading.notebook import i18n
-from grading.notebook.types import ExecutionResult, SandboxLimits
+from grading.notebook.types import ExecutionEnv, ExecutionResult, SandboxLimits
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import (
     DEFAULT_LIMITS,
     KernelStartError,
@@ -71,6 +72,7 @@ from grading.sandbox.bubblewrap import (
 )
 from grading.sandbox.execute import async_execute_notebook, run_notebook_in_kernel
 from grading.sandbox.forkserver import ForkedKernel, ForkServer
+from grading.sandbox.runtimes import Runtime
 
 log = logging.getLogger("grading.pool")
 
@@ -124,60 +126,81 @@ class PoolStats:
     server_restarts: int = 0
 
 
+class _Lane:
+    """The fork server and the warm kernels of one runtime."""
+
+    def __init__(self, runtime: Runtime, size: int, limits: SandboxLimits) -> None:
+        self.runtime = runtime
+        self.size = size
+        self.limits = limits
+        self.server: ForkServer | None = None
+        self.ready: collections.deque[SandboxedKernel] = collections.deque()
+        self.starting = 0
+        self.restart_delay = 1.0
+        self.next_server_start = 0.0
+        self.first_server_attempt = asyncio.Event()
+        #: None: the runtime's own preload; () once a preload broke the fork server.
+        self.preload: tuple[str, ...] | None = None
+
+
 class WarmPool:
-    """Warm sandboxed kernels for one process; see the module docstring."""
+    """Warm sandboxed kernels for one process, per runtime; see the module docstring."""
 
     def __init__(
         self,
         *,
         size: int | None = None,
         limits: SandboxLimits = DEFAULT_LIMITS,
+        runtimes_warm: Iterable[str] | None = None,
         preload: Iterable[str] = (),
         min_available_mb: int = MIN_AVAILABLE_MB,
         fork_server: bool = True,
+        other_runtime_size: int = 1,
     ) -> None:
         self.size = size if size is not None else default_pool_size()
         self.limits = limits
-        self.preload = tuple(preload)
+        #: Runtimes whose kernels are kept warm from the start (default: the default one);
+        #: another runtime gets a lane of its own, of ``other_runtime_size``, when first used.
+        self.runtimes_warm = tuple(runtimes_warm or (runtimes.default_name(),))
+        self.extra_preload = tuple(preload)  # GRADING_PRELOAD_MODULES, on top of the runtime's
+        self.other_runtime_size = other_runtime_size
         self.min_available_mb = min_available_mb
         self.use_fork_server = fork_server and ForkServer.available()
         self.stats = PoolStats()
-        self.server: ForkServer | None = None
-        self._ready: collections.deque[SandboxedKernel] = collections.deque()
-        self._starting = 0
+        self._lanes: dict[str, _Lane] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._wake: asyncio.Event | None = None
-        self._first_server_attempt: asyncio.Event | None = None
         self._maintainer: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._stopping = False
-        self._restart_delay = 1.0
-        self._next_server_start = 0.0
         self._low_memory_logged = False
 
     # -- public, any thread ---------------------------------------------------------------
 
     def start(self, *, wait: bool = True, timeout: float = 60.0) -> WarmPool:
-        """Start the pool's thread and loop, the fork server and the first warm kernels.
+        """Start the pool's thread and loop, the fork servers and the first warm kernels.
 
         With ``wait``, returns once the pool is full (or after ``timeout``)."""
         if not bubblewrap_available():
             raise SandboxUnavailable("bubblewrap is not usable on this machine")
+        warm = [runtimes.get(name) for name in self.runtimes_warm]  # UnknownRuntime: say so now
         started = threading.Event()
         self._thread = threading.Thread(
-            target=self._run_loop, args=(started,), name="grading-pool", daemon=True
+            target=self._run_loop, args=(started, warm), name="grading-pool", daemon=True
         )
         self._thread.start()
         started.wait()
         if wait:
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.warm_count() < self.size:
+            while time.monotonic() < deadline and any(
+                self.warm_count(runtime.name) < self.size for runtime in warm
+            ):
                 time.sleep(0.01)
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Kill every kernel and the fork server, and end the pool's thread."""
+        """Kill every kernel and fork server, and end the pool's thread."""
         if self._loop is None or self._thread is None:
             return
         with contextlib.suppress(Exception):
@@ -192,37 +215,62 @@ class WarmPool:
         *,
         limits: SandboxLimits = DEFAULT_LIMITS,
         allow_unsandboxed: bool = False,
+        env: ExecutionEnv | None = None,
     ) -> ExecutionResult:
         """The pipeline's Executor: run ``nb`` in a fresh (warm) sandboxed kernel."""
-        return self.submit(nb, limits=limits).result()
+        return self.submit(nb, limits=limits, env=env).result()
 
     __call__ = execute
 
     def submit(
-        self, nb: NotebookNode, *, limits: SandboxLimits = DEFAULT_LIMITS
+        self,
+        nb: NotebookNode,
+        *,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        env: ExecutionEnv | None = None,
     ) -> concurrent.futures.Future[ExecutionResult]:
+        """Schedule ``nb``; the future can be cancelled (the kernel is killed at once)."""
         if self._loop is None:
             raise RuntimeError("the pool is not running")
+        runtime = runtimes.get(env.runtime if env else "")  # UnknownRuntime: never a fallback
         # The pool's thread runs it: the caller's language goes along for the messages.
         return asyncio.run_coroutine_threadsafe(
-            i18n.carry(self.aexecute(nb, limits=limits)), self._loop
+            i18n.carry(self.aexecute(nb, limits=limits, env=env, runtime=runtime)), self._loop
         )
 
-    def warm_count(self) -> int:
-        return len(self._ready)
+    def warm_count(self, runtime: str | None = None) -> int:
+        """Warm kernels of a runtime (default: the first runtime kept warm)."""
+        lane = self._lanes.get(runtime or self.runtimes_warm[0])
+        return len(lane.ready) if lane else 0
 
     def sandbox_pids(self) -> list[int]:
-        """Host pids of the fork server and every kernel it forked (memory measurements)."""
-        return self.server.process_ids() if self.server is not None else []
+        """Host pids of the fork servers and every kernel they forked (memory measurements)."""
+        pids: list[int] = []
+        for lane in list(self._lanes.values()):
+            if lane.server is not None:
+                pids += lane.server.process_ids()
+        return pids
+
+    # The default runtime's lane, as before runtimes (tests and the bench read these).
+    @property
+    def server(self) -> ForkServer | None:
+        lane = self._lanes.get(self.runtimes_warm[0])
+        return lane.server if lane else None
+
+    @property
+    def _ready(self) -> collections.deque[SandboxedKernel]:
+        lane = self._lanes.get(self.runtimes_warm[0])
+        return lane.ready if lane else collections.deque()
 
     # -- the loop -------------------------------------------------------------------------
 
-    def _run_loop(self, started: threading.Event) -> None:
+    def _run_loop(self, started: threading.Event, warm: list[Runtime]) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
         self._wake = asyncio.Event()
-        self._first_server_attempt = asyncio.Event()
+        for runtime in warm:
+            self._lanes[runtime.name] = _Lane(runtime, self.size, self.limits)
         self._maintainer = loop.create_task(self._maintain())
         loop.call_soon(started.set)
         try:
@@ -237,22 +285,28 @@ class WarmPool:
             self._maintainer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._maintainer
-        while self._ready:
-            await self._ready.popleft().shutdown()
+        for lane in self._lanes.values():
+            while lane.ready:
+                await lane.ready.popleft().shutdown()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
-        if self.server is not None:
-            await self.server.stop()
+        for lane in self._lanes.values():
+            if lane.server is not None:
+                await lane.server.stop()
 
     async def _maintain(self) -> None:
-        """Keep the fork server up and the pool full; forever, in the background."""
+        """Keep the fork servers up and the lanes full; forever, in the background."""
         assert self._wake is not None
         while not self._stopping:
             try:
-                await self._ensure_server()
-                self._drop_dead_warm_kernels()
-                if self._wants_kernel():
-                    await self._add_warm_kernel()
+                busy = False
+                for lane in list(self._lanes.values()):
+                    await self._ensure_server(lane)
+                    self._drop_dead_warm_kernels(lane)
+                    if self._wants_kernel(lane):
+                        await self._add_warm_kernel(lane)
+                        busy = True
+                if busy:
                     continue
             except asyncio.CancelledError:
                 raise
@@ -262,43 +316,54 @@ class WarmPool:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), CHECK_INTERVAL_S)
 
-    async def _ensure_server(self) -> None:
-        if not self.use_fork_server or (self.server is not None and self.server.alive):
+    async def _ensure_server(self, lane: _Lane) -> None:
+        if not self.use_fork_server or (lane.server is not None and lane.server.alive):
             return
-        if time.monotonic() < self._next_server_start:
+        if time.monotonic() < lane.next_server_start:
             return
-        if self.server is not None:  # it died
-            reason = self.server.exit_reason
-            await self.server.stop()
-            self.server = None
+        if lane.server is not None:  # it died
+            reason = lane.server.exit_reason
+            await lane.server.stop()
+            lane.server = None
             self.stats.server_restarts += 1
-            log.warning("restarting the fork server (it died: %s)", reason)
-        server = ForkServer(preload=self.preload)
+            log.warning("restarting the fork server of %s (it died: %s)", lane.runtime.name, reason)
+        preload = lane.preload
+        if preload is None:
+            preload = (*lane.runtime.preload, *self.extra_preload)
+        server = ForkServer(runtime=lane.runtime, preload=preload)
         try:
             await server.start()
         except (KernelStartError, SandboxUnavailable, OSError) as exc:
-            self._first_server_attempt_done()
-            self._next_server_start = time.monotonic() + self._restart_delay
+            lane.first_server_attempt.set()
+            if preload and "preloading" in str(exc):
+                # A preload module started a thread: start again without the runtime's
+                # modules (kernels import them themselves), once, loudly.
+                lane.preload = ()
+                log.error(
+                    "runtime %s: the fork server stopped while preloading (%s); "
+                    "starting it again without preloading",
+                    lane.runtime.name,
+                    str(exc).splitlines()[0],
+                )
+                return
+            lane.next_server_start = time.monotonic() + lane.restart_delay
             log.error(
-                "the fork server did not start (%s); submissions get cold kernels; "
+                "the fork server of %s did not start (%s); submissions get cold kernels; "
                 "next attempt in %.0f s",
+                lane.runtime.name,
                 exc,
-                self._restart_delay,
+                lane.restart_delay,
             )
-            self._restart_delay = min(self._restart_delay * 2, MAX_RESTART_DELAY_S)
+            lane.restart_delay = min(lane.restart_delay * 2, MAX_RESTART_DELAY_S)
             return
-        self._restart_delay = 1.0
-        self.server = server
-        self._first_server_attempt_done()
+        lane.restart_delay = 1.0
+        lane.server = server
+        lane.first_server_attempt.set()
 
-    def _first_server_attempt_done(self) -> None:
-        if self._first_server_attempt is not None:
-            self._first_server_attempt.set()
-
-    def _wants_kernel(self) -> bool:
-        if len(self._ready) + self._starting >= self.size:
+    def _wants_kernel(self, lane: _Lane) -> bool:
+        if len(lane.ready) + lane.starting >= lane.size:
             return False
-        if self.use_fork_server and (self.server is None or not self.server.alive):
+        if self.use_fork_server and (lane.server is None or not lane.server.alive):
             return False
         if available_memory_mb() < self.min_available_mb:
             if not self._low_memory_logged:
@@ -312,37 +377,37 @@ class WarmPool:
         self._low_memory_logged = False
         return True
 
-    async def _add_warm_kernel(self) -> None:
-        self._starting += 1
-        profile = rlimit_profile(self.limits)
+    async def _add_warm_kernel(self, lane: _Lane) -> None:
+        lane.starting += 1
+        profile = rlimit_profile(lane.limits)
         try:
-            kernel = await self._new_kernel(self.limits)
+            kernel = await self._new_kernel(lane, lane.limits)
         except (KernelStartError, SandboxUnavailable, OSError) as exc:
             self.stats.refill_failures += 1
             log.warning("could not refill the warm pool (%s); retrying in 1 s", exc)
             await asyncio.sleep(1.0)
             return
         finally:
-            self._starting -= 1
-        if self._stopping or profile != rlimit_profile(self.limits):
+            lane.starting -= 1
+        if self._stopping or profile != rlimit_profile(lane.limits):
             self._discard(kernel)  # the limits changed while it started
             return
-        self._ready.append(kernel)
+        lane.ready.append(kernel)
 
-    async def _new_kernel(self, limits: SandboxLimits) -> SandboxedKernel:
+    async def _new_kernel(self, lane: _Lane, limits: SandboxLimits) -> SandboxedKernel:
         if self.use_fork_server:
-            if self.server is None:
+            if lane.server is None:
                 raise KernelStartError("the fork server is not running")
-            kernel: SandboxedKernel = ForkedKernel(self.server, limits)
+            kernel: SandboxedKernel = ForkedKernel(lane.server, limits)
         else:
-            kernel = SandboxedKernel(limits)
+            kernel = SandboxedKernel(limits, runtime=lane.runtime)
         await kernel.start()
         return kernel
 
-    def _drop_dead_warm_kernels(self) -> None:
-        for kernel in list(self._ready):
+    def _drop_dead_warm_kernels(self, lane: _Lane) -> None:
+        for kernel in list(lane.ready):
             if _died_while_warm(kernel):
-                self._ready.remove(kernel)
+                lane.ready.remove(kernel)
                 self.stats.warm_kernels_died += 1
                 log.warning(
                     "a warm kernel died while waiting (exit status %s); replacing it",
@@ -360,66 +425,92 @@ class WarmPool:
         if self._wake is not None:
             self._wake.set()
 
+    def _lane(self, runtime: Runtime) -> _Lane:
+        lane = self._lanes.get(runtime.name)
+        if lane is None:
+            lane = self._lanes[runtime.name] = _Lane(runtime, self.other_runtime_size, self.limits)
+            log.info("warm pool: a lane for runtime %s", runtime.name)
+            self._poke()
+        return lane
+
     # -- one submission -------------------------------------------------------------------
 
     async def aexecute(
-        self, nb: NotebookNode, *, limits: SandboxLimits = DEFAULT_LIMITS
+        self,
+        nb: NotebookNode,
+        *,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        env: ExecutionEnv | None = None,
+        runtime: Runtime | None = None,
     ) -> ExecutionResult:
         """Run ``nb`` in a fresh kernel: warm, else forked on demand, else cold."""
         started = time.monotonic()
-        kernel, how = await self._take(limits)
+        if runtime is None:
+            runtime = runtimes.get(env.runtime if env else "")
+        lane = self._lane(runtime)
+        kernel, how = await self._take(lane, limits)
         if kernel is None:
-            return await self._cold(nb, limits, started, reason=how)
+            return await self._cold(nb, limits, started, env, runtime, reason=how)
         try:
-            result = await run_notebook_in_kernel(nb, kernel, limits=limits)
+            result = await run_notebook_in_kernel(nb, kernel, limits=limits, env=env)
         except KernelStartError as exc:
             # No student code ran yet (this is the grader's set-up request): not their fault.
-            return await self._cold(nb, limits, started, reason=f"the {how} kernel failed: {exc}")
+            reason = f"the {how} kernel failed: {exc}"
+            return await self._cold(nb, limits, started, env, runtime, reason=reason)
         finally:
             self._discard(kernel)
             self._poke()
         if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
             self.stats.regraded_after_server_crash += 1
-            return await self._cold(
-                nb, limits, started, reason="the fork server died while the notebook ran"
-            )
+            reason = "the fork server died while the notebook ran"
+            return await self._cold(nb, limits, started, env, runtime, reason=reason)
         if how == "warm":
             self.stats.warm += 1
         else:
             self.stats.forked_on_demand += 1
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
-    async def _take(self, limits: SandboxLimits) -> tuple[SandboxedKernel | None, str]:
+    async def _take(self, lane: _Lane, limits: SandboxLimits) -> tuple[SandboxedKernel | None, str]:
         """A fresh kernel for these limits and how it was had, or (None, why not)."""
-        if rlimit_profile(limits) != rlimit_profile(self.limits):
-            self.limits = limits  # warm kernels from now on are for these limits
-            while self._ready:
-                self._discard(self._ready.popleft())
+        if rlimit_profile(limits) != rlimit_profile(lane.limits):
+            lane.limits = limits  # warm kernels from now on are for these limits
+            while lane.ready:
+                self._discard(lane.ready.popleft())
             self._poke()
-        while self._ready:
-            kernel = self._ready.popleft()
+        while lane.ready:
+            kernel = lane.ready.popleft()
             self._poke()
             if not _died_while_warm(kernel):
                 return kernel, "warm"
             self.stats.warm_kernels_died += 1
             log.warning("a warm kernel had died while waiting; taking another")
             self._discard(kernel)
-        if self.use_fork_server and self.server is None and self._first_server_attempt:
-            with contextlib.suppress(TimeoutError):  # a pool that is still starting up
-                await asyncio.wait_for(self._first_server_attempt.wait(), 30)
-        if self.use_fork_server and (self.server is None or not self.server.alive):
+        if self.use_fork_server and lane.server is None:
+            self._poke()
+            with contextlib.suppress(TimeoutError):  # a lane that is still starting up
+                await asyncio.wait_for(lane.first_server_attempt.wait(), 30)
+        if self.use_fork_server and (lane.server is None or not lane.server.alive):
             return None, "the fork server is down"
         try:
-            return await self._new_kernel(limits), "forked"
+            return await self._new_kernel(lane, limits), "forked"
         except (KernelStartError, SandboxUnavailable, OSError) as exc:
             return None, f"no kernel could be forked: {exc}"
 
     async def _cold(
-        self, nb: NotebookNode, limits: SandboxLimits, started: float, *, reason: str
+        self,
+        nb: NotebookNode,
+        limits: SandboxLimits,
+        started: float,
+        env: ExecutionEnv | None,
+        runtime: Runtime,
+        *,
+        reason: str,
     ) -> ExecutionResult:
         log.warning("grading with a cold-started kernel: %s", reason)
         self.stats.cold += 1
-        result = await async_execute_notebook(nb, limits=limits, sandboxed=True)
+        result = await async_execute_notebook(
+            nb, limits=limits, sandboxed=True, env=env, runtime=runtime
+        )
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
 
@@ -447,7 +538,7 @@ def start_process_pool(**kwargs: Any) -> WarmPool | None:
         return _process_pool
     try:
         pool = WarmPool(**kwargs).start(wait=False)
-    except (SandboxUnavailable, KernelStartError, OSError) as exc:
+    except (SandboxUnavailable, KernelStartError, OSError, runtimes.UnknownRuntime) as exc:
         log.warning("no warm kernel pool in this process (%s); kernels start cold", exc)
         return None
     _process_pool, _process_pool_pid = pool, os.getpid()

@@ -107,6 +107,7 @@ def bind(source, target, flags=0):
 CONFIG = {}  # from the command line, see forkserver.ForkServer._config
 CONTROL = None  # the control socket to the grader
 SANDBOXES = {}  # pid of a sandbox's init (our namespace) -> request id
+PRELOAD_FAILED = {}  # runtime modules that did not import -> why
 
 
 def send(message, fds=()):
@@ -117,9 +118,28 @@ def send(message, fds=()):
 
 
 def preload():
-    """Import what every kernel needs, and warm the caches a kernel start would fill."""
+    """Import what every kernel needs, and warm the caches a kernel start would fill.
+
+    Then the runtime's own modules (pandas, scikit-learn ...), one by one: one that fails
+    to import is reported (the grader logs it once) and kernels import it themselves; one
+    that starts a thread is a fork hazard, so the zygote stops and the grader starts it
+    again without the runtime's modules. Returns {module: error} of the failed ones."""
     for name in CONFIG["preload"]:
         importlib.import_module(name)
+    failed = {}
+    seed, cache = CONFIG.get("mpl_seed"), CONFIG["environment"].get("MPLCONFIGDIR")
+    if seed and cache and os.path.isdir(seed):
+        import shutil
+
+        shutil.copytree(seed, cache, dirs_exist_ok=True)  # the runtime's font cache
+    os.environ.update(CONFIG["environment"])  # e.g. MPLBACKEND, read when matplotlib loads
+    for name in CONFIG.get("extra_preload", ()):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # reported to the grader, not fatal
+            failed[name] = f"{type(exc).__name__}: {exc}"
+        if threading.active_count() != 1:
+            sys.exit(f"zygote: preloading {name} started threads: {threading.enumerate()}")
     from ipykernel.kernelapp import IPKernelApp
 
     # argparse and the regular expressions traitlets compiles for the command line: done
@@ -130,6 +150,7 @@ def preload():
         sys.exit(f"zygote: importing started threads: {threading.enumerate()}")
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the shared pages
+    return failed
 
 
 def warm_up_tracebacks():
@@ -150,7 +171,7 @@ def serve():
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    send({"ready": True})
+    send({"ready": True, "preload_failed": PRELOAD_FAILED})
     while True:
         readable, _, _ = select.select([CONTROL, wake_read], [], [])
         if wake_read in readable:
@@ -307,7 +328,9 @@ def set_up_filesystem(request):
     mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, ptys)
     scratch = f"size={request['scratch_bytes']},mode=1777"
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)  # noqa: S108
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, scratch)  # noqa: S108
     own = f"{CONFIG['runtime_dir']}/{request['dir']}"
+    bind(f"{own}/files", CONFIG["files_dir"], MS_RDONLY)  # the exercise's data files
     bind(f"{own}/passwd", "/etc/passwd", MS_RDONLY)
     bind(f"{own}/group", "/etc/group", MS_RDONLY)
     # Last: covers the directory of every kernel with this kernel's own socket directory.
@@ -380,7 +403,7 @@ def main():
         sys.exit("zygote: must run as root of the sandbox")
     os.nice(CONFIG["nice"])
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    preload()
+    PRELOAD_FAILED.update(preload())
     serve()
 
 

@@ -12,6 +12,7 @@ import asyncio
 import os
 import resource
 import socket
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -21,12 +22,13 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import grading
 from grading.notebook.types import ExecutionResult, SandboxLimits
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import (
     SANDBOX_UID_BASE,
     SANDBOX_UID_COUNT,
     bubblewrap_available,
     bwrap_argv,
-    python_runtime_paths,
+    runtime_mounts,
 )
 from grading.sandbox.execute import async_execute_notebook, execute_notebook
 from tests.grading.sandbox.kernels import KERNEL_PATHS, executor_for
@@ -139,7 +141,8 @@ PROBES = {
     """,
     "host_unix_sockets": """
         import os, socket
-        assert os.listdir("/run") == ["kernel"]  # only the kernel's own sockets
+        # only the kernel's own sockets, and the exercise's (read-only) data files
+        assert sorted(os.listdir("/run")) == ["files", "kernel"]
         for path in ("/run/postgresql", "/var/run/postgresql", "/var/run", {unix_socket!r}):
             assert not os.path.exists(path), path
         s = socket.socket(socket.AF_UNIX)
@@ -149,6 +152,28 @@ PROBES = {
             print("abstract socket blocked:", type(e).__name__)
         else:
             raise AssertionError("reached the grader's abstract socket")
+    """,
+    "platform_not_importable": """
+        import importlib, sys
+        assert sys.prefix == "/opt/runtime", sys.prefix  # the runtime, not the platform's venv
+        for name in ("django", "celery", "psycopg", "lms", "grading", "rest_framework",
+                     "wagtail", "environ", "kombu"):
+            try:
+                importlib.import_module(name)
+            except ImportError as e:
+                print(name, "not importable:", type(e).__name__)
+            else:
+                raise AssertionError(f"the platform's {{name}} is importable in the sandbox")
+        assert not any("/.venv" in p or "site-packages" in p and not p.startswith("/opt/runtime")
+                       for p in sys.path), sys.path
+    """,
+    "shared_memory": """
+        import multiprocessing, os
+        lock = multiprocessing.Lock()  # a POSIX semaphore in /dev/shm
+        with lock:
+            pass
+        open("/dev/shm/x", "w").write("private")
+        assert os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize <= 64 * 2**20
     """,
     "platform_files": """
         import os
@@ -187,7 +212,8 @@ PROBES = {
         allowed = {{"PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "LANG", "LC_ALL",
                     "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "IPYTHONDIR",
                     "JUPYTER_PLATFORM_DIRS", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR",
-                    "MALLOC_ARENA_MAX", "PYDEVD_DISABLE_FILE_VALIDATION"}}
+                    "MALLOC_ARENA_MAX", "PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND",
+                    "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}}
         # ipykernel and matplotlib-inline set a few of their own at start-up
         extra = set(os.environ) - allowed - {{"MPLBACKEND", "PYDEVD_USE_FRAME_EVAL",
                                                "CLICOLOR", "FORCE_COLOR", "PAGER",
@@ -290,8 +316,10 @@ def test_sandbox_probe_holds(probes, probe):
 
 
 def test_only_the_python_runtime_is_bound_from_the_host():
+    runtime = runtimes.get()
     argv = bwrap_argv(
         bwrap="bwrap",
+        runtime=runtime,
         limits=FAST,
         host_runtime_dir="/kernel-dir",
         passwd_file="/passwd",
@@ -302,16 +330,20 @@ def test_only_the_python_runtime_is_bound_from_the_host():
         argv[i + 1]: argv[i] for i, a in enumerate(argv) if a.endswith("bind-try")
     }
 
+    hosts = [host for host, _ in runtime_mounts(runtime)]
     assert set(binds) == {
-        *python_runtime_paths(),
+        *hosts,
         "/kernel-dir",
         "/passwd",
         "/group",
         "/etc/ld.so.cache",
         "/etc/localtime",
     }
-    assert {binds[p] for p in python_runtime_paths()} == {"--ro-bind"}
-    assert str(PROJECT_ROOT) not in python_runtime_paths()
+    assert {binds[p] for p in hosts} == {"--ro-bind"}
+    # The platform's virtualenv and source are not bound; the runtime (built under the
+    # project's var/) appears at /opt/runtime only.
+    assert sys.prefix not in hosts and str(PROJECT_ROOT) not in hosts
+    assert dict(runtime_mounts(runtime))[str(runtime.prefix)] == "/opt/runtime"
     assert {"--unshare-net", "--unshare-pid", "--clearenv", "--die-with-parent"} <= set(argv)
 
 
@@ -420,16 +452,44 @@ def test_killing_its_parents_only_kills_the_kernel(kernel_path):
     assert_ok(run("print('next submission')"), 0)
 
 
-def test_two_gigabytes_fail_only_in_the_kernel(kernel_path):
+def test_memory_is_limited_by_what_the_sandbox_uses_not_by_address_space(kernel_path):
+    # Mapping far more than the limit without using it is fine (as scipy and OpenBLAS do);
+    # an allocation past the address-space backstop is a MemoryError the kernel survives;
+    # really using more than the limit ends the sandbox with the limit named.
     result = run(
-        "x = bytearray(2 * 1024**3)",
+        "import mmap\nreserved = mmap.mmap(-1, 1536 * 1024**2)\nprint('mapped')",
+        "x = bytearray(64 * 1024**3)",
+        "print('alive')",
         "chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024**2))",
-        "del chunks\nprint('alive')",
+        "print('never')",
     )
 
-    assert (result.cell(0).status, result.cell(0).ename) == ("error", "MemoryError")
+    assert_ok(result, 0)
     assert (result.cell(1).status, result.cell(1).ename) == ("error", "MemoryError")
     assert_ok(result, 2)
+    assert (result.cell(3).status, result.cell(3).ename) == ("error", "DeadKernelError")
+    assert result.cell(4).status == "not_run"
+    assert result.error.startswith(
+        f"The kernel was stopped: memory limit of {FAST.memory_mb} MB exceeded"
+    ), result.error
+
+
+def test_memory_of_every_process_of_the_sandbox_counts(kernel_path):
+    # Three processes of 200 MB each: each under a per-process limit, together over it.
+    code = (
+        "import os, time\n"
+        "for _ in range(2):\n"
+        "    if os.fork() == 0:\n"
+        "        x = bytearray(200 * 1024**2)\n"
+        "        time.sleep(30)\n"
+        "        os._exit(0)\n"
+        "x = bytearray(200 * 1024**2)\n"
+        "time.sleep(20)"
+    )
+    result = run(code, "print('never')")
+
+    assert (result.cell(0).status, result.cell(0).ename) == ("error", "DeadKernelError")
+    assert "memory limit" in result.error
 
 
 def test_cpu_time_is_limited_even_if_the_warning_signal_is_ignored(kernel_path):

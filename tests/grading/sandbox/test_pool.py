@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 import grading.sandbox.pool as pool_module
 from grading.notebook.pipeline import grade_with_feedback
 from grading.notebook.release import release
-from grading.notebook.types import SandboxLimits
+from grading.notebook.types import ExecutionEnv, SandboxLimits
 from grading.sandbox.bubblewrap import KernelStartError
 from grading.sandbox.executor import sandboxed_executor
 from grading.sandbox.forkserver import ForkServer
@@ -155,11 +155,12 @@ def test_other_limits_get_a_kernel_forked_with_those_limits(warm_pool):
     small = SandboxLimits(memory_mb=256, cell_timeout_s=5, notebook_timeout_s=30)
     before = warm_pool.stats.forked_on_demand
 
-    result = warm_pool.execute(notebook_of("x = bytearray(150 * 1024**2)"), limits=small)
+    result = warm_pool.execute(notebook_of("x = bytearray(300 * 1024**2)"), limits=small)
 
-    assert (result.cell(0).status, result.cell(0).ename) == ("error", "MemoryError")
+    assert (result.cell(0).status, result.cell(0).ename) == ("error", "DeadKernelError")
+    assert "memory limit of 256 MB exceeded" in result.error
     assert warm_pool.stats.forked_on_demand == before + 1
-    big = warm_pool.execute(notebook_of("x = bytearray(150 * 1024**2)"), limits=LIMITS)
+    big = warm_pool.execute(notebook_of("x = bytearray(300 * 1024**2)"), limits=LIMITS)
     assert statuses(big) == ["ok"]
 
 
@@ -260,3 +261,28 @@ def test_without_a_fork_server_the_pool_keeps_cold_kernels_warm(own_pool):
 
     assert statuses(result) == ["ok"] and result.sandboxed
     assert pool.server is None and pool.stats.warm == 1
+
+
+def test_a_cancelled_notebook_is_killed_at_once(warm_pool):
+    """What the student's Stop button does to a run: cancelling the future kills its kernel."""
+    future = warm_pool.submit(
+        notebook_of("while True:\n    pass"),
+        limits=SandboxLimits(cell_timeout_s=60, notebook_timeout_s=120),
+    )
+    time.sleep(1.0)
+    busy = set(warm_pool.sandbox_pids())
+    assert future.cancel() or future.cancelled()
+    # The kernel that ran it is gone within a few seconds (its whole sandbox killed).
+    wait_for(lambda: len(busy - set(warm_pool.sandbox_pids())) >= 2, timeout=10)
+    result = warm_pool.execute(notebook_of("print('next')"), limits=LIMITS)
+    assert printed(result, 0) == "next\n"
+
+
+def test_another_runtime_gets_warm_kernels_of_its_own(warm_pool):
+    env = ExecutionEnv(runtime="python-minimal")
+    first = warm_pool.execute(notebook_of("import sys\nprint(sys.prefix)"), env=env)
+    assert printed(first, 0) == "/opt/runtime\n"
+    wait_for(lambda: warm_pool.warm_count("python-minimal") == 1)
+    before = warm_pool.stats.warm
+    second = warm_pool.execute(notebook_of("print('warm')"), env=env)
+    assert printed(second, 0) == "warm\n" and warm_pool.stats.warm == before + 1
