@@ -8,7 +8,10 @@ missing; assignments are updated in place; progress is simulated only for classm
 who have none yet. The named demo students (pupil, student, scholar) start fresh.
 
 demo/grading.py attaches its notebook exercises with `attach_exercise(track=...,
-exercise=...)`, which puts them in the practice lesson of `course_for_track(track)`.
+exercise=...)`, which puts them in the practice lesson of `course_for_track(track)`, or
+with `attach_exercise_to_lesson(course=..., lesson_slug=..., exercise=...)` in a lesson of
+another course (`course_by_slug`). A course "shared_with" other tracks (the Data and AI
+course) is assigned to their cohorts too, after their own courses.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _lesson_body(course_slug: str, lesson: dict) -> list[dict]:
 @transaction.atomic
 def load_pages() -> dict[str, list[CoursePage]]:
     """The courses and their lessons under the demo curricula (made first when missing);
-    returns the (original) courses of each track, in order."""
+    returns the (original) courses of each track, in order (shared ones included)."""
     curriculum_pages = curricula.load_pages()
     if not curriculum_pages:
         return {}
@@ -129,7 +132,8 @@ def load_pages() -> dict[str, list[CoursePage]]:
                 body=json.dumps(_lesson_body(data["slug"], lesson)),
             )
             translate(page, {"title": lesson["title"], "introduction": lesson["introduction"]})
-        by_track.setdefault(curriculum.track, []).append(course)
+        for track in (curriculum.track, *data.get("shared_with", ())):
+            by_track.setdefault(track, []).append(course)
     Site.clear_site_root_paths_cache()
     return by_track
 
@@ -236,21 +240,46 @@ def course_for_track(track: str) -> CoursePage | None:
     return course
 
 
+def course_by_slug(slug: str) -> CoursePage | None:
+    """A demo course by its slug: the original page, not a translation. Loads the demo
+    pages if needed."""
+    pages = CoursePage.objects.filter(slug=slug, locale__language_code="en").order_by("pk")
+    if not pages.exists():
+        load_pages()
+    return pages.first()
+
+
+def tracks_of_course(slug: str) -> list[str]:
+    """The tracks whose cohorts have the demo course `slug`: its curriculum's, and the
+    ones it is shared with."""
+    tracks = {c["slug"]: c["track"] for c in CURRICULA}
+    data = next(c for c in COURSES if c["slug"] == slug)
+    return [tracks[data["curriculum"]], *data.get("shared_with", ())]
+
+
 def practice_lesson_for_track(track: str) -> LessonPage:
     course = course_for_track(track)
     return LessonPage.objects.child_of(course).filter(slug__startswith="practice-").first()
 
 
-@transaction.atomic
 def attach_exercise(*, track: str, exercise) -> LessonPage:
     """Attach a notebook exercise to the track's first course and embed it in the practice
     lesson (and its translations), which is then completed by passing the exercise.
     Idempotent."""
     course = course_for_track(track)
+    practice = practice_lesson_for_track(track)
+    return attach_exercise_to_lesson(course=course, lesson_slug=practice.slug, exercise=exercise)
+
+
+@transaction.atomic
+def attach_exercise_to_lesson(*, course: CoursePage, lesson_slug: str, exercise) -> LessonPage:
+    """Attach a notebook exercise to `course` and embed it in the course's lesson
+    `lesson_slug` (and its translations), which is then completed by passing the exercise.
+    Idempotent."""
     if exercise.course_id != course.pk:
         exercise.course = course
         exercise.save(update_fields=["course"])
-    practice = practice_lesson_for_track(track)
+    practice = LessonPage.objects.child_of(course).get(slug=lesson_slug)
     for lesson in LessonPage.objects.filter(translation_key=practice.translation_key):
         body = list(lesson.body.raw_data)
         if not any(

@@ -3,25 +3,54 @@
 from __future__ import annotations
 
 import json
+import tempfile
+import zipfile
 
 import nbformat
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from lms.api.errors import error_response
 
-from . import access, services
-from .models import CellResult, Exercise, ExerciseCellCompetence, RegradeJob, Submission
+from . import access, completion, services
+from .models import (
+    CellResult,
+    Exercise,
+    ExerciseCellCompetence,
+    ExerciseFile,
+    RegradeJob,
+    Submission,
+)
 from .notebook.errors import NotebookError
+
+
+def answers_body(request) -> tuple[object, Response | None]:
+    """The request's parsed body, or the 400 that says it is over the upload limit (the
+    submit, run and draft endpoints all take a student's answers)."""
+    try:
+        return request.data, None
+    except RequestDataTooBig:
+        return None, error_response(
+            status.HTTP_400_BAD_REQUEST,
+            "too_large",
+            _("The answers are too large to be sent at once (at most %(size)s MB).")
+            % {"size": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"},
+        )
 
 
 class CompetenceLinkSerializer(serializers.ModelSerializer):
@@ -68,6 +97,19 @@ class CellResultSerializer(serializers.ModelSerializer):
         fields = ["grade_id", "status", "score", "max_score", "message", "comment"]
 
 
+class OutcomeSerializer(serializers.Serializer):
+    """How a graded attempt stands by the passing rule (grading.completion)."""
+
+    passed = serializers.BooleanField(help_text="passed by its auto-graded points")
+    auto_score = serializers.FloatField(allow_null=True, help_text="auto-graded points earned")
+    auto_max_score = serializers.FloatField(allow_null=True, help_text="auto-graded points")
+    needed = serializers.FloatField(help_text="points that pass (the teacher's pass mark)")
+    awaiting_teacher = serializers.FloatField(help_text="points of cells awaiting a teacher")
+    summary = serializers.CharField(
+        help_text="for the student: “Auto-graded: passed. 2 points await your teacher.”"
+    )
+
+
 class SubmissionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     exercise = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -75,6 +117,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     origin_display = serializers.CharField(source="get_origin_display", read_only=True)
     cells = CellResultSerializer(many=True, read_only=True)
+    outcome = serializers.SerializerMethodField()
+    feedback_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -97,7 +141,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "needs_manual",
             "notes",
             "cells",
+            "outcome",
+            "feedback_url",
         ]
+
+    @extend_schema_field(OutcomeSerializer(allow_null=True))
+    def get_outcome(self, submission):
+        """Graded attempts only: null before."""
+        outcome = completion.submission_outcome(submission)
+        return outcome.to_dict() if outcome else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_feedback_url(self, submission) -> str | None:
+        """The feedback page in the site (graded attempts only)."""
+        if submission.status != Submission.Status.GRADED:
+            return None
+        return reverse("grading:submission-feedback", args=[submission.exercise_id, submission.uid])
 
 
 class AnswersField(serializers.DictField):
@@ -149,18 +208,35 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             (200, "application/x-ipynb+json"): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="The notebook (nbformat 4), as a download."
-            )
+            ),
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="An exercise with data files: the notebook and its files, zipped "
+                "in one folder, the files at the paths the notebook opens them by.",
+            ),
         }
     )
     @action(detail=True, methods=["get"])
     def notebook(self, request, pk=None):
-        """The student version to download: solutions and hidden tests removed."""
+        """The student version to download: solutions and hidden tests removed. With its
+        data files (a CSV it reads...), a zip of one folder holding the notebook and them."""
         exercise = self.get_object()
         body = nbformat.writes(nbformat.from_dict(exercise.student_notebook))
-        response = HttpResponse(body, content_type="application/x-ipynb+json")
-        filename = f"{slugify(exercise.slug) or 'exercise'}.ipynb"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        name = slugify(exercise.slug) or "exercise"
+        files = ExerciseFile.objects.filter(exercise=exercise).only("path", "content")
+        if not files.exists():
+            response = HttpResponse(body, content_type="application/x-ipynb+json")
+            response["Content-Disposition"] = f'attachment; filename="{name}.ipynb"'
+            return response
+        archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            zipped.writestr(f"{name}/{name}.ipynb", body)
+            for data_file in files.iterator(chunk_size=1):  # one file's content in memory
+                zipped.writestr(f"{name}/{data_file.path}", bytes(data_file.content))
+        archive.seek(0)
+        return FileResponse(
+            archive, as_attachment=True, filename=f"{name}.zip", content_type="application/zip"
+        )
 
     @extend_schema(request=SubmitSerializer, responses={201: SubmissionSerializer})
     # The default parsers: JSON (with the API's depth limit), form and multipart.
@@ -174,15 +250,9 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
                 "permission_denied",
                 _("You are not enrolled in the course of this exercise."),
             )
-        try:
-            data = request.data
-        except RequestDataTooBig:
-            return error_response(
-                status.HTTP_400_BAD_REQUEST,
-                "too_large",
-                _("The answers are too large to be sent at once (at most %(size)s MB).")
-                % {"size": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"},
-            )
+        data, refusal = answers_body(request)
+        if refusal is not None:
+            return refusal
         form = SubmitSerializer(data=data)
         form.is_valid(raise_exception=True)
         try:

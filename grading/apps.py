@@ -9,11 +9,13 @@ class GradingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.utils import translation
 
         from . import checks  # noqa: F401 - registers the sandbox check
         from .notebook import i18n
         from .permissions import grant_teachers_exercise_permissions
+        from .sandbox import runtimes
 
         post_migrate.connect(
             grant_teachers_exercise_permissions,
@@ -23,6 +25,10 @@ class GradingConfig(AppConfig):
         # The pipeline cannot import Django; its messages come out in the active language.
         i18n.install(
             translation.gettext,
+            plural=translation.ngettext,
             get_language=translation.get_language,
             activate=translation.activate,
+        )
+        runtimes.configure(
+            install_dir=settings.GRADING_RUNTIMES_DIR, default=settings.GRADING_DEFAULT_RUNTIME
         )

@@ -68,6 +68,21 @@ class Exercise(ClusterableModel):
     limits = models.JSONField(
         _("sandbox limits"), default=dict, blank=True
     )  # overrides of SandboxLimits' safe defaults, e.g. {"cell_timeout_s": 10}
+    runtime = models.CharField(
+        _("runtime"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empty: the runtime the notebook's kernel names (python3: data science)."),
+    )  # a runtime of grading/runtimes/ by name; "" follows the source's kernelspec
+    pass_threshold = models.PositiveSmallIntegerField(
+        _("pass mark (percent of auto-graded points)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: every auto-graded point. Hand-graded cells never block a pass."),
+    )  # what the lesson's "exercise passed" rule needs
+    test_hints = models.JSONField(
+        _("hints for hidden tests"), default=dict, blank=True
+    )  # grade_id -> a hint the teacher wrote, shown when that test fails
     max_attempts = models.PositiveIntegerField(
         _("attempts allowed"), null=True, blank=True, help_text=_("Empty: unlimited.")
     )
@@ -119,6 +134,30 @@ class Exercise(ClusterableModel):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
+
+
+class ExerciseFile(models.Model):
+    """A data file of an exercise (nbgrader's extra files beside the notebook): travels
+    with it, downloaded by students with the notebook, laid read-only in the kernel's
+    working directory under ``path``. Kept in the database, so every worker has it."""
+
+    exercise = ParentalKey(Exercise, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(_("path"), max_length=255)  # relative, "/"-separated
+    content = models.BinaryField(_("content"), editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, editable=False, default="")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("data file")
+        verbose_name_plural = _("data files")
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "path"], name="exercise_file_unique_path")
+        ]
+
+    def __str__(self) -> str:
+        return self.path
 
 
 class ExerciseCellCompetence(models.Model):
@@ -273,7 +312,7 @@ class ExerciseSummary(models.Model):
     )  # the graded attempt with the highest score
     best_score = models.FloatField(null=True, blank=True)  # its score
     max_score = models.FloatField(default=0)  # the exercise's maximum
-    passed = models.BooleanField(default=False)  # best score reached the full maximum
+    passed = models.BooleanField(default=False)  # a graded attempt passed (grading/completion.py)
     last_activity = models.DateTimeField(null=True, blank=True)  # latest submission time
 
     class Meta:
@@ -285,6 +324,68 @@ class ExerciseSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} · {self.student}"
+
+
+class ExerciseDraft(models.Model):
+    """A student's unsubmitted answers, saved as they type: one per student and exercise."""
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="drafts")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exercise_drafts"
+    )
+    answers = models.JSONField(default=dict)  # grade_id -> source, as for a submission
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "student"], name="exercise_draft_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.student}"
+
+
+class ExerciseRun(models.Model):
+    """A student's "Run" or "Check" of their answers: the student version executed in the
+    sandbox (never the hidden tests), up to one cell. Not a submission: no attempt, no
+    score, not in the gradebook."""
+
+    class Kind(models.TextChoices):
+        RUN = "run", _("Run")
+        CHECK = "check", _("Check with the visible tests")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # public id
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="runs")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exercise_runs"
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.RUN)
+    answers = models.JSONField(default=dict)  # grade_id -> source
+    upto = models.CharField(max_length=200, blank=True)  # grade_id of the last cell to run
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    outputs = models.JSONField(default=list, blank=True)  # per executed cell, see grading.runs
+    error = models.TextField(blank=True)  # why the run stopped early, for the student
+    stop_requested = models.BooleanField(default=False)  # the student pressed Stop
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        indexes = [models.Index(fields=["student", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.student} · {self.kind}"
 
 
 class RegradeJob(models.Model):

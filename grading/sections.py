@@ -1,12 +1,17 @@
-"""Grading's section of people's dashboard (`people.sections`), registered in
-wagtail_hooks.py: the student's recent results, graded exercises among the quizzes."""
+"""Grading's sections of people's pages (`people.sections`), registered in
+wagtail_hooks.py: the student's recent results, graded exercises among the quizzes; the
+teacher's needs-grading queue and, per cohort, the way to its gradebook, progress and
+quiz statistics, on the dashboard and on the cohort page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from courses import access as course_access
 from courses import sections as course_sections
+from people import access as people_access
+from people.models import Cohort
 from people.sections import Section
 
 from . import selectors
@@ -25,3 +30,42 @@ def recent_results(request: HttpRequest, role: str) -> Section | None:
     html = render_to_string("grading/_recent_results.html", {"recent": recent})
     # its sub-heading has the look of the dashboard's other sections, courses'
     return Section(html, stylesheets=course_sections.STYLESHEETS)
+
+
+def teacher_home(request: HttpRequest, role: str) -> Section | None:
+    """What waits for the teacher's score, and each cohort they teach with how much of it
+    is that cohort's, and links to its gradebook, progress and quiz statistics. Three
+    queries."""
+    if role != "teacher":
+        return None
+    queue = selectors.grading_queue(user=request.user)
+    cohorts = people_access.taught_cohorts(request.user)
+    waiting = selectors.queue_by_cohort(queue, cohorts=cohorts)
+    rows = [
+        (cohort, waiting.get(cohort.pk, 0))
+        for cohort in cohorts.select_related("institution").order_by("name")
+    ]
+    html = render_to_string(
+        "grading/_teacher_home.html", {"waiting_total": queue.count(), "rows": rows}
+    )
+    return Section(html)
+
+
+def cohort_grading(request: HttpRequest, cohort: Cohort) -> Section | None:
+    """On the cohort page (its teachers' and institution admins', as the page checks):
+    its gradebook, progress and quiz statistics, and, for its teachers, how much of its
+    work waits for their score."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    teaches = people_access.roles_of(user).teacher or user.is_staff
+    waiting = None
+    if teaches:
+        queue = selectors.grading_queue(user=user)
+        waiting = selectors.queue_of_cohort(queue, cohort=cohort).count()
+    context = {
+        "cohort": cohort,
+        "waiting": waiting,
+        "can_follow": course_access.can_follow_cohort(user, cohort),
+    }
+    return Section(render_to_string("grading/_cohort_grading.html", context))

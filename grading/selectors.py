@@ -7,12 +7,15 @@ from dataclasses import dataclass
 import bleach
 import mistune
 import nbformat
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
+from courses.records import CourseAssignment
 from courses.selectors import RecentResult
+from people import access as people_access
 from people.models import Cohort, Role, User
 
+from . import access
 from .models import Exercise, ExerciseSummary, Submission
 from .notebook.metadata import CellKind, nbgrader_metadata
 
@@ -44,6 +47,7 @@ class NotebookCellView:
     source: str  # code, or the answer to edit
     grade_id: str  # for answer cells
     cell_type: str  # code / markdown: what the answer is written in
+    index: int = -1  # position in the student notebook (a run's outputs name it)
 
 
 def render_markdown(text: str) -> str:
@@ -57,7 +61,7 @@ def student_cells(*, exercise: Exercise, answers: dict[str, str] | None = None):
     answers = answers or {}
     nb = nbformat.from_dict(exercise.student_notebook)
     views = []
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         meta = nbgrader_metadata(cell)
         if meta.kind in (CellKind.ANSWER, CellKind.MANUAL_ANSWER) and meta.grade_id:
             views.append(
@@ -67,12 +71,15 @@ def student_cells(*, exercise: Exercise, answers: dict[str, str] | None = None):
                     answers.get(meta.grade_id, cell.source),
                     meta.grade_id,
                     cell.cell_type,
+                    index,
                 )
             )
         elif cell.cell_type == "markdown":
-            views.append(NotebookCellView("markdown", render_markdown(cell.source), "", "", ""))
+            views.append(
+                NotebookCellView("markdown", render_markdown(cell.source), "", "", "", index)
+            )
         elif cell.cell_type == "code":
-            views.append(NotebookCellView("code", "", cell.source, meta.grade_id, "code"))
+            views.append(NotebookCellView("code", "", cell.source, meta.grade_id, "code", index))
     return views
 
 
@@ -94,12 +101,23 @@ def student_submissions(*, exercise: Exercise, student: User) -> QuerySet[Submis
 
 
 def recent_exercise_results(*, user: User, limit: int = 6) -> list[RecentResult]:
-    """The student's latest graded attempts, newest first, as the dashboard lists results
-    (next to the quizzes of courses). One query."""
+    """The student's latest graded attempt of each exercise, the last one they handed in
+    first, as the dashboard lists results (next to the quizzes of courses). In the order
+    of the student's own work (`submitted_at`): a teacher's regrade, which grades an old
+    attempt again, moves nothing. One query."""
+    latest = (
+        Submission.objects.filter(
+            student=user, exercise=OuterRef("exercise"), status=Submission.Status.GRADED
+        )
+        .order_by("-submitted_at", "-pk")
+        .values("pk")[:1]
+    )
     submissions = (
-        Submission.objects.filter(student=user, status=Submission.Status.GRADED)
+        Submission.objects.filter(
+            student=user, status=Submission.Status.GRADED, pk=Subquery(latest)
+        )
         .select_related("exercise")
-        .order_by("-graded_at")[:limit]
+        .order_by("-submitted_at", "-pk")[:limit]
     )
     return [
         RecentResult(
@@ -108,7 +126,7 @@ def recent_exercise_results(*, user: User, limit: int = 6) -> list[RecentResult]
             url=reverse("grading:exercise", args=[s.exercise_id]),
             percent=round(100 * (s.total or 0) / s.max_total) if s.max_total else None,
             passed=bool(s.max_total and (s.total or 0) >= s.max_total),
-            at=s.graded_at,
+            at=s.submitted_at,
         )
         for s in submissions
     ]
@@ -198,3 +216,104 @@ def exercise_competences(*, exercise: Exercise) -> list[EvidencedCompetence]:
         best.values(),
         key=lambda e: (e.competence.area.framework.name, e.competence.code, e.level),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Teachers: the needs-grading queue
+# ---------------------------------------------------------------------------------------
+
+
+def grading_queue(*, user: User) -> QuerySet[Submission]:
+    """Graded attempts with a cell still waiting for a teacher's score (a free answer, a
+    task), of the students and exercises the user manages (`access.visible_submissions`:
+    their cohorts, their courses), oldest first: the order a teacher works through."""
+    visible = access.visible_submissions(user).exclude(student=user).values("pk")
+    return (
+        Submission.objects.filter(
+            pk__in=visible, status=Submission.Status.GRADED, needs_manual=True
+        )
+        .select_related("exercise", "student")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def queue_of_cohort(queue: QuerySet[Submission], *, cohort: Cohort) -> QuerySet[Submission]:
+    """The part of the queue a cohort's work makes: its students' attempts at exercises
+    of the courses assigned to it."""
+    students = User.objects.filter(
+        memberships__cohort=cohort, memberships__role=Role.STUDENT
+    ).values("pk")
+    courses = CourseAssignment.objects.filter(cohort=cohort).values("course_id")
+    return queue.filter(student__in=students, exercise__course__in=courses)
+
+
+def queue_with_waiting_cells(queue: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Each attempt with `waiting`: how many of its cells have no score yet."""
+    return queue.annotate(
+        waiting=Count(
+            "cells",
+            filter=Q(cells__manual_score__isnull=True, cells__auto_score__isnull=True),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    pk: int
+    name: str
+    count: int
+
+
+def queue_by_exercise(queue: QuerySet[Submission]) -> list[QueueCount]:
+    """How many attempts wait per exercise, by title. One query."""
+    rows = (
+        queue.order_by()
+        .values("exercise_id", "exercise__title")
+        .annotate(n=Count("pk"))
+        .order_by("exercise__title", "exercise_id")
+    )
+    return [QueueCount(r["exercise_id"], r["exercise__title"], r["n"]) for r in rows]
+
+
+def queue_by_cohort(queue: QuerySet[Submission], *, cohorts: QuerySet[Cohort]) -> dict[int, int]:
+    """How many attempts wait per cohort (`queue_of_cohort` for each of `cohorts` at once):
+    cohort pk -> count, cohorts with none left out. One query."""
+    assigned = CourseAssignment.objects.filter(
+        cohort=OuterRef("queue_cohort"), course=OuterRef("exercise__course")
+    )
+    rows = (
+        queue.order_by()
+        .filter(
+            student__memberships__role=Role.STUDENT,
+            student__memberships__cohort__in=cohorts.values("pk"),
+        )
+        .annotate(queue_cohort=F("student__memberships__cohort"))
+        .filter(Exists(assigned))
+        .values("queue_cohort")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return {r["queue_cohort"]: r["n"] for r in rows}
+
+
+def queue_next(queue: QuerySet[Submission], *, after: Submission) -> Submission | None:
+    """The attempt to grade after `after`: the next one in the queue's order, or, at its
+    end, its first (one skipped earlier); never `after` itself."""
+    rest = queue.exclude(pk=after.pk)
+    later = rest.filter(
+        Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, pk__gt=after.pk)
+    ).first()
+    return later or rest.first()
+
+
+def queue_cohorts(*, user: User) -> QuerySet[Cohort]:
+    """The cohorts whose work comes to the user's queue, by name."""
+    return people_access.managed_cohorts(user).select_related("institution").order_by("name")
+
+
+def namesakes(users) -> set[int]:
+    """The pks of those among `users` whose display name another of them shares: a list
+    names them with their username too, so a teacher tells two Aysel Aliyevas apart."""
+    seen: dict[str, set[int]] = {}
+    for user in users:
+        seen.setdefault(user.display_name.strip().casefold(), set()).add(user.pk)
+    return {pk for pks in seen.values() if len(pks) > 1 for pk in pks}

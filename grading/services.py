@@ -17,10 +17,12 @@ from enum import StrEnum
 
 import nbformat
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from nbformat import NotebookNode
 
 from courses.services import exercise_outcome_record, exercise_outcomes_forget
@@ -31,14 +33,19 @@ from grading.notebook.metadata import CellKind, SourceSpec, nbgrader_metadata, p
 from grading.notebook.pipeline import grade_with_feedback, validate_source
 from grading.notebook.read import read_notebook
 from grading.notebook.release import release
+from grading.notebook.types import ExecutionEnv
+from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import SandboxUnavailable
 from grading.sandbox.executor import sandboxed_executor
+from grading.sandbox.runtimes import UnknownRuntime
 
-from . import queue
+from . import completion, queue
+from .datafiles import DataFileLimits, DataFilesRefused, data_file_problems, sha256
 from .models import (
     CellResult,
     Exercise,
     ExerciseCellCompetence,
+    ExerciseFile,
     ExerciseSummary,
     RegradeJob,
     Submission,
@@ -66,21 +73,75 @@ class CheckedSource:
 
     notebook: NotebookNode  # normalized by read_notebook
     spec: SourceSpec  # its graded cells, as parse_source found them
+    runtime: str = ""  # the installed runtime it runs in (its kernel's, or the exercise's)
 
 
-def exercise_source_check(data: bytes | str) -> CheckedSource:
+class RuntimeRefused(NotebookError):
+    """A notebook's kernel, or an exercise's choice of runtime, names no runtime installed
+    here. `chosen`: the exercise's choice (else the notebook's kernel) is the culprit."""
+
+    def __init__(self, message: str, *, chosen: bool) -> None:
+        super().__init__(message)
+        self.chosen = chosen
+
+
+def runtime_refusal(exc: UnknownRuntime, *, chosen: bool) -> str:
+    """The teacher's explanation of an UnknownRuntime, naming the installed runtimes."""
+    installed = ", ".join(exc.installed) or _("none")
+    values = {"name": exc.name, "installed": installed}
+    if not exc.built:
+        return (
+            _(
+                "The runtime “%(name)s” is not built on this server (run: make runtimes). "
+                "Installed runtimes: %(installed)s."
+            )
+            % values
+        )
+    if chosen:
+        return _("There is no runtime “%(name)s” here. Installed runtimes: %(installed)s.") % values
+    return (
+        _(
+            "The notebook's kernel “%(name)s” is not a runtime of this server. Installed "
+            "runtimes: %(installed)s. Choose one in the exercise's “Runtime” field, or change "
+            "the notebook's kernel."
+        )
+        % values
+    )
+
+
+def runtimes_installed() -> list[runtimes.Runtime]:
+    """The runtimes student code can run in on this machine, by name."""
+    return [runtime for _name, runtime in sorted(runtimes.installed().items())]
+
+
+def exercise_runtime(*, notebook, runtime: str = "") -> str:
+    """The name of the installed runtime `notebook` runs in: `runtime` (an exercise's
+    choice) or the one its kernel names. RuntimeRefused, naming the installed ones, if
+    there is none here: never a silent fallback to another runtime."""
+    try:
+        return runtimes.for_notebook(notebook, override=runtime).name
+    except UnknownRuntime as exc:
+        chosen = bool(runtime)
+        raise RuntimeRefused(runtime_refusal(exc, chosen=chosen), chosen=chosen) from exc
+
+
+def exercise_source_check(data: bytes | str, *, runtime: str = "") -> CheckedSource:
     """Read a teacher's source notebook and check it can be an exercise, without running it.
 
     Raises NotebookError with every problem (not a notebook, duplicate or blank grade ids,
-    negative points, no graded cell). The admin form and the commands call this first, so
-    a bad notebook is refused before anything is saved; they hand the result on to
+    negative points, no graded cell), then RuntimeRefused (a NotebookError) when neither
+    `runtime` (the exercise's choice, "" for none) nor the notebook's kernel names a
+    runtime installed here. The admin form and the commands call this first, so a bad
+    notebook is refused before anything is saved; they hand the result on to
     `exercise_set_source`, which does not read it again.
     """
     nb = read_notebook(data)
     spec = parse_source(nb)
     if not spec.cells:
         raise NotebookError(_("The notebook has no graded cells (nbgrader metadata)."))
-    return CheckedSource(notebook=nb, spec=spec)
+    return CheckedSource(
+        notebook=nb, spec=spec, runtime=exercise_runtime(notebook=nb, runtime=runtime)
+    )
 
 
 @transaction.atomic
@@ -150,18 +211,23 @@ def exercise_import(
     course=None,
     created_by=None,
     queue_check: bool = True,
+    files: dict[str, bytes] | None = None,
 ) -> tuple[Exercise, str]:
     """Create or update the exercise `slug` from a source notebook (`data`, or `checked` by
     `exercise_source_check`); idempotent. The notebook is read and checked once.
 
-    A notebook equal to the stored source changes nothing (its check is not run again);
-    a changed one replaces the source and queues a new check. Raises NotebookError for a
-    notebook that cannot be an exercise; nothing is stored then.
+    `files` (path -> content), when given, become the exercise's data files, replacing
+    the ones it had (None leaves them alone). A notebook equal to the stored source, with
+    the same files, changes nothing (its check is not run again); a changed one replaces
+    the source and queues a new check. Raises NotebookError for a notebook that cannot be
+    an exercise, DataFilesRefused for files that cannot go with it; nothing is stored then.
     """
     if checked is None:
         if data is None:
             raise TypeError("exercise_import needs `data` or `checked`")
         checked = exercise_source_check(data)
+    if files is not None:
+        _check_files(files)
     exercise = Exercise.objects.select_for_update().filter(slug=slug).first()
     if exercise is None:
         exercise = Exercise(slug=slug, title=title[:200], course=course, created_by=created_by)
@@ -170,13 +236,115 @@ def exercise_import(
         if course is not None and exercise.course_id != course.pk:
             exercise.course = course
             exercise.save(update_fields=["course", "updated_at"])
-        if exercise_source_unchanged(exercise=exercise, notebook=checked.notebook):
+        if exercise_source_unchanged(exercise=exercise, notebook=checked.notebook) and (
+            files is None or _stored_files(exercise) == _digests(files)
+        ):
             return exercise, ImportOutcome.UNCHANGED
         outcome = ImportOutcome.UPDATED
     exercise = exercise_set_source(
         exercise=exercise, checked=checked, filename=filename, queue_check=queue_check
     )
+    if files is not None:
+        _replace_files(exercise, files)
     return exercise, outcome
+
+
+# ---------------------------------------------------------------------------------------
+# Data files (nbgrader's extra files): checked by grading.datafiles, stored in the database
+# so every worker has them, laid read-only in the kernel's working directory
+# ---------------------------------------------------------------------------------------
+
+
+def _digests(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: sha256(content) for path, content in files.items()}
+
+
+def _stored_files(exercise: Exercise) -> dict[str, str]:
+    return dict(ExerciseFile.objects.filter(exercise=exercise).values_list("path", "sha256"))
+
+
+def _check_files(files: dict[str, bytes] | list[tuple[str, bytes]], keep=()) -> None:
+    """DataFilesRefused unless `files` and the stored files kept (`keep`: (path, size)
+    pairs) may together be an exercise's data files."""
+    pairs = files.items() if isinstance(files, dict) else files
+    sizes = [*keep, *((path, len(content)) for path, content in pairs)]
+    problems = data_file_problems(sizes, DataFileLimits.from_settings())
+    if problems:
+        raise DataFilesRefused(problems)
+
+
+def _store_file(exercise: Exercise, path: str, content: bytes) -> None:
+    ExerciseFile.objects.update_or_create(
+        exercise=exercise,
+        path=path,
+        defaults={"content": content, "size": len(content), "sha256": sha256(content)},
+    )
+
+
+def _replace_files(exercise: Exercise, files: dict[str, bytes]) -> bool:
+    """Make `files` the exercise's data files; whether anything changed."""
+    stored = _stored_files(exercise)
+    wanted = _digests(files)
+    if stored == wanted:
+        return False
+    ExerciseFile.objects.filter(exercise=exercise).exclude(path__in=list(files)).delete()
+    for path, content in files.items():
+        if stored.get(path) != wanted[path]:
+            _store_file(exercise, path, content)
+    return True
+
+
+@transaction.atomic
+def exercise_files_add(*, exercise: Exercise, files: list[tuple[str, bytes]]) -> int:
+    """Add data files to an exercise (one of the same path is replaced) and check the
+    exercise again with them. Returns how many files changed.
+
+    DataFilesRefused with every problem (a path outside the folder, a hidden name, a file
+    or all of them too large, a path given twice); nothing is stored then.
+    """
+    locked = Exercise.objects.select_for_update().get(pk=exercise.pk)  # one upload at a time
+    uploaded = {path for path, _content in files}
+    kept = ExerciseFile.objects.filter(exercise=locked).exclude(path__in=uploaded)
+    _check_files(files, keep=list(kept.values_list("path", "size")))
+    stored = _stored_files(locked)
+    changed = 0
+    for path, content in files:
+        if stored.get(path) != sha256(content):
+            _store_file(locked, path, content)
+            changed += 1
+    if changed:
+        exercise_check_again(exercise=locked)
+    return changed
+
+
+@transaction.atomic
+def exercise_file_delete(*, exercise: Exercise, path: str) -> bool:
+    """Remove a data file from an exercise and check the exercise again without it."""
+    deleted, _rows = ExerciseFile.objects.filter(exercise=exercise, path=path).delete()
+    if deleted:
+        exercise_check_again(exercise=exercise)
+    return bool(deleted)
+
+
+def exercise_check_again(*, exercise: Exercise) -> None:
+    """Something the source's check depends on changed (its runtime, limits or data files):
+    check it again in the sandbox. Nothing to do before it has a source."""
+    if not exercise.source_notebook:
+        return
+    Exercise.objects.filter(pk=exercise.pk).update(
+        status=Exercise.Status.VALIDATING, validation_report={}, updated_at=timezone.now()
+    )
+    exercise.status = Exercise.Status.VALIDATING
+    exercise.validation_report = {}
+    queue.exercise_validation_queue(exercise_id=exercise.pk)
+
+
+def exercise_execution_env(exercise: Exercise) -> ExecutionEnv:
+    """Where the exercise's notebooks run: its runtime (UnknownRuntime when this machine
+    lacks it) and its data files."""
+    name = runtimes.for_notebook(exercise.source_notebook, override=exercise.runtime).name
+    files = {f.path: bytes(f.content) for f in ExerciseFile.objects.filter(exercise=exercise)}
+    return ExecutionEnv(runtime=name, files=files)
 
 
 def exercise_validate(*, exercise_id: int) -> Exercise | None:
@@ -194,9 +362,17 @@ def exercise_validate(*, exercise_id: int) -> Exercise | None:
                 executor=sandboxed_executor(),
                 limits=exercise.sandbox_limits,
                 allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+                env=exercise_execution_env(exercise),
             )
         except SandboxUnavailable as exc:
             report = {"ok": False, "problems": [_unsandboxed_message()], "detail": str(exc)}
+            Exercise.objects.filter(pk=exercise.pk).update(
+                status=Exercise.Status.INVALID, validation_report=report
+            )
+            return Exercise.objects.get(pk=exercise.pk)
+        except UnknownRuntime as exc:  # this worker lacks it: said, never run elsewhere
+            problem = runtime_refusal(exc, chosen=bool(exercise.runtime))
+            report = {"ok": False, "problems": [problem], "detail": str(exc)}
             Exercise.objects.filter(pk=exercise.pk).update(
                 status=Exercise.Status.INVALID, validation_report=report
             )
@@ -236,7 +412,11 @@ def _check_may_submit(*, exercise: Exercise, student, now) -> bool:
         used = Submission.objects.filter(exercise=exercise, student=student).count()
         if used >= exercise.max_attempts:
             raise SubmissionRefused(
-                _("You have used all %(count)d attempts for this exercise.")
+                ngettext(
+                    "You have used your %(count)d attempt for this exercise.",
+                    "You have used all %(count)d attempts for this exercise.",
+                    exercise.max_attempts,
+                )
                 % {"count": exercise.max_attempts}
             )
     late = exercise.due_at is not None and now > exercise.due_at
@@ -303,6 +483,16 @@ def submission_create(
 
 def submission_from_answers(*, exercise: Exercise, student, answers: dict[str, str]) -> Submission:
     """Build a notebook from answers typed in the browser (grade_id -> source) and submit it."""
+    nb = notebook_from_answers(exercise=exercise, answers=answers)
+    return submission_create(
+        exercise=exercise, student=student, notebook=nb, origin=Submission.Origin.BROWSER
+    )
+
+
+def notebook_from_answers(*, exercise: Exercise, answers: dict[str, str]) -> NotebookNode:
+    """The exercise's student version with the answer cells `answers` (grade_id -> source)
+    filled in; SubmissionRefused for an id that is not an answer cell or a non-text answer.
+    Submissions from the browser and runs (grading.runs) build their notebook here."""
     nb = nbformat.from_dict(copy.deepcopy(exercise.student_notebook))
     answer_cells = {}
     for cell in nb.cells:
@@ -318,9 +508,7 @@ def submission_from_answers(*, exercise: Exercise, student, answers: dict[str, s
         if not isinstance(source, str):
             raise SubmissionRefused(_("Each answer must be text."))
         answer_cells[grade_id].source = source
-    return submission_create(
-        exercise=exercise, student=student, notebook=nb, origin=Submission.Origin.BROWSER
-    )
+    return nb
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,12 +569,27 @@ def submission_grade(*, submission_id: int) -> Submission | None:
                 executor=sandboxed_executor(),
                 limits=exercise.sandbox_limits,
                 allow_unsandboxed=settings.GRADING_ALLOW_UNSANDBOXED,
+                env=exercise_execution_env(exercise),
+                hints=exercise.test_hints if isinstance(exercise.test_hints, dict) else None,
             )
         except NotebookError as exc:
             return _fail(submission, str(exc))
         except SandboxUnavailable:
             log.error("submission %s not graded: bubblewrap is not available", submission.pk)
             return _fail(submission, _unsandboxed_message())
+        except UnknownRuntime as exc:
+            # Not retried and never run in another runtime: the worker lacks this one. A
+            # teacher regrades the attempt once the runtime is installed.
+            log.error("submission %s not graded: %s", submission.pk, exc)
+            return _fail(
+                submission,
+                _(
+                    "This exercise runs in the runtime “%(name)s”, which the grading server "
+                    "does not have (installed: %(installed)s). Your attempt is kept: tell "
+                    "your teacher, who can grade it again once the runtime is installed."
+                )
+                % {"name": exc.name, "installed": ", ".join(exc.installed) or "—"},
+            )
     return _store(submission, graded, seconds=time.monotonic() - started)
 
 
@@ -423,7 +626,12 @@ def _store(submission: Submission, graded, *, seconds: float) -> Submission:
     locked.grading_seconds = round(seconds, 3)
     locked.max_total = result.max_total
     locked.feedback_html = graded.feedback_html
-    locked.notes = list(result.notes) + ([result.error] if result.error else [])
+    # repairs, why execution stopped early, and the cell that failed first (if it explains)
+    locked.notes = [
+        *result.notes,
+        *([result.error] if result.error else []),
+        *([result.root_cause] if result.root_cause else []),
+    ]
     locked.failure_reason = ""
     _apply_totals(locked)
     locked.save()
@@ -460,7 +668,13 @@ def _refresh_summary(exercise_id: int, student_id: int) -> None:
     summary.best_submission = best
     summary.best_score = best.total if best else None
     summary.max_score = exercise.max_score
-    summary.passed = bool(best and best.total is not None and best.total >= exercise.max_score > 0)
+    # by the auto-graded points: a cell awaiting a teacher does not block (grading.completion)
+    summary.passed = completion.any_passed(
+        exercise,
+        Submission.objects.filter(
+            exercise_id=exercise_id, student_id=student_id, status=Submission.Status.GRADED
+        ).prefetch_related("cells"),
+    )
     summary.attempts = Submission.objects.filter(
         exercise_id=exercise_id, student_id=student_id
     ).count()
@@ -492,6 +706,22 @@ def exercise_outcome_publish(*, exercise: Exercise, student) -> int:
         passed=bool(summary and summary.passed),
     )
     return len(rows)
+
+
+@transaction.atomic
+def exercise_outcomes_refresh(*, exercise: Exercise) -> int:
+    """The passing rule of `exercise` changed (its pass mark): every student who has a
+    graded attempt is told again whether they passed. Returns how many students."""
+    student_ids = (
+        Submission.objects.filter(exercise=exercise, status=Submission.Status.GRADED)
+        .values_list("student_id", flat=True)
+        .distinct()
+    )
+    students = list(get_user_model().objects.filter(pk__in=list(student_ids)))
+    for student in students:
+        _refresh_summary(exercise.pk, student.pk)
+        exercise_outcome_publish(exercise=exercise, student=student)
+    return len(students)
 
 
 @transaction.atomic

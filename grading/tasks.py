@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import runs, services
 
 # Grading must end within the notebook's own limit plus kernel start; these are a backstop.
 GRADING_SOFT_LIMIT = 240
@@ -34,6 +34,18 @@ def validate_exercise_task(exercise_id: int) -> None:
     """Check a teacher's source notebook in the sandbox. Running it twice gives the same
     report (the second overwrites the first)."""
     services.exercise_validate(exercise_id=exercise_id)
+
+
+@shared_task(
+    acks_late=False,  # a run lost with its worker is not redone: the student runs again
+    ignore_result=True,
+    soft_time_limit=settings.GRADING_RUN_TIMEOUT + runs.START_MARGIN_S + 10,
+    time_limit=settings.GRADING_RUN_TIMEOUT + runs.START_MARGIN_S + 20,
+)
+def execute_run_task(run_id: int) -> None:
+    """A student's Run or Check (grading.runs), on the "runs" queue. Run twice, the second
+    finds it no longer queued and does nothing."""
+    runs.run_execute(run_id=run_id)
 
 
 @shared_task(ignore_result=True)

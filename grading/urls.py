@@ -6,10 +6,22 @@ app_name = "grading"
 urlpatterns = [
     path("exercises/<int:pk>/", views.exercise_detail, name="exercise"),
     path("exercises/<int:pk>/upload/", views.exercise_upload, name="exercise-upload"),
+    path(
+        "exercises/<int:pk>/submissions/<uuid:uid>/feedback/",
+        views.submission_feedback,
+        name="submission-feedback",
+    ),
     path("teach/exercises/", views.exercise_list, name="exercise-list"),
     path("teach/exercises/<int:pk>/", views.exercise_manage, name="exercise-manage"),
     path("teach/exercises/<int:pk>/preview/", views.exercise_preview, name="exercise-preview"),
     path("teach/exercises/<int:pk>/regrade/", views.exercise_regrade, name="exercise-regrade"),
+    path("teach/exercises/<int:pk>/files/", views.exercise_files_upload, name="exercise-files"),
+    path(
+        "teach/exercises/<int:pk>/files/<int:file_pk>/delete/",
+        views.exercise_file_delete,
+        name="exercise-file-delete",
+    ),
+    path("teach/needs-grading/", views.needs_grading, name="needs-grading"),
     path("teach/submissions/<uuid:uid>/", views.submission_review, name="submission-review"),
     path(
         "teach/submissions/<uuid:uid>/cells/<int:cell_pk>/",

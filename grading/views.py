@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cms.exports import csv_response
@@ -16,10 +20,12 @@ from courses.selectors import cohort_course_ids
 from people import access as people_access
 from people.models import Cohort
 
-from . import access, selectors, services
-from .forms import ManualGradeForm, SubmissionUploadForm
-from .models import CellResult, Exercise, RegradeJob, Submission
+from . import access, drafts, selectors, services
+from .datafiles import DataFileLimits, DataFilesRefused
+from .forms import DataFilesForm, ManualGradeForm, SubmissionUploadForm
+from .models import CellResult, Exercise, ExerciseFile, RegradeJob, Submission
 from .notebook.errors import NotebookError
+from .sandbox import runtimes
 
 
 def _ui_strings() -> dict[str, str]:
@@ -37,6 +43,7 @@ def _ui_strings() -> dict[str, str]:
         "submitting": _("Submitting…"),
         "feedback": _("Open the full feedback"),
         "attempt": _("Attempt"),
+        "elapsed": _("{seconds} s so far"),
     }
 
 
@@ -52,15 +59,22 @@ def exercise_panel_context(request: HttpRequest, exercise: Exercise) -> dict:
         "exercise": exercise,
         "may_submit": may_submit,
         "cells": selectors.student_cells(
-            exercise=exercise, answers=selectors.last_answers(submission=latest)
+            exercise=exercise,
+            answers=drafts.answers_to_show(exercise=exercise, student=request.user, latest=latest),
         ),
         "submissions": submissions,
         "competences": selectors.exercise_competences(exercise=exercise),
         "latest": latest,
         "attempts_left": attempts_left,
         "upload_form": SubmissionUploadForm(),
+        "data_files": _data_files(exercise),
         "ui_strings": _ui_strings(),
     }
+
+
+def _data_files(exercise: Exercise):
+    """The exercise's data files, without their content."""
+    return ExerciseFile.objects.filter(exercise=exercise).only("pk", "path", "size", "uploaded_at")
 
 
 @login_required
@@ -103,6 +117,32 @@ def exercise_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("grading:exercise", pk=exercise.pk)
 
 
+@login_required
+def submission_feedback(request: HttpRequest, pk: int, uid) -> HttpResponse:
+    """The feedback of a graded attempt inside the site (header, language): the results,
+    and the notebook page itself in a sandboxed frame of the API's feedback endpoint,
+    which serves it under a CSP without scripts. For the student and their teachers;
+    anyone else gets a 404, as for an attempt that does not exist."""
+    submission = (
+        access.visible_submissions(request.user)
+        .select_related("exercise", "student")
+        .filter(uid=uid, exercise_id=pk, status=Submission.Status.GRADED)
+        .first()
+    )
+    if submission is None:
+        raise Http404(_("There is no feedback here."))
+    own = submission.student_id == request.user.pk
+    return render(
+        request,
+        "grading/submission_feedback.html",
+        {
+            "submission": submission,
+            "own": own,
+            "may_review": not own and access.may_manage(request.user, submission.exercise),
+        },
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # Teachers
 # ---------------------------------------------------------------------------------------
@@ -125,12 +165,28 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def exercise_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    exercise = _managed_exercise(request, pk)
+    return _manage_page(request, _managed_exercise(request, pk))
+
+
+def _manage_page(
+    request: HttpRequest, exercise: Exercise, files_form: DataFilesForm | None = None
+) -> HttpResponse:
+    """The teacher's page of an exercise; with `files_form`, a refused upload and why."""
     students = people_access.visible_students(request.user)
     submissions = selectors.exercise_submissions(
         exercise=exercise, students=None if request.user.is_staff else students
     )
+    submissions = list(submissions)
+    namesakes = selectors.namesakes(s.student for s in submissions)
+    if request.GET.get("part") == "submissions" and files_form is None:
+        # the table alone: the regrade progress bar's script refreshes it as attempts finish
+        return render(
+            request,
+            "grading/_manage_submissions.html",
+            {"submissions": submissions, "namesakes": namesakes},
+        )
     job = RegradeJob.objects.filter(exercise=exercise).first()
+    runtime, runtime_problem = _runtime_of(exercise)
     return render(
         request,
         "grading/exercise_manage.html",
@@ -139,10 +195,81 @@ def exercise_manage(request: HttpRequest, pk: int) -> HttpResponse:
             "report": exercise.validation_report or {},
             "check": selectors.check_summary(report=exercise.validation_report or {}),
             "submissions": submissions,
+            "namesakes": namesakes,
             "job": job,
             "edit_url": reverse("wagtailsnippets_grading_exercise:edit", args=[exercise.pk]),
+            "runtime": runtime,
+            "runtime_problem": runtime_problem,
+            "data_files": _data_files(exercise),
+            "files_form": files_form or DataFilesForm(exercise=exercise),
+            "data_file_limits": _data_file_limits(),
         },
+        status=400 if files_form is not None else 200,
     )
+
+
+def _data_file_limits() -> dict[str, str]:
+    limits = DataFileLimits.from_settings()
+    return {"file": filesizeformat(limits.file_bytes), "total": filesizeformat(limits.total_bytes)}
+
+
+def _runtime_of(exercise: Exercise) -> tuple[runtimes.Runtime | None, str]:
+    """The installed runtime the exercise runs in here, or why there is none."""
+    if not exercise.source_notebook:
+        return None, ""
+    try:
+        name = services.exercise_runtime(
+            notebook=exercise.source_notebook, runtime=exercise.runtime
+        )
+    except services.RuntimeRefused as exc:
+        return None, exc.problems[0]
+    return runtimes.get(name), ""
+
+
+@login_required
+@require_POST
+def exercise_files_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """A teacher adds data files to an exercise; it is checked again with them."""
+    exercise = _managed_exercise(request, pk)
+    form = DataFilesForm(request.POST, request.FILES, exercise=exercise)
+    if not form.is_valid():
+        return _manage_page(request, exercise, files_form=form)  # the reasons, nothing stored
+    try:
+        changed = services.exercise_files_add(
+            exercise=exercise, files=form.cleaned_data["contents"]
+        )
+    except DataFilesRefused as exc:  # another upload came first and filled the quota
+        form.add_error(None, list(exc.problems))
+        return _manage_page(request, exercise, files_form=form)
+    if changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d data file saved; the notebook is being checked again with it.",
+                "%(count)d data files saved; the notebook is being checked again with them.",
+                changed,
+            )
+            % {"count": changed},
+        )
+    else:
+        messages.info(request, _("These data files were already there, unchanged."))
+    return redirect("grading:exercise-manage", pk=exercise.pk)
+
+
+@login_required
+@require_POST
+def exercise_file_delete(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    exercise = _managed_exercise(request, pk)
+    data_file = get_object_or_404(
+        ExerciseFile.objects.only("pk", "path"), pk=file_pk, exercise=exercise
+    )
+    services.exercise_file_delete(exercise=exercise, path=data_file.path)
+    messages.success(
+        request,
+        _("%(path)s removed; the notebook is being checked again without it.")
+        % {"path": data_file.path},
+    )
+    return redirect("grading:exercise-manage", pk=exercise.pk)
 
 
 @login_required
@@ -167,7 +294,13 @@ def exercise_regrade(request: HttpRequest, pk: int) -> HttpResponse:
         student_ids=None if students is None else list(students.values_list("pk", flat=True)),
     )
     messages.success(
-        request, _("%(count)d submission(s) queued for regrading.") % {"count": job.total}
+        request,
+        ngettext(
+            "%(count)d submission queued for regrading.",
+            "%(count)d submissions queued for regrading.",
+            job.total,
+        )
+        % {"count": job.total},
     )
     return redirect("grading:exercise-manage", pk=exercise.pk)
 
@@ -185,9 +318,11 @@ def _managed_submission(request: HttpRequest, uid) -> Submission:
 
 @login_required
 def submission_review(request: HttpRequest, uid) -> HttpResponse:
-    """A teacher's view of one submission: results, manual grading, regrade."""
+    """A teacher's view of one submission: results, manual grading, regrade; and, from
+    the needs-grading queue (its filters in the query), the next attempt in it."""
     submission = _managed_submission(request, uid)
     cells = list(submission.cells.all())
+    queue = _filtered_queue(request)
     return render(
         request,
         "grading/submission_review.html",
@@ -202,6 +337,9 @@ def submission_review(request: HttpRequest, uid) -> HttpResponse:
                 )
                 for cell in cells
             ],
+            "queue_next": selectors.queue_next(queue, after=submission),
+            "queue_left": queue.exclude(pk=submission.pk).count(),
+            "queue_query": _queue_query(request),
         },
     )
 
@@ -225,7 +363,8 @@ def submission_grade_cell(request: HttpRequest, uid, cell_pk: int) -> HttpRespon
             messages.error(request, str(exc))
     else:
         messages.error(request, _("Enter a score for %(cell)s.") % {"cell": cell.grade_id})
-    return redirect("grading:submission-review", uid=submission.uid)
+    review = reverse("grading:submission-review", kwargs={"uid": submission.uid})
+    return redirect(review + _queue_query(request))
 
 
 @login_required
@@ -249,7 +388,12 @@ def cohort_gradebook(request: HttpRequest, pk: int) -> HttpResponse:
         return _gradebook_csv(book)
     if request.GET.get("format"):
         raise Http404(_("Unknown export format."))
-    return render(request, "grading/gradebook.html", {"book": book, "cohort": cohort})
+    namesakes = selectors.namesakes(row.student for row in book.rows)
+    return render(
+        request,
+        "grading/gradebook.html",
+        {"book": book, "cohort": cohort, "namesakes": namesakes},
+    )
 
 
 def _gradebook_csv(book: selectors.Gradebook) -> HttpResponse:
@@ -268,3 +412,85 @@ def _gradebook_csv(book: selectors.Gradebook) -> HttpResponse:
             + [f"{total:g}", maximum]
         )
     return csv_response(rows, filename=f"gradebook-{book.cohort.code}.csv")
+
+
+# ---------------------------------------------------------------------------------------
+# Teachers: the needs-grading queue
+# ---------------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required
+def needs_grading(request: HttpRequest) -> HttpResponse:
+    """Attempts with cells waiting for the teacher's score, oldest first, with how many
+    wait per cohort and per exercise; ?cohort= and ?exercise= narrow it to one of the
+    teacher's own (anything else, someone else's included, is a 404)."""
+    user = request.user
+    if not (people_access.roles_of(user).teacher or user.is_staff):
+        raise PermissionDenied(_("This page is for teachers."))
+    queue = selectors.grading_queue(user=user)
+    cohorts = selectors.queue_cohorts(user=user)
+    cohort = _chosen(request, "cohort", cohorts)
+    exercise = _chosen(request, "exercise", access.managed_exercises(user))
+    in_cohort = selectors.queue_of_cohort(queue, cohort=cohort) if cohort else queue
+    shown = in_cohort.filter(exercise=exercise) if exercise else in_cohort
+    page = Paginator(selectors.queue_with_waiting_cells(shown), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    by_cohort = selectors.queue_by_cohort(queue, cohorts=cohorts)
+    return render(
+        request,
+        "grading/needs_grading.html",
+        {
+            "page": page,
+            "total": queue.count(),
+            "shown": page.paginator.count,
+            "cohort": cohort,
+            "exercise": exercise,
+            "cohorts": [(c, by_cohort[c.pk]) for c in cohorts if c.pk in by_cohort],
+            "exercises": selectors.queue_by_exercise(in_cohort),
+            "namesakes": selectors.namesakes(s.student for s in page.object_list),
+            "queue_query": _queue_query(request),
+        },
+    )
+
+
+def _chosen(request: HttpRequest, name: str, among):
+    """The object a filter of the query names, among the user's own; None without one.
+    A number that is not one of them, or no number, is a 404: nothing tells whether it
+    exists."""
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None
+    found = among.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    if found is None:
+        raise Http404(_("There is nothing of yours to grade here."))
+    return found
+
+
+def _queue_query(request: HttpRequest) -> str:
+    """The queue's filters (?cohort=, ?exercise=) of this request, to carry from the
+    queue to the review page and back; only numbers pass."""
+    kept = {
+        name: request.GET[name]
+        for name in ("cohort", "exercise")
+        if request.GET.get(name, "").isdigit() and len(request.GET[name]) < 12
+    }
+    return "?" + urlencode(kept) if kept else ""
+
+
+def _filtered_queue(request: HttpRequest):
+    """The user's queue narrowed by the filters the review page was opened with; a
+    filter that is not the user's own is dropped, not obeyed."""
+    user = request.user
+    queue = selectors.grading_queue(user=user)
+    raw = request.GET.get("cohort", "")
+    if raw.isdigit() and len(raw) < 12:
+        cohort = selectors.queue_cohorts(user=user).filter(pk=int(raw)).first()
+        if cohort is not None:
+            queue = selectors.queue_of_cohort(queue, cohort=cohort)
+    raw = request.GET.get("exercise", "")
+    if raw.isdigit() and len(raw) < 12:
+        queue = queue.filter(exercise__in=access.managed_exercises(user), exercise_id=int(raw))
+    return queue

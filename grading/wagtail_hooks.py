@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
+    HelpPanel,
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
@@ -33,7 +34,7 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
-from people.sections import DASHBOARD_SECTIONS
+from people.sections import COHORT_PAGE_SECTIONS, DASHBOARD_SECTIONS
 
 from . import access, sections, services
 from .forms import ExerciseAdminForm
@@ -146,13 +147,25 @@ class ExerciseViewSet(SnippetViewSet):
             FieldPanel("description"),
             FieldPanel("course"),
             FieldPanel("source_upload"),
+            FieldPanel("runtime"),
+            HelpPanel(
+                content=_(
+                    "Data files the notebook reads (a CSV, an image) are added on the "
+                    "exercise's “Results and regrading” page, linked from the list of exercises."
+                ),
+            ),
             MultiFieldPanel(
                 [
                     FieldRowPanel([FieldPanel("max_attempts"), FieldPanel("due_at")]),
                     FieldRowPanel([FieldPanel("late_policy"), FieldPanel("late_penalty_percent")]),
-                    FieldPanel("limits"),
+                    FieldRowPanel([FieldPanel("memory_mb"), FieldPanel("cpu_seconds")]),
+                    FieldRowPanel([FieldPanel("cell_timeout_s"), FieldPanel("notebook_timeout_s")]),
                 ],
                 heading=_("Attempts, deadline and limits"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("pass_threshold"), FieldPanel("test_hints")],
+                heading=_("Passing and hints"),
             ),
             InlinePanel(
                 "competence_links",
@@ -193,6 +206,10 @@ def add_unsandboxed_warning(request, panels):
 
 # The student's recent results, between courses' "my courses" (100) and skill profile (300).
 hooks.register(DASHBOARD_SECTIONS, sections.recent_results, order=200)
+# The teacher's to-do first: the needs-grading queue and each cohort's results, above
+# courses' "courses of my cohorts" (100); on the cohort page, above its courses (100).
+hooks.register(DASHBOARD_SECTIONS, sections.teacher_home, order=50)
+hooks.register(COHORT_PAGE_SECTIONS, sections.cohort_grading, order=50)
 
 
 @hooks.register("before_delete_snippet")

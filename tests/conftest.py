@@ -13,7 +13,7 @@ def celery_worker_process(transactional_db, django_db_serialized_rollback):
     end leaves an empty database rather than one that post_migrate handlers half refilled,
     which the next test's restore would collide with.
     """
-    worker = WorkerProcess().start()
+    worker = WorkerProcess(queues="default,grading,runs").start()
     try:
         yield worker
     finally:

@@ -2,10 +2,11 @@
 
 The first course of each track is the one the grading demo attaches its notebook exercise
 to (demo.courses.course_for_track), in the lesson whose slug starts with "practice-".
+A course may be shared with other tracks ("shared_with"): their cohorts get it too.
 """
 
 from __future__ import annotations
 
-from . import scholarship, school, university
+from . import data_ai, scholarship, school, university
 
-COURSES = [*school.COURSES, *university.COURSES, *scholarship.COURSES]
+COURSES = [*school.COURSES, *university.COURSES, *scholarship.COURSES, *data_ai.COURSES]

@@ -6,17 +6,27 @@ source, so no output on it can carry one, however it was encoded; the grading ru
 only the score badges. Test cells show their released source and no traceback (the badge
 carries the message instead). The page is self-contained: CSS and images inline, no
 script from a CDN, and HTML from markdown and outputs sanitized, since students wrote it.
+
+Outputs are shown as Jupyter shows them, in the richest form the page can show safely:
+a table (``text/html``, e.g. a pandas DataFrame, cleaned down to table and text markup),
+else an image (PNG and JPEG, and SVG as an ``<img>`` data URI, where it cannot run
+anything; matplotlib's inline figures are PNG), else markdown, else the plain text.
+The page is served under a Content-Security-Policy without scripts (``grading.api``);
+images are ``data:`` URIs, which it allows.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
 import bleach
+from bleach import html5lib_shim
+from bleach.sanitizer import BleachSanitizerFilter
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
@@ -27,13 +37,18 @@ from .results import CellResult, NotebookResult
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
-# Output data the template renders safely once cleaned; the rest (JavaScript, widgets,
-# mermaid, which the lab template inserts unescaped) is dropped before rendering.
-RENDERED_MIMETYPES = frozenset(
-    {"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg"}
-    | {"image/svg+xml"}
+# Output data the template renders safely once cleaned, richest first: an output shows
+# the first of these it has (as in Jupyter); the rest (JavaScript, widgets, mermaid, which
+# the lab template inserts unescaped) is never rendered. LaTeX comes last: without MathJax
+# it is only its source, and the plain text beside it reads better.
+RENDERED_MIMETYPES = (
+    *("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg"),
+    *("text/plain", "text/latex"),
 )
 IMAGE_MIMETYPES = frozenset({"image/png", "image/jpeg", "image/svg+xml"})
+BASE64_IMAGES = frozenset({"image/png", "image/jpeg"})
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_WHITESPACE = re.compile(r"\s+")
 
 # What rendered markdown, code highlighting and HTML outputs may keep. nbconvert's own
 # list (bleach's defaults) escapes paragraphs and headings, which ruins every page.
@@ -43,6 +58,22 @@ ALLOWED_TAGS = bleach.ALLOWED_TAGS | {
     *("img", "sup", "sub", "del", "s", "ins", "u", "mark", "small", "kbd", "dl", "dt", "dd"),
     *("details", "summary", "figure", "figcaption"),
 }
+
+# What an HTML output (a DataFrame, a styled table, a bit of formatted text) may keep:
+# table and text markup, images inline only. No style (neither elements nor attributes),
+# no script, no event handler, no link anywhere, no form; a disallowed tag goes and its
+# text stays, except in the elements whose content is code (DROPPED_WITH_CONTENT).
+OUTPUT_TAGS = frozenset(
+    {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col"}
+    | {"div", "span", "p", "br", "hr", "pre", "code", "b", "i", "strong", "em", "u", "s"}
+    | {"sub", "sup", "small", "mark", "del", "ins", "kbd", "samp", "var", "abbr", "q"}
+    | {"ul", "ol", "li", "dl", "dt", "dd", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"img", "figure", "figcaption", "details", "summary"}
+)
+DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "template", "noscript", "iframe", "object", "svg", "math"}
+    | {"textarea", "select", "title", "head"}
+)
 
 
 def render_feedback_html(
@@ -54,10 +85,27 @@ def render_feedback_html(
     notebook that ran the hidden tests: every output on the page is one of its outputs.
     """
     view, badges = _student_view(source_nb, executed_nb, result)
-    html, _resources = _exporter().from_notebook_node(
-        view, resources={"grading_badges": badges, "metadata": {"name": _("Feedback")}}
-    )
+    summary = result.root_cause
+    resources = {
+        "grading_badges": badges,
+        "grading_summary": summary,
+        # the cell that failed first says so too, above its own error
+        "grading_cell_notes": _cell_note(view, result) if summary else {},
+        "metadata": {"name": _("Feedback")},
+    }
+    html, _resources = _exporter().from_notebook_node(view, resources=resources)
     return html
+
+
+def _cell_note(view: NotebookNode, result: NotebookResult) -> dict[str, str]:
+    """The sentence naming the cell that failed first (`NotebookResult.root_cause`, what
+    the page says first), by the id of that cell, to be shown on it too: a syntax error
+    is said in the cell where it is."""
+    first = result.first_failure
+    if first is None or not 0 <= first.index < len(view.cells):
+        return {}
+    cell_id = view.cells[first.index].get("id")
+    return {cell_id: first.sentence()} if cell_id else {}
 
 
 _exporters = threading.local()
@@ -75,7 +123,7 @@ def _exporter() -> HTMLExporter:
             extra_template_paths=[str(TEMPLATE_DIR)],
             embed_images=True,
             sanitize_html=True,
-            filters={"clean_html": _clean_html},
+            filters={"clean_html": _clean_html, "clean_output_html": clean_output_html},
             exclude_anchor_links=True,
         )
     return exporter
@@ -118,24 +166,47 @@ def _visible_outputs(outputs: list[NotebookNode], original: NotebookNode | None)
 
 
 def _renderable(output: NotebookNode) -> NotebookNode | None:
-    """The output minus what the template would render unsafely; None if nothing is left.
+    """The output with only its richest safe representation; None if it has none.
 
-    Output metadata is student-controlled and the template trusts it: ``filenames``
-    become image URLs (to anywhere) and sizes are written unquoted into the tag, so
-    only numeric sizes survive.
+    Output data and metadata are student-controlled and the template trusts them:
+    ``filenames`` become image URLs (to anywhere) and sizes are written unquoted into the
+    tag, so only numeric sizes survive; an image's data must be base64, and HTML that
+    needs a script to show anything gives way to the next representation.
     """
     if "data" not in output:
         return output
-    output.data = {key: value for key, value in output.data.items() if key in RENDERED_MIMETYPES}
-    if not output.data:
+    data = output.get("data")
+    chosen = _richest(data) if isinstance(data, dict) else None
+    if chosen is None:
         return None
-    output.metadata = {
-        mimetype: sizes
-        for mimetype in IMAGE_MIMETYPES & set(output.data)
-        if (sizes := _numeric_sizes(output.get("metadata", {}).get(mimetype)))
-    }
+    mimetype, value = chosen
+    output.data = {mimetype: value}
+    sizes = _numeric_sizes(output.get("metadata", {}).get(mimetype))
+    output.metadata = {mimetype: sizes} if sizes and mimetype in IMAGE_MIMETYPES else {}
     output.pop("svg_filename", None)
     return output
+
+
+def _richest(data: dict[str, Any]) -> tuple[str, str] | None:
+    """The first representation in RENDERED_MIMETYPES order that the page can show."""
+    for mimetype in RENDERED_MIMETYPES:
+        value = data.get(mimetype)
+        if isinstance(value, list):  # nbformat on disk splits text into lines
+            value = "".join(item for item in value if isinstance(item, str))
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if mimetype in BASE64_IMAGES:
+            value = _WHITESPACE.sub("", value)
+            if not _is_base64(value):
+                continue
+        if mimetype == "text/html" and _NEEDS_SCRIPT.search(value):
+            continue  # made to run (plotly, bokeh...): nothing to see without it
+        return mimetype, value
+    return None
+
+
+def _is_base64(value: str) -> bool:
+    return len(value) % 4 == 0 and _BASE64.fullmatch(value) is not None
 
 
 def _numeric_sizes(metadata: Any) -> dict[str, float]:
@@ -181,6 +252,75 @@ def _clean(html: str) -> str:
         attributes=_allowed_attribute,
         protocols={"http", "https", "mailto", "data"},
     )
+
+
+_cleaners = threading.local()
+
+
+def clean_output_html(html: str) -> str:
+    """An HTML output cleaned to OUTPUT_TAGS (see there): bleach's ``Cleaner.clean``, with
+    the elements of DROPPED_WITH_CONTENT left out whole before its sanitizer runs."""
+    text = str(html)
+    if not text:
+        return ""
+    parts = getattr(_cleaners, "output", None)
+    if parts is None:  # bleach's parser keeps state: one per thread
+        cleaner = bleach.Cleaner(tags=OUTPUT_TAGS, strip=True)  # for its walker, serializer
+        # The parser must know the dropped elements, or it turns their content into text.
+        parser = html5lib_shim.BleachHTMLParser(
+            tags=OUTPUT_TAGS | DROPPED_WITH_CONTENT,
+            strip=True,
+            consume_entities=False,
+            namespaceHTMLElements=False,
+        )
+        parts = _cleaners.output = (parser, cleaner.walker, cleaner.serializer)
+    parser, walker, serializer = parts
+    filtered = BleachSanitizerFilter(
+        source=_DropWithContent(walker(parser.parseFragment(text))),
+        allowed_tags=OUTPUT_TAGS,
+        attributes=_allowed_output_attribute,
+        allowed_protocols={"data"},
+        strip_disallowed_tags=True,
+        strip_html_comments=True,
+    )
+    return serializer.render(filtered)
+
+
+#: An HTML output that only shows something when its scripts run (plotly, bokeh ...).
+_NEEDS_SCRIPT = re.compile(r"<\s*script\b", re.IGNORECASE)
+
+
+class _DropWithContent(html5lib_shim.Filter):
+    """Leaves out the elements of DROPPED_WITH_CONTENT with everything inside them: a
+    stripped style element would otherwise leave its CSS on the page as text."""
+
+    def __iter__(self):
+        dropping, depth = None, 0
+        for token in super().__iter__():
+            kind, name = token["type"], token.get("name")
+            if dropping is None:
+                if kind == "StartTag" and name in DROPPED_WITH_CONTENT:
+                    dropping, depth = name, 1
+                elif not (kind == "EmptyTag" and name in DROPPED_WITH_CONTENT):
+                    yield token
+            elif kind == "StartTag" and name == dropping:
+                depth += 1
+            elif kind == "EndTag" and name == dropping:
+                depth -= 1
+                if not depth:
+                    dropping = None
+
+
+def _allowed_output_attribute(tag: str, name: str, value: str) -> bool:
+    if name in ("class", "title"):
+        return True
+    if tag == "img":
+        return name in ("alt", "width", "height") or (
+            name == "src" and value.startswith("data:image/")
+        )
+    if tag == "table":
+        return name == "border"
+    return tag in ("th", "td", "col", "colgroup") and name in ("colspan", "rowspan", "span")
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:

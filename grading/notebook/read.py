@@ -18,6 +18,7 @@ from nbformat.validator import MissingIDFieldWarning, ValidationError, normalize
 
 from .errors import NotebookError
 from .i18n import gettext as _
+from .i18n import ngettext
 
 SUPPORTED_MAJOR = nbformat.v4.nbformat
 SUPPORTED_MINOR = nbformat.v4.nbformat_minor
@@ -65,7 +66,11 @@ def _parse_json(raw: bytes, limits: NotebookLimits) -> dict:
         content = None
     if content is None or _nests_deeper_than(content, limits.max_depth):
         raise NotebookError(
-            _("The file's JSON is nested more than %(limit)d levels deep; it is not a notebook.")
+            ngettext(
+                "The file's JSON is nested more than %(limit)d level deep; it is not a notebook.",
+                "The file's JSON is nested more than %(limit)d levels deep; it is not a notebook.",
+                limits.max_depth,
+            )
             % {"limit": limits.max_depth}
         )
     # the version before the cells: an nbformat 3 notebook keeps them in `worksheets`
@@ -102,7 +107,11 @@ def _check_cells(content: dict, limits: NotebookLimits) -> None:
         raise NotebookError(_("The file is JSON but not a Jupyter notebook."))
     if len(cells) > limits.max_cells:
         raise NotebookError(
-            _("The notebook has %(count)d cells; at most %(limit)d are allowed.")
+            ngettext(
+                "The notebook has %(count)d cell; at most %(limit)d are allowed.",
+                "The notebook has %(count)d cells; at most %(limit)d are allowed.",
+                len(cells),
+            )
             % {"count": len(cells), "limit": limits.max_cells}
         )
     output_bytes = sum(

@@ -3,7 +3,8 @@ from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from grading import access
+from grading import access, completion
+from grading.notebook import i18n
 from grading.views import exercise_panel_context
 
 register = template.Library()
@@ -16,6 +17,20 @@ def score(value) -> str:
         return "—"
     number = round(float(value), 2)
     return formats.number_format(int(number) if number.is_integer() else number)
+
+
+@register.filter
+def plural_count(points) -> int:
+    """The count that picks the plural form for a number of points, whole or not
+    (`{% blocktranslate count n=points|plural_count %}`; grading.notebook.i18n)."""
+    return i18n.plural_count(float(points or 0))
+
+
+@register.filter
+def auto_outcome(submission):
+    """How a graded attempt stands by the passing rule (grading.completion); None if not
+    graded."""
+    return completion.submission_outcome(submission) if submission else None
 
 
 @register.simple_tag(takes_context=True)

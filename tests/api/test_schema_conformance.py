@@ -194,6 +194,17 @@ def known_requests(place: Place) -> list[tuple[str, str, dict]]:
                 "media_type": "application/json",
             },
         ),
+        ("GET", "/api/v1/exercises/{id}/draft/", {"path_parameters": exercise}),
+        (
+            "PUT",
+            "/api/v1/exercises/{id}/draft/",
+            {
+                "path_parameters": exercise,
+                "body": {"answers": {"square": RIGHT}},
+                "media_type": "application/json",
+            },
+        ),
+        ("DELETE", "/api/v1/exercises/{id}/draft/", {"path_parameters": exercise}),
         (
             "POST",
             "/api/v1/auth/token/",

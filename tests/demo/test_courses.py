@@ -54,9 +54,15 @@ def test_the_demo_country_is_idempotent_and_translated(client):
         lessons = LessonPage.objects.child_of(course_page).live()
         assert lessons.count() >= 2
         assert any(quizzes_in(lesson.body.raw_data) for lesson in lessons)
-    # every demo cohort has its track's courses; their students see them
+    # every demo cohort has its track's courses, and the Data and AI course of the university
+    # track is shared with the scholarship track; their students see them
+    shared = CoursePage.objects.get(slug="data-and-ai", locale__language_code="en")
+    assert shared.get_parent().specific.track == "university"
+    tracks["scholarship"].append(shared)
     for cohort in Cohort.objects.all():
-        assert CourseAssignment.objects.filter(cohort=cohort).count() == len(tracks[cohort.track])
+        assigned = CourseAssignment.objects.filter(cohort=cohort).values_list("course", flat=True)
+        assert sorted(assigned) == sorted(c.pk for c in tracks[cohort.track]), cohort.track
+    assert Enrolment.objects.filter(student__username="scholar", course=shared).exists()
     pupil = User.objects.get(username="pupil")
     assert Enrolment.objects.filter(student=pupil).count() == len(tracks["school"])
     assert not LessonProgress.objects.filter(student=pupil).exists()  # starts fresh

@@ -1,5 +1,6 @@
-"""The demo's three notebook exercises: checked, linked to competences, in a lesson of a
-course of their track that the track's cohorts have; loading twice changes nothing."""
+"""The demo's notebook exercises: one per track and the three of the Data and AI course
+(with their data file), checked, linked to competences, in a lesson of a course that the
+cohorts of its tracks have; loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -26,16 +27,27 @@ def test_the_demo_exercises_are_ready_in_a_lesson_of_their_track(client, monkeyp
     load_everything()
 
     exercises = {e.slug: e for e in Exercise.objects.select_related("course")}
+    data_ai = {
+        "air-quality-district-means",
+        "air-quality-pm25-histogram",
+        "air-quality-pollution-model",
+    }
     assert set(exercises) == {
         "school-strong-passwords",
         "university-sensor-cleaning",
         "scholarship-knn-by-hand",
+        *data_ai,
     }
     for slug, exercise in exercises.items():
         assert exercise.status == Exercise.Status.READY, exercise.validation_report
         assert exercise.validation_report["problems"] == []
         track = exercise.course.get_parent().specific.track
-        assert slug.startswith(track)
+        if slug in data_ai:  # pandas, matplotlib and scikit-learn, reading the CSV file
+            assert (track, exercise.course.slug) == ("university", "data-and-ai")
+            assert list(exercise.files.values_list("path", flat=True)) == ["measurements.csv"]
+        else:
+            assert slug.startswith(track)
+            assert not exercise.files.exists()
         assert exercise.competence_links.exists()
         assert "BEGIN HIDDEN TESTS" not in str(exercise.student_notebook)
 
@@ -49,11 +61,13 @@ def test_the_demo_exercises_are_ready_in_a_lesson_of_their_track(client, monkeyp
     knn = ExerciseCellCompetence.objects.filter(exercise=exercises["scholarship-knn-by-hand"])
     assert {link.competence.area.framework.slug for link in knn} == {"unesco-ai-students"}
 
-    # the named demo students may solve their track's exercise, in a lesson page
+    # the named demo students may solve their track's exercises, in a lesson page
     for username, slug in (
         ("pupil", "school-strong-passwords"),
         ("student", "university-sensor-cleaning"),
         ("scholar", "scholarship-knn-by-hand"),
+        ("student", "air-quality-district-means"),
+        ("scholar", "air-quality-pollution-model"),
     ):
         user = User.objects.get(username=username)
         assert access.may_submit(user, exercises[slug]), username
@@ -62,6 +76,7 @@ def test_the_demo_exercises_are_ready_in_a_lesson_of_their_track(client, monkeyp
         html = client.get(lesson.url).content.decode()
         assert 'data-testid="exercise-panel"' in html, username
         assert "Submit my answers" in html
+    assert not access.may_submit(User.objects.get(username="pupil"), exercises[slug])
 
     # loading again changes nothing and runs no check
     checks = []

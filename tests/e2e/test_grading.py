@@ -29,6 +29,13 @@ def log_in(page: Page, username: str) -> None:
     expect(page).to_have_url(f"{page.url.split('/en/')[0]}/en/dashboard/")
 
 
+def answer(page: Page, panel, grade_id: str, source: str) -> None:
+    """Put `source` in an answer cell's code editor (the workspace's, over its textarea)."""
+    panel.locator(f'li[data-grade-id="{grade_id}"] .cm-content').click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(source)
+
+
 def test_a_student_sees_the_grade_of_an_answer_without_reloading(page, celery_worker_process):
     room = classroom()
     lesson = a_lesson(room.course, room.exercise)
@@ -40,7 +47,7 @@ def test_a_student_sees_the_grade_of_an_answer_without_reloading(page, celery_wo
     page.evaluate("window.__gradingMarker = {opened: Date.now()}")
     address = page.url
 
-    panel.locator('textarea[data-answer="square"]').fill(RIGHT)
+    answer(page, panel, "square", RIGHT)
     panel.get_by_role("button", name="Submit my answers").click()
 
     result = panel.locator('[data-testid="result"][data-status="graded"]')
@@ -52,7 +59,7 @@ def test_a_student_sees_the_grade_of_an_answer_without_reloading(page, celery_wo
     assert page.url == address
     assert page.evaluate("typeof window.__gradingMarker.opened") == "number"
 
-    panel.locator('textarea[data-answer="square"]').fill(WRONG)
+    answer(page, panel, "square", WRONG)
     panel.get_by_role("button", name="Submit my answers").click()
 
     second = panel.locator(

@@ -316,7 +316,7 @@ def test_attempts_beyond_the_limit_are_refused(room):
     assert submit_answers(client, room.exercise).status_code == 201
 
     body = assert_error(submit_answers(client, room.exercise), 400, "submission_refused")
-    assert "all 1 attempts" in body["detail"]
+    assert "used your 1 attempt" in body["detail"]
     assert Submission.objects.count() == 1
 
 

@@ -21,12 +21,16 @@ from tests.grading.leaks import leaked_forms
 from tests.grading.notebook.builders import (
     HIDDEN_CHECK,
     SQUARE_SOLUTION,
+    answer,
     answered,
     autotest,
+    markdown,
     notebook,
+    read_only,
     square_exercise,
     text_of,
 )
+from tests.grading.runtime_fakes import only_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,7 +132,7 @@ def test_grade_a_wrong_answer_scores_zero_and_names_the_failed_tests(tmp_path, s
         "score": 0.0,
         "max_score": 1.0,
         "status": "failed",
-        "message": "Test 'test_visible' failed: AssertionError",
+        "message": "Test 'test_visible' failed: AssertionError (line 1: assert square(2) == 4)",
     }
     assert hidden["status"] == "failed" and hidden["score"] == 0.0
     assert "test_hidden" in hidden["message"]
@@ -326,7 +330,7 @@ def test_import_takes_the_good_notebooks_and_reports_the_broken_ones(
     assert "square(-7)" not in json.dumps(exercise.student_notebook)
     assert len(callbacks) == 1  # its check is queued
     assert "created" in out and "ps1-problem1" in out
-    assert "1 notebook(s) imported, 2 skipped." in out
+    assert "1 notebook imported, 2 skipped." in out
     assert "source/ps1/broken.ipynb" in err and "t1" in err
     assert "source/ps2/not-json.ipynb" in err and "not valid JSON" in err
     assert error is not None and "skipped" in str(error)  # a non-zero exit for scripts
@@ -378,4 +382,173 @@ def test_import_refuses_a_folder_that_is_not_an_nbgrader_course(tmp_path):
     with pytest.raises(CommandError, match="No course with slug"):
         (tmp_path / "source").mkdir()
         call_command("import_nbgrader", str(tmp_path), "--course", "nope")
+    assert not Exercise.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Data files and runtimes: an nbgrader assignment folder with a CSV beside the notebook
+# ---------------------------------------------------------------------------------------
+
+MEASUREMENTS = b"city,temp\nBaku,21\nBaku,19\nGanja,15\n"
+MEAN_SOLUTION = (
+    "def mean_by_city(frame):\n"
+    "    ### BEGIN SOLUTION\n"
+    "    return frame.groupby('city')['temp'].mean()\n"
+    "    ### END SOLUTION"
+)
+MEAN_RIGHT = "def mean_by_city(frame):\n    return frame.groupby('city')['temp'].mean()"
+MEAN_WRONG = "def mean_by_city(frame):\n    return frame.groupby('city')['temp'].max()"
+
+
+def pandas_exercise():
+    """A pandas notebook that reads measurements.csv beside it, worth 1 + 2 points."""
+    return notebook(
+        markdown("# Temperatures\nAverage the temperatures of `measurements.csv` by city."),
+        read_only("load", "import pandas as pd\nframe = pd.read_csv('measurements.csv')"),
+        answer("mean_by_city", MEAN_SOLUTION),
+        autotest("test_baku", "assert mean_by_city(frame)['Baku'] == 20", points=1),
+        autotest(
+            "test_all",
+            "means = mean_by_city(frame)\nassert means['Baku'] == 20\n"
+            "### BEGIN HIDDEN TESTS\nassert means['Ganja'] == 15 and len(means) == 2\n"
+            "### END HIDDEN TESTS",
+            points=2,
+        ),
+    )
+
+
+@pytest.fixture
+def pandas_course(tmp_path) -> Path:
+    """An nbgrader course whose assignment ps1 holds the notebook and its data files."""
+    folder = tmp_path / "course" / "source" / "ps1"
+    (folder / "data").mkdir(parents=True)
+    (folder / "temperatures.ipynb").write_text(without_cell_ids(pandas_exercise()))
+    (folder / "measurements.csv").write_bytes(MEASUREMENTS)
+    (folder / "data" / "cities.txt").write_text("Baku\nGanja\n")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "measurements-checkpoint.csv").write_text("old")
+    return tmp_path / "course"
+
+
+def pandas_submission(tmp_path, answer_source: str) -> Path:
+    path = tmp_path / "handed-in" / "temperatures.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        nbformat.writes(answered(release(pandas_exercise()), mean_by_city=answer_source))
+    )
+    return path
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("answer_source", "total"), [(MEAN_RIGHT, 3.0), (MEAN_WRONG, 0.0)])
+def test_grade_runs_a_pandas_notebook_with_the_csv_beside_its_source(
+    tmp_path, pandas_course, answer_source, total
+):
+    source = pandas_course / "source" / "ps1" / "temperatures.ipynb"
+
+    done = manage("grade", str(source), str(pandas_submission(tmp_path, answer_source)), "--json")
+
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["total"], result["max_total"]) == (total, 3.0), result
+
+
+@pytest.mark.sandbox
+def test_grade_applies_the_memory_limit_it_is_given(tmp_path, source):
+    hog = "def square(x):\n    hog = b'x' * (600 * 1024 * 1024)\n    return x * x"
+
+    result = grade_json_with(source, a_submission(tmp_path, hog), "--memory-mb", "256")
+
+    assert result["total"] == 0.0
+    assert "memory limit of 256 MB exceeded" in json.dumps(result, ensure_ascii=False)
+
+
+def grade_json_with(source, submission, *options: str) -> dict:
+    out = io.StringIO()
+    call_command("grade", str(source), str(submission), "--json", *options, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture
+def both_runtimes(monkeypatch, tmp_path):
+    only_installed(monkeypatch, tmp_path / "runtimes", "data-science", "python-minimal")
+
+
+def test_grade_refuses_a_runtime_that_is_not_installed_naming_the_installed_ones(
+    tmp_path, source, both_runtimes
+):
+    with pytest.raises(CommandError) as raised:
+        call_command("grade", str(source), str(source), "--json", "--runtime", "cobol")
+
+    assert str(raised.value) == (
+        "There is no runtime “cobol” here. Installed runtimes: data-science, python-minimal."
+    )
+
+
+def test_grade_refuses_a_notebook_whose_kernel_is_no_runtime(tmp_path, both_runtimes):
+    source = tmp_path / "r.ipynb"
+    r_kernel = {"name": "ir", "display_name": "R", "language": "R"}
+    source.write_text(nbformat.writes(notebook(*square_exercise().cells, kernelspec=r_kernel)))
+
+    with pytest.raises(CommandError, match="“ir” is not a runtime here") as raised:
+        call_command("grade", str(source), str(source), "--json")
+    assert "data-science, python-minimal. Choose one with --runtime." in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [("--memory-mb", "0"), ("--memory-mb", "-5"), ("--timeout", "0"), ("--memory-mb", "x")],
+)
+def test_grade_refuses_limits_that_are_not_positive(source, option):
+    with pytest.raises(CommandError, match="a positive number"):
+        call_command("grade", str(source), str(source), "--json", *option)
+
+
+def test_grade_refuses_data_files_beside_the_source_that_leave_its_folder(
+    tmp_path, tmp_path_factory, source
+):
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    secret.write_text("grader's file")
+    (tmp_path / "data.txt").symlink_to(secret)
+
+    with pytest.raises(CommandError, match=r"“data\.txt” is a link to a file outside"):
+        call_command("grade", str(source), str(source), "--json")
+
+
+@pytest.mark.django_db
+def test_import_brings_the_data_files_beside_the_notebook_along(
+    pandas_course, django_capture_on_commit_callbacks
+):
+    out, err, error = import_course(pandas_course)
+
+    assert error is None, err
+    exercise = Exercise.objects.get(slug="ps1-temperatures")
+    files = {f.path: bytes(f.content) for f in exercise.files.all()}
+    assert files == {"data/cities.txt": b"Baku\nGanja\n", "measurements.csv": MEASUREMENTS}
+    assert "data/cities.txt, measurements.csv" in out
+
+    Exercise.objects.update(status=Exercise.Status.READY)  # checked by a worker meanwhile
+    assert "unchanged" in import_course(pandas_course)[0]
+    (pandas_course / "source" / "ps1" / "measurements.csv").write_bytes(MEASUREMENTS + b"Baku,20\n")
+    with django_capture_on_commit_callbacks() as callbacks:
+        out, _err, _error = import_course(pandas_course)
+
+    assert "updated" in out
+    exercise.refresh_from_db()
+    assert bytes(exercise.files.get(path="measurements.csv").content).endswith(b"Baku,20\n")
+    assert exercise.status == Exercise.Status.VALIDATING and len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_import_skips_an_assignment_whose_data_files_are_refused_and_stores_nothing(
+    pandas_course, settings
+):
+    settings.GRADING_DATA_FILE_MAX_MB = 1
+    (pandas_course / "source" / "ps1" / "huge.bin").write_bytes(b"x" * (2 * 1024 * 1024))
+
+    _out, err, error = import_course(pandas_course)
+
+    assert "skipped    source/ps1/temperatures.ipynb:" in err
+    assert "“huge.bin” is 2.0\xa0MB, more than the 1.0\xa0MB allowed for one data file." in err
+    assert error is not None
     assert not Exercise.objects.exists()

@@ -62,11 +62,46 @@ def test_graded_exercises_are_recent_results_newest_first_with_the_quizzes(clien
 
 def test_at_most_six_results_are_shown(client):
     room = classroom()
-    for attempt in range(1, 9):
-        graded(room.exercise, room.student, total=attempt % 7, minutes_ago=attempt, attempt=attempt)
+    for n in range(1, 9):
+        exercise = ExerciseFactory(course=room.course, title=f"Exercise {n}")
+        graded(exercise, room.student, total=n % 7, minutes_ago=n)
     client.force_login(room.student)
 
     assert len(recent_rows(client)) == 6
+
+
+def test_an_exercise_is_one_row_with_its_latest_attempt(client):
+    room = classroom()
+    for attempt, total in ((1, 0), (2, 6), (3, 3)):
+        Submission.objects.filter(
+            pk=graded(room.exercise, room.student, total=total, minutes_ago=0, attempt=attempt).pk
+        ).update(submitted_at=timezone.now() - dt.timedelta(minutes=10 - attempt))
+    client.force_login(room.student)
+
+    rows = recent_rows(client)
+
+    assert len(rows) == 1
+    assert room.exercise.title in rows[0] and "50%" in rows[0]  # attempt 3: 3 of 6
+
+
+def test_a_teachers_regrade_does_not_move_an_old_result_to_the_top(client):
+    room = classroom()
+    old = graded(room.exercise, room.student, total=3, minutes_ago=0)
+    cubes = ExerciseFactory(course=room.course, title="Cubes")
+    graded(cubes, room.student, total=6, minutes_ago=0)
+    # the student handed in the squares an hour ago; the teacher regraded them just now
+    Submission.objects.filter(pk=old.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(hours=1),
+        graded_at=timezone.now() + dt.timedelta(minutes=5),
+    )
+    client.force_login(room.student)
+
+    rows = recent_rows(client)
+
+    assert [("Cubes" in row, room.exercise.title in row) for row in rows] == [
+        (True, False),
+        (False, True),
+    ]
 
 
 def test_results_waiting_for_a_grader_are_not_listed(client):

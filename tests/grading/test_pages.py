@@ -474,7 +474,9 @@ def admin_form(room, upload: SimpleUploadedFile | None, **fields) -> dict:
         "due_at": "",
         "late_policy": "accept",
         "late_penalty_percent": "0",
-        "limits": "{}",
+        # the factory's FAST_LIMITS, as the form shows them: an edit keeps them
+        "cell_timeout_s": "10",
+        "notebook_timeout_s": "30",
         "competence_links-TOTAL_FORMS": "0",
         "competence_links-INITIAL_FORMS": "0",
         "competence_links-MIN_NUM_FORMS": "0",

@@ -3,19 +3,25 @@
     python manage.py import_nbgrader COURSE_DIR [--course SLUG] [--validate-now]
 
 Every `COURSE_DIR/source/<assignment>/<notebook>.ipynb` becomes an exercise with the slug
-`<assignment>-<notebook>`; importing again updates the exercises whose notebook changed.
-A notebook that cannot be an exercise is reported and skipped; the others are imported.
+`<assignment>-<notebook>`, with the assignment's data files: every other file in the
+assignment folder and its subfolders (not notebooks, not hidden files), as nbgrader
+releases them. Importing again updates the exercises whose notebook or files changed.
+A notebook that cannot be an exercise (its kernel names no installed runtime, its files
+are too large...) is reported and skipped; the others are imported.
 """
 
+from functools import cache
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from courses.models import CoursePage
 from grading import services
+from grading.datafiles import DataFilesRefused, folder_files
+from grading.models import Exercise
 from grading.notebook.errors import NotebookError
 
 
@@ -65,11 +71,15 @@ class Command(BaseCommand):
             services.ImportOutcome.UPDATED: pgettext("import outcome", "updated"),
             services.ImportOutcome.UNCHANGED: pgettext("import outcome", "unchanged"),
         }
+        assignment_files = cache(folder_files)  # read once for all the folder's notebooks
         for path in notebooks:
             assignment = path.parent.name
             slug = slugify(f"{assignment}-{path.stem}")[:80]
+            # an exercise imported before keeps the runtime a teacher chose for it
+            chosen = Exercise.objects.filter(slug=slug).values_list("runtime", flat=True).first()
             try:
-                checked = services.exercise_source_check(path.read_bytes())
+                checked = services.exercise_source_check(path.read_bytes(), runtime=chosen or "")
+                files = assignment_files(path.parent)
                 exercise, outcome = services.exercise_import(
                     slug=slug,
                     checked=checked,
@@ -77,25 +87,32 @@ class Command(BaseCommand):
                     title=_title(checked.notebook, f"{assignment}: {path.stem}"),
                     course=course,
                     queue_check=not options["validate_now"],
+                    files=files,
                 )
-            except (NotebookError, OSError) as exc:
+            except (NotebookError, DataFilesRefused, OSError) as exc:
                 failed += 1
                 self.stderr.write(
                     _("skipped    %(path)s:") % {"path": path.relative_to(root).as_posix()}
                 )
-                problems = exc.problems if isinstance(exc, NotebookError) else [exc.strerror]
+                problems = [exc.strerror or exc] if isinstance(exc, OSError) else exc.problems
                 for problem in problems:
                     self.stderr.write(f"           - {problem}")
                 continue
             imported += 1
             self.stdout.write(f"{labels[outcome]:<10} {slug}")
+            if files and outcome != services.ImportOutcome.UNCHANGED:
+                self.stdout.write(f"           {_('data files')}: {', '.join(sorted(files))}")
             if options["validate_now"] and outcome != services.ImportOutcome.UNCHANGED:
                 exercise = services.exercise_validate(exercise_id=exercise.pk)
                 self.stdout.write(f"           {exercise.get_status_display()}")
                 for problem in exercise.validation_report.get("problems", []):
                     self.stdout.write(f"           - {problem}")
         self.stdout.write(
-            _("%(imported)d notebook(s) imported, %(failed)d skipped.")
+            ngettext(
+                "%(imported)d notebook imported, %(failed)d skipped.",
+                "%(imported)d notebooks imported, %(failed)d skipped.",
+                imported,
+            )
             % {"imported": imported, "failed": failed}
         )
         if failed:

@@ -36,7 +36,12 @@ class FakeKernel:
     received: list[NotebookNode] = field(default_factory=list)
 
     def __call__(
-        self, nb: NotebookNode, *, limits: SandboxLimits, allow_unsandboxed: bool = False
+        self,
+        nb: NotebookNode,
+        *,
+        limits: SandboxLimits,
+        allow_unsandboxed: bool = False,
+        env=None,
     ) -> ExecutionResult:
         self.received.append(copy.deepcopy(nb))
         executed = copy.deepcopy(nb)

@@ -199,7 +199,7 @@ class TwoRuns:
         self.kernel = FakeKernel()
         self.student_run_stops = student_run_stops
 
-    def __call__(self, nb, *, limits, allow_unsandboxed=False):
+    def __call__(self, nb, *, limits, allow_unsandboxed=False, env=None):
         execution = self.kernel(nb, limits=limits, allow_unsandboxed=allow_unsandboxed)
         if HIDDEN_CHECK not in nbformat.writes(nb):
             if self.student_run_stops:
@@ -299,7 +299,7 @@ def test_validation_refuses_a_test_that_passes_without_an_answer():
     validation = validate_source(source, executor=FakeKernel())
 
     assert validation.problems == (
-        "Test 'test_visible' gives 1 of 1 points to the student version before any answer "
+        "Test 'test_visible' gives 1 of 1 point to the student version before any answer "
         "is written; it should fail until then.",
     )
 

@@ -349,4 +349,5 @@ def test_repairs_and_early_stops_are_reported_apart_from_the_score():
     assert outcome.diagnostics_to_dict() == {
         "notes": ["Cell 'test_visible' was missing; it was put back as handed out."],
         "error": "the kernel died",
+        "first_failure": "",
     }

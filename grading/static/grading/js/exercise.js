@@ -30,6 +30,7 @@ function initPanel(panel) {
     if (sub.status === "queued" || sub.status === "running") {
       head.appendChild(el("span", { class: "spinner", "aria-hidden": "true" }));
       head.appendChild(el("span", { class: "muted" }, " " + strings[sub.status]));
+      head.appendChild(el("span", { class: "elapsed muted", role: "timer", "aria-live": "off", "data-testid": "result-elapsed", "data-since": sub.submitted_at }));
     }
     if (sub.status === "graded") {
       head.appendChild(document.createTextNode(" · " + strings.score + " "));
@@ -38,6 +39,9 @@ function initPanel(panel) {
     box.appendChild(head);
     if (sub.status === "failed") box.appendChild(el("p", { class: "msg error" }, sub.failure_reason));
     if (sub.status === "graded") {
+      if (sub.outcome && sub.outcome.summary) {
+        box.appendChild(el("p", { class: "outcome outcome-" + (sub.outcome.passed ? "passed" : "not-passed"), "data-testid": "result-outcome" }, sub.outcome.summary));
+      }
       const list = el("ul", { class: "tests" });
       sub.cells.forEach((c) => {
         const li = el("li", { class: "test test-" + c.status });
@@ -50,11 +54,27 @@ function initPanel(panel) {
         list.appendChild(li);
       });
       box.appendChild(list);
-      const link = el("a", { href: "/api/v1/submissions/" + sub.id + "/feedback/", target: "_blank", rel: "noopener" }, strings.feedback);
-      box.appendChild(el("p")).appendChild(link);
+      if (sub.feedback_url) {
+        const link = el("a", { href: sub.feedback_url, "data-testid": "feedback-link" }, strings.feedback);
+        box.appendChild(el("p")).appendChild(link);
+      }
     }
     resultBox.replaceChildren(box);
+    tickElapsed();
   }
+
+  // How long an attempt has been waiting or in grading, counted on the server's clock
+  // (the panel says the server's time when it was rendered).
+  const skew = panel.dataset.now ? Number(panel.dataset.now) * 1000 - Date.now() : 0;
+  function tickElapsed() {
+    panel.querySelectorAll(".elapsed[data-since]").forEach((node) => {
+      const since = Date.parse(node.dataset.since);
+      if (Number.isNaN(since)) return;
+      const seconds = Math.max(0, Math.floor((Date.now() + skew - since) / 1000));
+      node.textContent = " · " + strings.elapsed.replace("{seconds}", seconds);
+    });
+  }
+  setInterval(tickElapsed, 1000);
 
   function addAttemptRow(sub) {
     const body = panel.querySelector(".attempt-rows");
