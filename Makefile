@@ -14,7 +14,8 @@ DEMO_PORT ?= 8000
 PYTEST_ARGS ?=
 
 # Debian packages: bubblewrap (the grading sandbox), gettext (compiling translations),
-# chromium (browser tests). Installed with apt-get when missing; the machines run as root.
+# poppler-utils (the report PDF's tests), chromium (browser tests). Installed with apt-get
+# when missing; the machines run as root.
 APT_GET := env DEBIAN_FRONTEND=noninteractive apt-get
 define apt_install
 	@if ! command -v $(1) >/dev/null 2>&1; then \
@@ -24,8 +25,8 @@ define apt_install
 	fi
 endef
 
-.PHONY: demo test install system-deps browser-deps messages migrate lint format \
-	bench-grading bench-reports clean
+.PHONY: demo test install system-deps browser-deps messages migrate lint format runtimes \
+	runtime-lock assets bench-grading bench-run bench-reports clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +39,33 @@ install: $(VENV)/.installed
 system-deps:
 	$(call apt_install,bwrap,bubblewrap,the grading sandbox)
 	$(call apt_install,msgfmt,gettext,compiling translations)
+	$(call apt_install,pdftoppm,poppler-utils,checking the report PDF page by page in the tests)
 
 browser-deps:
 	$(call apt_install,chromium,chromium,browser tests)
+
+# The environments student code runs in (grading/runtimes/<name>/), each a virtualenv of its
+# own under var/runtimes, apart from .venv; rebuilt only when its lock file changes.
+runtimes: install
+	@$(PY) bin/build-runtimes
+
+# Re-resolve a runtime's requirements.txt into its requirements.lock: make runtime-lock RUNTIME=name
+runtime-lock: install
+	@test -n "$(RUNTIME)" || { echo "usage: make runtime-lock RUNTIME=<name>"; exit 2; }
+	$(PY) bin/build-runtimes --lock $(RUNTIME)
+
+# The exercise page's editor: frontend/ (CodeMirror 6 from the npm registry) bundled by
+# esbuild into a static file of the grading app; rebuilt only when a source is newer.
+WORKSPACE_JS := grading/static/grading/js/workspace.js
+assets: $(WORKSPACE_JS)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	$(call apt_install,npm,npm,building the exercise editor)
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(WORKSPACE_JS): frontend/node_modules/.installed frontend/build.mjs $(wildcard frontend/src/*.js)
+	cd frontend && npm run --silent build
 
 messages: install system-deps
 	@$(MANAGE) compilemessages --ignore=.venv -v 0
@@ -49,25 +74,31 @@ migrate: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
 
-demo: install system-deps messages migrate
+demo: install system-deps runtimes assets messages migrate
 	$(MANAGE) load_demo
 	@DEMO_HOST=$(DEMO_HOST) DEMO_PORT=$(DEMO_PORT) bash bin/demo
 
-test: install system-deps browser-deps messages
+test: install system-deps browser-deps runtimes assets messages
 	@mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+# translations-check --source: every string of the code, translated in az and ru (makemessages
+# on a copy; locale/ is not touched)
+lint: install system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) bin/translations-check --source
 
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench-grading: install system-deps
+bench-grading: install system-deps runtimes
 	$(PY) bench/grading.py
+
+bench-run: install system-deps runtimes
+	$(PY) bench/run.py
 
 bench-reports: install
 	$(PY) bench/reports.py

@@ -23,7 +23,7 @@ from .records import Enrolment
 class LessonAccess:
     allowed: bool
     enrolled: bool  # a student of the course: visits and answers are recorded
-    reason: str = ""  # "login", "not_enrolled" when not allowed
+    reason: str = ""  # "login", "not_enrolled", "outline" (`reads_outline_only`) when not allowed
 
 
 def is_author(user: User) -> bool:
@@ -37,6 +37,16 @@ def is_author(user: User) -> bool:
     )
 
 
+def reads_outline_only(user: User) -> bool:
+    """Institution admins and ministry analysts who neither study nor teach: they follow
+    the courses of their cohorts to see what is taught, the course's outline (its
+    lessons), not the lessons, and have nothing to enrol in."""
+    if not user.is_authenticated or is_author(user):
+        return False
+    roles = people_access.roles_of(user)
+    return (roles.institution_admin or roles.ministry_analyst) and not roles.student
+
+
 def lesson_access(user: User, lesson: Page) -> LessonAccess:
     if not user.is_authenticated:
         return LessonAccess(allowed=False, enrolled=False, reason="login")
@@ -46,6 +56,8 @@ def lesson_access(user: User, lesson: Page) -> LessonAccess:
         return LessonAccess(allowed=True, enrolled=True)
     if is_author(user):
         return LessonAccess(allowed=True, enrolled=False)
+    if reads_outline_only(user):
+        return LessonAccess(allowed=False, enrolled=False, reason="outline")
     return LessonAccess(allowed=False, enrolled=False, reason="not_enrolled")
 
 

@@ -18,4 +18,9 @@ class CompletionRule(models.TextChoices):
 
     READ = "read", _("Read: the student marks it as read")
     QUIZ = "quiz", _("Quiz passed: every quiz of the lesson reaches its pass mark")
-    EXERCISE = "exercise", _("Exercise passed: every notebook exercise scores full marks")
+    EXERCISE = (
+        "exercise",
+        _(
+            "Exercise passed: every notebook exercise passes its auto-graded tests (or its pass mark)"
+        ),
+    )

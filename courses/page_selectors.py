@@ -177,11 +177,13 @@ def course_page(*, user: User, course: Page) -> dict:
     """A course page's context: the original course's lessons, each in the reader's
     language and marked when the student completed it; the reader's enrolment and
     progress; the course's competences and prerequisites; whether the reader may enrol
-    themselves, and the cohorts they may assign the course to."""
+    themselves, or only sees the outline (`access.reads_outline_only`), and the cohorts
+    they may assign the course to."""
     original = canonical_page(course)
     lessons = list(original.get_children().live().public().specific())
     shown = in_language(lessons)
     outline = course_outline(user=user, course=course, lessons=lessons)
+    outline_only = not outline.enrolled and access.reads_outline_only(user)
     return {
         "lessons": [
             {
@@ -194,7 +196,10 @@ def course_page(*, user: User, course: Page) -> dict:
         "outline": outline,
         "competences": original.competences.all(),
         "prerequisites": course.prerequisites.live().public(),
-        "may_self_enrol": not outline.enrolled and access.may_self_enrol(user, original),
+        "may_self_enrol": not outline.enrolled
+        and not outline_only
+        and access.may_self_enrol(user, original),
+        "outline_only": outline_only,
         "assign_cohorts": list(access.assignable_cohorts(user)) if user.is_authenticated else [],
         "original": original,
     }

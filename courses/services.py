@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cms.translation import canonical_page
 from curricula.models import Competence
@@ -118,6 +119,11 @@ class QuizRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class QuizUnchanged(QuizRefused):
+    """A check of the lesson's form in which every answer is the one last checked: the
+    page showed them filled in again. Nothing to check, no attempt used."""
 
 
 @dataclass(frozen=True)
@@ -272,11 +278,20 @@ def _find_quiz(lesson: LessonPage, quiz_id: str) -> Quiz:
 
 @transaction.atomic
 def quiz_submit(
-    *, student: User, lesson: LessonPage, quiz_id: str, answers: dict[str, list[str]]
+    *,
+    student: User,
+    lesson: LessonPage,
+    quiz_id: str,
+    answers: dict[str, list[str]],
+    changed_only: bool = False,
 ) -> QuizOutcome:
     """Check a student's answers to (some of) a quiz's questions on the server and record
     them: one attempt per answer, evidence per question (replacing the previous answer's),
-    then the lesson's and the course's progress."""
+    then the lesson's and the course's progress.
+
+    `changed_only` (the lesson page's form, which shows the last answers filled in): an
+    answer equal to the question's last checked one is the page's, not a new check, and
+    uses no attempt; `QuizUnchanged` when every answer is such."""
     if not lesson.live:
         raise QuizRefused(_("This lesson is not published."))
     original, course = _originals(lesson)
@@ -310,10 +325,24 @@ def quiz_submit(
         student=student, lesson=original, defaults={"course": course}
     )
     history = _attempts_so_far(student=student, lesson=original, quiz=quiz)
+    if changed_only:
+        last = _last_answers(student=student, lesson=original, quiz=quiz)
+        checked = [c for c in checked if last.get(c[0].id) != c[1]]
+        if not checked:
+            raise QuizUnchanged(
+                _(
+                    "You changed no answer since your last check, so nothing was checked "
+                    "and no attempt was used."
+                )
+            )
     for question, _answer, _correct in checked:
         if quiz.attempts_left(history[question.id][0]) == 0:
             raise QuizRefused(
-                _("Question %(number)d: you have used all %(max)d attempts.")
+                ngettext(
+                    "Question %(number)d: you have used your %(max)d attempt.",
+                    "Question %(number)d: you have used all %(max)d attempts.",
+                    quiz.max_attempts,
+                )
                 % {"number": question.number, "max": quiz.max_attempts}
             )
 
@@ -389,6 +418,20 @@ def _attempts_so_far(
     history = {q.id: (0, False) for q in quiz.questions}
     history.update({r["question_id"]: (r["n"], r["right"] > 0) for r in rows})
     return history
+
+
+def _last_answers(*, student: User, lesson: LessonPage, quiz: Quiz) -> dict[str, list]:
+    """The answer last checked per question of the quiz, as stored."""
+    last: dict[str, list] = {}
+    for question_id, answer in (
+        QuizAttempt.objects.filter(
+            student=student, lesson=lesson, question_id__in=[q.id for q in quiz.questions]
+        )
+        .order_by("answered_at", "pk")
+        .values_list("question_id", "answer")
+    ):
+        last[question_id] = answer
+    return last
 
 
 def quiz_answer(

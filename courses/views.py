@@ -15,13 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cms.exports import csv_response
 from cms.translation import canonical_page, url_in_language
 from people.models import Cohort
 
-from . import access, selectors, services
+from . import access, page_selectors, selectors, services
 from .forms import AssignmentForm, SearchForm
 from .models import CoursePage, LessonPage
 
@@ -41,16 +42,30 @@ def quiz_submit(request: HttpRequest, pk: int, quiz_id: str) -> HttpResponse:
     lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
     answers = {key[2:]: request.POST.getlist(key) for key in request.POST if key.startswith("q-")}
     try:
-        outcome = services.quiz_submit(
-            student=request.user, lesson=lesson, quiz_id=quiz_id, answers=answers
+        # the form shows the last answers filled in: those sent back unchanged are no check
+        services.quiz_submit(
+            student=request.user,
+            lesson=lesson,
+            quiz_id=quiz_id,
+            answers=answers,
+            changed_only=True,
         )
+    except services.QuizUnchanged as unchanged:
+        messages.info(request, unchanged.message)
     except services.QuizRefused as refused:
         messages.error(request, refused.message)
     else:
+        # in the quiz's own counts (all its questions, their latest answers), as it shows them
+        state = page_selectors.lesson_state(user=request.user, lesson=lesson, enrolled=True)
+        quiz = state.quizzes[quiz_id]
         messages.success(
             request,
-            _("Checked: %(correct)d of %(answered)d answers are right.")
-            % {"correct": outcome.correct, "answered": len(outcome.feedback)},
+            ngettext(
+                "Checked. %(correct)d of %(total)d question of this quiz is right now.",
+                "Checked. %(correct)d of %(total)d questions of this quiz are right now.",
+                len(quiz.questions),
+            )
+            % {"correct": quiz.correct, "total": len(quiz.questions)},
         )
     return _back_to(lesson, f"quiz-{quiz_id}")
 
@@ -129,13 +144,18 @@ def _assign(request: HttpRequest, form: AssignmentForm) -> HttpResponse:
         starts_at=form.starts_at,
         due_at=form.due_at,
     )
+    enrolled = assignment.enrolments.count()
     messages.success(
         request,
-        _("%(course)s is assigned to %(cohort)s; its %(count)d students are enrolled.")
+        ngettext(
+            "%(course)s is assigned to %(cohort)s; its %(count)d student is enrolled.",
+            "%(course)s is assigned to %(cohort)s; its %(count)d students are enrolled.",
+            enrolled,
+        )
         % {
             "course": form.chosen_course.title,
             "cohort": form.chosen_cohort.name,
-            "count": assignment.enrolments.count(),
+            "count": enrolled,
         },
     )
     return redirect(

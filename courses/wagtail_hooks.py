@@ -1,5 +1,6 @@
 """Reading a lesson: only enrolled students (and teachers, authors) read it, and a
-student's visit is recorded. Others learn why, and how to get in.
+student's visit is recorded. Others learn why, and how to get in; institution admins,
+who have nothing to enrol in, see the course's outline.
 
 A hook rather than `LessonPage.serve`, so the page class needs neither the access rules
 nor the services. `on_serve_page` wraps Wagtail's serving chain; with a high order this
@@ -14,10 +15,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from wagtail import hooks
 
+from cms.sections import HOME_PAGE_SECTIONS
 from cms.translation import canonical_page, url_in_language
 from people.sections import COHORT_PAGE_SECTIONS, DASHBOARD_SECTIONS
 
-from . import access, sections, services
+from . import access, catalogue, page_selectors, sections, services
 from .models import LessonPage
 
 
@@ -29,6 +31,12 @@ def lesson_reading_gate(next_serve):
         decision = access.lesson_access(request.user, page)
         if not decision.allowed and decision.reason == "login":
             return redirect_to_login(request.get_full_path())
+        if not decision.allowed and decision.reason == "outline":
+            # an institution admin following a course of their cohorts: what it teaches
+            course = canonical_page(page.get_parent().specific)
+            context = page_selectors.course_page(user=request.user, course=course)
+            context.update({"page": page, "course": course, "course_url": url_in_language(course)})
+            return TemplateResponse(request, "courses/lesson_outline.html", context)
         if not decision.allowed:
             course = canonical_page(page.get_parent().specific)
             return TemplateResponse(
@@ -56,3 +64,5 @@ hooks.register(DASHBOARD_SECTIONS, sections.student_courses, order=100)
 hooks.register(DASHBOARD_SECTIONS, sections.skill_profile, order=300)
 hooks.register(DASHBOARD_SECTIONS, sections.teacher_courses, order=100)
 hooks.register(COHORT_PAGE_SECTIONS, sections.cohort_courses, order=100)
+# The home page's catalogue: the courses by track, with the search box.
+hooks.register(HOME_PAGE_SECTIONS, catalogue.home_catalogue, order=100)

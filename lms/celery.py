@@ -1,7 +1,9 @@
 """The Celery application shared by the web process and every worker.
 
-Run a worker for both queues with
-    celery -A lms worker -Q default,grading -l info
+Run a worker for every queue with
+    celery -A lms worker -Q default,grading,runs -l info
+(`runs`: a student's Run and Check, short and interactive; a busy site gives it workers of
+its own, so a run never waits behind a teacher's bulk regrade)
 and beat (periodic work, schedule kept in the database by django-celery-beat) with
     celery -A lms beat -l info
 """
@@ -33,9 +35,10 @@ app.conf.update(
     task_send_sent_event=True,
     broker_connection_retry_on_startup=True,
     task_default_queue="default",
-    task_queues=(Queue("default"), Queue("grading")),
+    task_queues=(Queue("default"), Queue("grading"), Queue("runs")),
     task_routes={
         "grading.tasks.requeue_stuck_submissions_task": {"queue": "default"},
+        "grading.tasks.execute_run_task": {"queue": "runs"},
         "grading.tasks.*": {"queue": "grading"},
     },
     beat_schedule={
@@ -91,13 +94,16 @@ def _on_worker_import(sender=None, **kwargs) -> None:
 
 
 # Warm sandboxed kernels (grading/sandbox/pool.py): each process of a worker that consumes
-# the grading queue keeps a few kernels, forked by its own sandboxed fork server, ready.
+# the grading or the runs queue keeps a few kernels, forked by its own sandboxed fork
+# server, ready.
 @signals.worker_process_init.connect
 def _start_warm_kernels(**kwargs) -> None:
     from django.conf import settings
 
     consume_from = getattr(app.amqp.queues, "consume_from", None)
-    if not settings.GRADING_WARM_POOL or (consume_from and "grading" not in consume_from):
+    if not settings.GRADING_WARM_POOL or (
+        consume_from and not {"grading", "runs"} & set(consume_from)
+    ):
         return
     from grading.sandbox.pool import default_pool_size, start_process_pool
 

@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
+
 from . import views
 
 handler403 = "lms.views.error_403"
@@ -16,6 +18,7 @@ handler500 = "lms.views.error_500"
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", cms_views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     # API: not language-prefixed; clients send Accept-Language
     path("api/v1/", include("lms.api.urls")),

@@ -141,3 +141,29 @@ def transferable_accounts() -> QuerySet[User]:
         .exclude(memberships__role__in=[r for r in Role.values if r != Role.STUDENT])
         .distinct()
     )
+
+
+def login_code_students(user: User, cohort: Cohort) -> QuerySet[User]:
+    """Students of `cohort` for whom `user` may print login codes, reset the password or
+    send an invitation (people/logincodes.py): a code sets the account's password, so it
+    is as strong as taking the account over. Hence only accounts that are students and
+    nothing else (no teacher, admin or analyst role, not staff, active), and whose every
+    cohort `user` manages: a teacher of 9-A cannot take over a pupil who also learns in a
+    group someone else teaches; the institution's admins can. Nobody, for anyone, if
+    `user` does not manage `cohort`."""
+    if not can_manage_cohort(user, cohort):
+        return User.objects.none()
+    # memberships anywhere else: in a cohort the user does not manage, or at an institution
+    elsewhere = Membership.objects.exclude(cohort__in=managed_cohorts(user).values("pk"))
+    return (
+        User.objects.filter(
+            memberships__cohort=cohort,
+            memberships__role=Role.STUDENT,
+            is_active=True,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .exclude(memberships__role__in=[r for r in Role.values if r != Role.STUDENT])
+        .exclude(pk__in=elsewhere.values("user_id"))
+        .distinct()
+    )

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cohort, Institution, Membership, Region, User
+from .models import Cohort, Institution, LoginCode, Membership, Region, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,3 +55,27 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "cohort__code", "institution__code"]
     autocomplete_fields = ["user", "cohort", "institution"]
     list_select_related = ["user", "cohort", "institution"]
+
+
+@admin.register(LoginCode)
+class LoginCodeAdmin(admin.ModelAdmin):
+    """Who printed or sent which one-time code, and when it was used: a record for staff.
+    Codes are made only by the cohort pages (people/logincodes.py), never here."""
+
+    list_display = ["user", "channel", "created_at", "created_by", "expires_at", "used_at"]
+    list_filter = ["channel"]
+    search_fields = ["user__username"]
+    list_select_related = ["user", "created_by"]
+    exclude = ["code_hash"]
+    readonly_fields = [
+        "user",
+        "channel",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+        "failed_attempts",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -108,9 +109,12 @@ class MeView(generics.RetrieveUpdateAPIView):
         )
         hours = int(services.EMAIL_CHANGE_MAX_AGE.total_seconds() // 3600)
         answer = {
-            "detail": _(
+            "detail": ngettext(
                 "We sent a link to %(email)s. Your e-mail address changes when you open it, "
-                "signed in as yourself, within %(hours)d hours."
+                "signed in as yourself, within %(hours)d hour.",
+                "We sent a link to %(email)s. Your e-mail address changes when you open it, "
+                "signed in as yourself, within %(hours)d hours.",
+                hours,
             )
             % {"email": new_email, "hours": hours},
             "email": user.email,
@@ -197,7 +201,11 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
             return error_response(
                 status.HTTP_400_BAD_REQUEST,
                 "invalid_csv",
-                _("The file was not imported: %(count)d problem(s) found.")
+                ngettext(
+                    "The file was not imported: %(count)d problem found.",
+                    "The file was not imported: %(count)d problems found.",
+                    len(result.errors),
+                )
                 % {"count": len(result.errors)},
                 errors=[{"line": e.line, "message": e.message} for e in result.errors],
             )

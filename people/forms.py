@@ -82,3 +82,28 @@ class PlatformPasswordResetForm(PasswordResetForm):
             for user in User.objects.filter(email__iexact=email, is_active=True)
             if user.email and same_address(email, user.email)
         )
+
+
+class FirstLoginForm(forms.Form):
+    """Step one of the first login (people/logincodes.py): the username and the one-time
+    code from a card or an invitation e-mail."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=64,
+        help_text=_("From your login card or invitation e-mail, for example ABCD-EFGH."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
+    )

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import access, services
 from .models import Cohort, Membership, Role, User
@@ -91,6 +92,27 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def counts_text(self) -> str:
+        """The counts, as in "3 new accounts, 1 existing account added, 0 already in the cohort"."""
+        return ", ".join(
+            (
+                ngettext("%(count)d new account", "%(count)d new accounts", self.created)
+                % {"count": self.created},
+                ngettext(
+                    "%(count)d existing account added",
+                    "%(count)d existing accounts added",
+                    self.added,
+                )
+                % {"count": self.added},
+                ngettext(
+                    "%(count)d already in the cohort",
+                    "%(count)d already in the cohort",
+                    self.unchanged,
+                )
+                % {"count": self.unchanged},
+            )
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -180,14 +202,24 @@ def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:
         return [], [
             RowError(
                 1,
-                _("Missing column(s): %(missing)s. The header must contain: %(required)s.")
+                ngettext(
+                    "Missing column: %(missing)s. The header must contain: %(required)s.",
+                    "Missing columns: %(missing)s. The header must contain: %(required)s.",
+                    len(missing),
+                )
                 % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)},
             )
         ]
     unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
         return [], [
-            RowError(1, _("Unknown column(s): %(unknown)s.") % {"unknown": ", ".join(unknown)})
+            RowError(
+                1,
+                ngettext(
+                    "Unknown column: %(unknown)s.", "Unknown columns: %(unknown)s.", len(unknown)
+                )
+                % {"unknown": ", ".join(unknown)},
+            )
         ]
     repeated = sorted({c for c in header if c and header.count(c) > 1})
     if repeated:
@@ -195,7 +227,11 @@ def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:
         return [], [
             RowError(
                 1,
-                _("Column(s) named more than once: %(repeated)s.")
+                ngettext(
+                    "Column named more than once: %(repeated)s.",
+                    "Columns named more than once: %(repeated)s.",
+                    len(repeated),
+                )
                 % {"repeated": ", ".join(repeated)},
             )
         ]
@@ -214,7 +250,11 @@ def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:
             return [], [
                 RowError(
                     0,
-                    _("The file has more than %(max)d rows; split it into smaller files.")
+                    ngettext(
+                        "The file has more than %(max)d row; split it into smaller files.",
+                        "The file has more than %(max)d rows; split it into smaller files.",
+                        settings.STUDENT_IMPORT_MAX_ROWS,
+                    )
                     % {"max": settings.STUDENT_IMPORT_MAX_ROWS},
                 )
             ]
@@ -222,7 +262,11 @@ def _read_rows(reader) -> tuple[list[StudentRow], list[RowError]]:
             errors.append(
                 RowError(
                     line,
-                    _("Expected %(expected)d values, found %(found)d.")
+                    ngettext(
+                        "Expected %(expected)d value, found %(found)d.",
+                        "Expected %(expected)d values, found %(found)d.",
+                        len(header),
+                    )
                     % {"expected": len(header), "found": len(values)},
                 )
             )

@@ -8,6 +8,7 @@ that class). Checks live in people/access.py, never in templates.
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -213,3 +214,60 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.cohort or self.institution}"
+
+
+class LoginCode(models.Model):
+    """A one-time code that lets a person choose a password (people/logincodes.py): printed
+    on a class login sheet or a single card, or sent in an invitation e-mail.
+
+    Only a keyed hash of the code is stored. A person has at most one live code per
+    channel: a new sheet, card or invitation revokes the older one, and choosing a
+    password with any code uses it and revokes the rest."""
+
+    class Channel(models.TextChoices):
+        PRINTED = "printed", _("Printed card")
+        EMAILED = "emailed", _("E-mail invitation")
+
+    # whose password the code sets
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="login_codes"
+    )
+    # on paper (class sheet, single card) or in an e-mail; each has its own live code
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # HMAC-SHA256 of the user and the code, keyed with SECRET_KEY: the database alone
+    # does not give the codes away, even short ones
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    # when the code was made (expires_at counts from the same moment)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # the teacher or institution admin who printed or sent it (kept if they leave)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # after this the code sets no password
+    expires_at = models.DateTimeField(_("expires"))
+    # when a password was chosen with it (single use)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # when a newer code, or a password chosen with another one, made it stop working
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # wrong codes typed for this person while the code was live; at the limit it is blocked
+    failed_attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("login code")
+        verbose_name_plural = _("login codes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "channel"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="login_code_one_live_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_channel_display()} · {self.created_at:%Y-%m-%d}"

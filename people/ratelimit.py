@@ -52,17 +52,34 @@ def hit(scope: str, key: str, rate: str | None) -> Verdict:
     A rate of None counts nothing and allows everything."""
     if not rate:
         return Verdict(True, 0)
-    limit, period = parse_rate(rate)
-    now = time.time()
-    window = int(now // period)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no address in the cache
-    cache_key = f"ratelimit:{scope}:{digest}:{period}:{window}"
+    limit, period, now, cache_key = _window(scope, key, rate)
     cache.add(cache_key, 0, timeout=period + 1)
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=period + 1)
         count = 1
+    return _verdict(count, limit, period, now)
+
+
+def peek(scope: str, key: str, rate: str | None) -> Verdict:
+    """Whether `key` is already beyond `rate` in `scope`, counting nothing: for limits on
+    failures only (wrong login codes), asked before the attempt and `hit` after a failure."""
+    if not rate:
+        return Verdict(True, 0)
+    limit, period, now, cache_key = _window(scope, key, rate)
+    return _verdict(cache.get(cache_key, 0) + 1, limit, period, now)
+
+
+def _window(scope: str, key: str, rate: str) -> tuple[int, int, float, str]:
+    limit, period = parse_rate(rate)
+    now = time.time()
+    window = int(now // period)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no address in the cache
+    return limit, period, now, f"ratelimit:{scope}:{digest}:{period}:{window}"
+
+
+def _verdict(count: int, limit: int, period: int, now: float) -> Verdict:
     if count <= limit:
         return Verdict(True, 0)
-    return Verdict(False, max(int((window + 1) * period - now), 1))
+    return Verdict(False, max(int((int(now // period) + 1) * period - now), 1))

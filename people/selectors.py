@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import access
-from .models import Cohort, Institution, Membership, Role, Track, User
+from .models import Cohort, Institution, LoginCode, Membership, Role, Track, User
 
 
 def cohorts_with_counts(qs: QuerySet[Cohort]) -> QuerySet[Cohort]:
@@ -91,3 +91,37 @@ def institution_overview(*, user: User) -> QuerySet[Institution]:
             ),
         )
     )
+
+
+@dataclass(frozen=True)
+class PupilLogin:
+    """A pupil's row on the cohort's logins page (people/logincodes.py)."""
+
+    user: User
+    has_password: bool
+    may_issue: bool  # the viewer may print a card, reset the password (access rules)
+    printed: LoginCode | None  # the live code of the latest card, if any
+    emailed: LoginCode | None  # the live code of the latest invitation, if any
+
+
+def cohort_logins(*, user: User, cohort: Cohort) -> list[PupilLogin]:
+    """The cohort's pupils with their password state and live codes, in three queries."""
+    allowed = set(access.login_code_students(user, cohort).values_list("pk", flat=True))
+    live = LoginCode.objects.filter(used_at__isnull=True, revoked_at__isnull=True)
+    members = cohort_members(cohort=cohort, role=Role.STUDENT).prefetch_related(
+        Prefetch("user__login_codes", queryset=live, to_attr="live_codes")
+    )
+    rows = []
+    for membership in members:
+        pupil = membership.user
+        by_channel = {code.channel: code for code in pupil.live_codes}
+        rows.append(
+            PupilLogin(
+                user=pupil,
+                has_password=pupil.has_usable_password(),
+                may_issue=pupil.pk in allowed,
+                printed=by_channel.get(LoginCode.Channel.PRINTED),
+                emailed=by_channel.get(LoginCode.Channel.EMAILED),
+            )
+        )
+    return rows

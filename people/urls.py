@@ -16,4 +16,19 @@ urlpatterns = [
     path("institutions/<int:pk>/cohorts/new/", views.cohort_create, name="cohort-create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("cohorts/<int:pk>/import/", views.cohort_import, name="cohort-import"),
+    # first login for imported students (people/logincodes.py)
+    path("cohorts/<int:pk>/logins/", views.cohort_logins, name="cohort-logins"),
+    path("cohorts/<int:pk>/logins/sheet/", views.cohort_login_sheet, name="cohort-login-sheet"),
+    path(
+        "cohorts/<int:pk>/logins/<int:user_pk>/reset/",
+        views.cohort_login_reset,
+        name="cohort-login-reset",
+    ),
+    path(
+        "cohorts/<int:pk>/logins/invitations/",
+        views.cohort_login_invitations,
+        name="cohort-login-invitations",
+    ),
+    path("first-login/", views.first_login, name="first-login"),
+    path("first-login/password/", views.first_login_password, name="first-login-password"),
 ]

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, ratelimit, selectors, services
-from .forms import CohortForm, PlatformPasswordResetForm, StudentImportForm
+from . import access, lockout, logincodes, ratelimit, selectors, services
+from .forms import CohortForm, FirstLoginForm, PlatformPasswordResetForm, StudentImportForm
 from .imports import REQUIRED_COLUMNS, student_import
-from .models import Cohort, Institution, Role
+from .loginsheet import render_login_sheet
+from .models import Cohort, Institution, Role, User
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -148,11 +156,7 @@ def cohort_import(request: HttpRequest, pk: int) -> HttpResponse:
         if result.ok:
             messages.success(
                 request,
-                _(
-                    "Import finished: %(created)d new accounts, %(added)d existing accounts "
-                    "added, %(unchanged)d already in the cohort."
-                )
-                % {"created": result.created, "added": result.added, "unchanged": result.unchanged},
+                _("Import finished: %(counts)s.") % {"counts": result.counts_text()},
             )
             return redirect("cohort-detail", pk=cohort.pk)
     return render(
@@ -181,3 +185,283 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
             request, "people/email_change_confirm.html", {"problem": refused.message}, status=400
         )
     return render(request, "people/email_change_confirm.html", {"new_email": new_email})
+
+
+# ---------------------------------------------------------------------------------------
+# First login for imported students (people/logincodes.py): the staff's side
+# ---------------------------------------------------------------------------------------
+def _managed_cohort(request: HttpRequest, pk: int) -> Cohort:
+    cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
+    if not access.can_manage_cohort(request.user, cohort):
+        raise PermissionDenied(_("Only the cohort's teachers and institution admins can see it."))
+    return cohort
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _pdf(data: bytes, filename: str) -> FileResponse:
+    return FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+@login_required
+def cohort_logins(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pupils' logins: the class login sheet, invitations, a new card for one pupil."""
+    cohort = _managed_cohort(request, pk)
+    rows = selectors.cohort_logins(user=request.user, cohort=cohort)
+    with_address, without_address = logincodes.invitation_candidates(
+        actor=request.user, cohort=cohort
+    )
+    return render(
+        request,
+        "people/cohort_logins.html",
+        {
+            "cohort": cohort,
+            "rows": rows,
+            "on_sheet": len(with_address) + len(without_address),
+            "with_address": len(with_address),
+            "without_address": len(without_address),
+            "days": logincodes.CODE_LIFETIME.days,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@never_cache
+def cohort_login_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """New codes for every pupil without a password, as the PDF to print (the only moment
+    the codes exist in clear); earlier sheets' codes stop working."""
+    cohort = _managed_cohort(request, pk)
+    cards = logincodes.login_sheet_issue(
+        actor=request.user, cohort=cohort, site_url=_site_url(request)
+    )
+    if not cards:
+        messages.info(request, _("Every pupil has chosen a password: no sheet to print."))
+        return redirect("cohort-logins", pk=cohort.pk)
+    return _pdf(
+        render_login_sheet(cohort=cohort, cards=cards),
+        f"login-sheet-{cohort.code}-{timezone.localdate():%Y-%m-%d}.pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def cohort_login_reset(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    """Reset this pupil's password: the page asks, the button resets and gives the card
+    to print (a PDF with one card). Never shows a password."""
+    cohort = _managed_cohort(request, pk)
+    pupil = get_object_or_404(
+        User, pk=user_pk, memberships__cohort=cohort, memberships__role=Role.STUDENT
+    )
+    if request.method == "POST":
+        try:
+            card = logincodes.password_reset_card(
+                actor=request.user, cohort=cohort, student=pupil, site_url=_site_url(request)
+            )
+        except logincodes.NotAllowed:
+            raise PermissionDenied(_reset_refusal()) from None
+        return _pdf(
+            render_login_sheet(cohort=cohort, cards=[card]),
+            f"login-card-{pupil.get_username()}.pdf",
+        )
+    if not access.login_code_students(request.user, cohort).filter(pk=pupil.pk).exists():
+        raise PermissionDenied(_reset_refusal())
+    return render(
+        request,
+        "people/cohort_login_reset.html",
+        {"cohort": cohort, "pupil": pupil, "has_password": pupil.has_usable_password()},
+    )
+
+
+def _reset_refusal() -> str:
+    return _(
+        "You cannot give this account a new password: it has another role, or it learns in "
+        "a cohort you do not manage. The institution's admins can."
+    )
+
+
+@login_required
+@require_POST
+def cohort_login_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _managed_cohort(request, pk)
+    verdict = ratelimit.hit(
+        "login-invitations", str(cohort.pk), settings.LOGIN_INVITATIONS_RATE_PER_COHORT
+    )
+    if not verdict.allowed:
+        minutes = max(-(-verdict.retry_after // 60), 1)
+        messages.error(
+            request,
+            ngettext(
+                "Invitations were sent several times already. Please try again in %(minutes)d "
+                "minute.",
+                "Invitations were sent several times already. Please try again in %(minutes)d "
+                "minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        return redirect("cohort-logins", pk=cohort.pk)
+    try:
+        result = logincodes.invitations_send(
+            actor=request.user, cohort=cohort, site_url=_site_url(request)
+        )
+    except OSError:  # smtplib's errors included: the mail server refused or did not answer
+        messages.error(
+            request,
+            _(
+                "The e-mails could not be sent: the mail server did not take them. Nothing "
+                "was changed; please try again later."
+            ),
+        )
+        return redirect("cohort-logins", pk=cohort.pk)
+    if result.sent:
+        messages.success(
+            request,
+            ngettext(
+                "Invitation sent to %(count)d pupil.",
+                "Invitations sent to %(count)d pupils.",
+                result.sent,
+            )
+            % {"count": result.sent},
+        )
+    else:
+        messages.info(
+            request, _("No pupil without a password has an e-mail address: nothing was sent.")
+        )
+    if result.without_address:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d pupil without a password has no e-mail address: print their card "
+                "from the class login sheet.",
+                "%(count)d pupils without a password have no e-mail address: print their "
+                "cards from the class login sheet.",
+                result.without_address,
+            )
+            % {"count": result.without_address},
+        )
+    return redirect("cohort-logins", pk=cohort.pk)
+
+
+# ---------------------------------------------------------------------------------------
+# First login: the pupil's side. Step one checks the username and the code, step two
+# sets the password and logs in; nobody is logged in before a password is chosen.
+# ---------------------------------------------------------------------------------------
+FIRST_LOGIN_SESSION_KEY = "people.first_login"
+# Step two must follow step one within this time; the code is checked again anyway.
+FIRST_LOGIN_STEP_SECONDS = 30 * 60
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@sensitive_post_parameters("code")
+def first_login(request: HttpRequest) -> HttpResponse:
+    """Username and one-time code; a QR code or an e-mail link fills both in (?u=&code=),
+    and the pupil presses Continue (opening a link changes nothing)."""
+    if request.method == "POST":
+        form = FirstLoginForm(request.POST)
+    else:
+        form = FirstLoginForm(
+            initial={"username": request.GET.get("u", ""), "code": request.GET.get("code", "")}
+        )
+    if not (form.is_bound and form.is_valid()):
+        return render(
+            request, "people/first_login.html", {"form": form}, status=400 if form.is_bound else 200
+        )
+    credentials = {"username": form.cleaned_data["username"]}
+    if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
+        return lockout.lockout_response(request)
+    address = ratelimit.client_ip(request)
+    verdict = ratelimit.peek("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
+    if not verdict.allowed:
+        return _too_many_codes(request, verdict)
+    try:
+        login_code = logincodes.login_code_check(
+            username=form.cleaned_data["username"], code=form.cleaned_data["code"]
+        )
+    except logincodes.CodeRefused as refused:
+        if refused.guess:
+            ratelimit.hit("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
+            # django-axes counts it as a failed login of this username from this address
+            # (and its middleware answers with the lockout page at the limit)
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        form.add_error(None, refused.message)
+        return render(request, "people/first_login.html", {"form": form}, status=400)
+    request.session[FIRST_LOGIN_SESSION_KEY] = {
+        "code": login_code.pk,
+        "user": login_code.user_id,
+        "at": int(timezone.now().timestamp()),
+    }
+    return redirect("first-login-password")
+
+
+def _too_many_codes(request: HttpRequest, verdict: ratelimit.Verdict) -> HttpResponse:
+    minutes = max(-(-verdict.retry_after // 60), 1)
+    response = render(
+        request,
+        "registration/too_many_attempts.html",
+        {
+            "title": _("Too many wrong codes"),
+            "message": ngettext(
+                "Too many wrong codes were typed from your address. "
+                "Please try again in %(minutes)d minute.",
+                "Too many wrong codes were typed from your address. "
+                "Please try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            "until": timezone.now() + timedelta(seconds=verdict.retry_after),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+def first_login_password(request: HttpRequest) -> HttpResponse:
+    """Step two: the person whose code was checked chooses a password (Django's password
+    validators), and is logged in, landing on the dashboard."""
+    pending = request.session.get(FIRST_LOGIN_SESSION_KEY)
+    if not isinstance(pending, dict):
+        return redirect("first-login")
+    if timezone.now().timestamp() - pending.get("at", 0) > FIRST_LOGIN_STEP_SECONDS:
+        request.session.pop(FIRST_LOGIN_SESSION_KEY, None)
+        messages.info(request, _("That took a while: please type your code again."))
+        return redirect("first-login")
+    try:
+        login_code = logincodes.login_code_live(
+            login_code_id=pending["code"], user_id=pending["user"]
+        )
+        form = SetPasswordForm(login_code.user, request.POST if request.method == "POST" else None)
+        if not (form.is_bound and form.is_valid()):
+            return render(
+                request,
+                "people/first_login_password.html",
+                {"form": form, "person": login_code.user},
+                status=400 if form.is_bound else 200,
+            )
+        person = logincodes.login_code_redeem(
+            login_code_id=login_code.pk,
+            user_id=login_code.user_id,
+            password=form.cleaned_data["new_password1"],
+        )
+    except logincodes.CodeRefused as refused:
+        request.session.pop(FIRST_LOGIN_SESSION_KEY, None)
+        messages.error(request, refused.message)
+        return redirect("first-login")
+    request.session.pop(FIRST_LOGIN_SESSION_KEY, None)
+    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request,
+        _("Your password is set. From now on, log in with your username and this password."),
+    )
+    return redirect("dashboard")

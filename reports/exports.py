@@ -9,27 +9,20 @@ the platform's one formula-safe writer, cms.exports.
 
 from __future__ import annotations
 
-import io
 import json
 
 from django.utils.translation import gettext as _
 
 from cms.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Sheet, csv_bytes, xlsx_bytes
 
-from .charts import pdf_font
+from .document.pdf import report_pdf
+from .document.texts import SECTION_TITLES, noise_note
 
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": CSV_CONTENT_TYPE,
     "xlsx": XLSX_CONTENT_TYPE,
     "pdf": "application/pdf",
-}
-SECTION_TITLES = {
-    "region": lambda: _("By region"),
-    "institution": lambda: _("By institution"),
-    "cohort": lambda: _("By cohort"),
-    "kind": lambda: _("By institution kind"),
-    "track": lambda: _("By track"),
 }
 
 
@@ -90,13 +83,6 @@ def _cells(section: str, row: dict) -> list:
     ]
 
 
-def _noise_note(report: dict) -> str:
-    return _(
-        "Counts of %(k)d or more are shifted by at most %(d)d (cell-key method), the same way "
-        "for the same students in every report; rows need not add up exactly to their total."
-    ) % {"k": report["min_group_size"], "d": report["perturbation"]["max_noise"]}
-
-
 def _summary(report: dict) -> list[list]:
     return [
         [_("Period"), report["period"]],
@@ -148,7 +134,7 @@ def as_xlsx(report: dict) -> bytes:
     """A summary sheet, one sheet per table, and the trend."""
     note = [_("Empty cells are suppressed: fewer students than the minimum group size.")]
     sheets = [
-        Sheet(_("Summary"), [*_summary(report), [], note, [_noise_note(report)]], header_rows=0)
+        Sheet(_("Summary"), [*_summary(report), [], note, [noise_note(report)]], header_rows=0)
     ]
 
     def table(title: str, rows: list[dict]) -> Sheet:
@@ -163,141 +149,5 @@ def as_xlsx(report: dict) -> bytes:
 
 
 def as_pdf(report: dict) -> bytes:
-    """Two charts (average level by competence, by month) and every table."""
-    # reportlab is heavy; only this path needs it
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.charts.linecharts import HorizontalLineChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font, bold_font = pdf_font()
-    styles = getSampleStyleSheet()
-    for style in styles.byName.values():
-        style.fontName = font
-    styles["Title"].fontName = bold_font
-    styles["Heading2"].fontName = bold_font
-
-    def cell(value) -> str:
-        return "–" if value is None else str(value)
-
-    story = [
-        Paragraph(_("Digital skills report"), styles["Title"]),
-        Paragraph(
-            f"{report['total']['label']} · {report['period']} · {report['framework']['name']}",
-            styles["Normal"],
-        ),
-        Paragraph(
-            _(
-                "Aggregates only; “–” marks figures suppressed because fewer than %(k)d students "
-                "are behind them."
-            )
-            % {"k": report["min_group_size"]},
-            styles["Italic"],
-        ),
-        Paragraph(_noise_note(report), styles["Italic"]),
-        Spacer(1, 0.4 * cm),
-    ]
-
-    # Chart 1: average level by competence
-    competences = [c for c in report["competences"] if c["average_level"] is not None]
-    if competences:
-        height = 40 + 14 * len(competences)
-        drawing = Drawing(17 * cm, height)
-        chart = HorizontalBarChart()
-        chart.x, chart.y, chart.width, chart.height = 60, 20, 17 * cm - 80, height - 30
-        chart.data = [[c["average_level"] for c in competences]]
-        chart.categoryAxis.categoryNames = [c["key"] for c in competences]
-        chart.categoryAxis.labels.fontName = font
-        chart.valueAxis.labels.fontName = font
-        chart.valueAxis.valueMin = 0
-        chart.bars[0].fillColor = colors.HexColor("#00599c")
-        drawing.add(chart)
-        drawing.add(
-            String(
-                0, height - 10, _("Average level by competence"), fontName=bold_font, fontSize=10
-            )
-        )
-        story += [drawing, Spacer(1, 0.4 * cm)]
-
-    # Chart 2: trend of the average level
-    months = [t for t in report["trend"] if t["average_level"] is not None]
-    if len(months) >= 2:
-        drawing = Drawing(17 * cm, 160)
-        chart = HorizontalLineChart()
-        chart.x, chart.y, chart.width, chart.height = 40, 30, 17 * cm - 60, 110
-        chart.data = [[t["average_level"] for t in months]]
-        chart.categoryAxis.categoryNames = [t["month"] for t in months]
-        chart.categoryAxis.labels.fontName = font
-        chart.categoryAxis.labels.fontSize = 7
-        chart.valueAxis.labels.fontName = font
-        chart.valueAxis.valueMin = 0
-        chart.lines[0].strokeColor = colors.HexColor("#1c7c3a")
-        chart.lines[0].strokeWidth = 2
-        drawing.add(chart)
-        drawing.add(String(0, 150, _("Average level by month"), fontName=bold_font, fontSize=10))
-        story += [drawing, Spacer(1, 0.4 * cm)]
-
-    band_keys = [b["key"] for b in report["bands"]]
-    header = [
-        _("Name"),
-        _("Enrolled"),
-        _("Active"),
-        _("Completed"),
-        _("Results"),
-        _("Avg"),
-        *band_keys,
-    ]
-    style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), font),
-            ("FONTNAME", (0, 0), (-1, 0), bold_font),
-            ("FONTSIZE", (0, 0), (-1, -1), 7),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
-            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ]
-    )
-
-    def rows_table(title: str, rows: list[dict]) -> None:
-        data = [header]
-        for row in rows:
-            bands = {b["key"]: b["count"] for b in row.get("bands", [])}
-            data.append(
-                [
-                    row["label"][:40],
-                    cell(row.get("enrolled")),
-                    cell(row.get("active")),
-                    cell(row.get("completed")),
-                    cell(row["results"]),
-                    cell(row["average_level"]),
-                    *[cell(bands.get(k)) for k in band_keys],
-                ]
-            )
-        story.extend(
-            [
-                Paragraph(title, styles["Heading2"]),
-                Table(data, repeatRows=1, style=style),
-                Spacer(1, 0.3 * cm),
-            ]
-        )
-
-    rows_table(_("Total"), [report["total"]])
-    for name, rows in report["breakdowns"].items():
-        rows_table(SECTION_TITLES[name](), rows)
-    rows_table(_("By competence"), report["competences"])
-
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        title=_("Digital skills report"),
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=1.5 * cm,
-        bottomMargin=1.5 * cm,
-    ).build(story)
-    return out.getvalue()
+    """Legend, charts and every table (reports/document/pdf.py)."""
+    return report_pdf(report)

@@ -9,7 +9,7 @@ this API nests more than a few levels, so anything deeper is refused as a parse 
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -43,5 +43,10 @@ class JSONParser(parsers.JSONParser):
 
 def _too_deep() -> ParseError:
     return ParseError(
-        _("The JSON body is nested more than %(limit)d levels deep.") % {"limit": MAX_DEPTH}
+        ngettext(
+            "The JSON body is nested more than %(limit)d level deep.",
+            "The JSON body is nested more than %(limit)d levels deep.",
+            MAX_DEPTH,
+        )
+        % {"limit": MAX_DEPTH}
     )

@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from courses import api as courses_api
 from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
+from grading import drafts_api, runs_api
 from people import api as people_api
 from reports.api import ReportViewSet
 
@@ -53,6 +54,7 @@ router.register("frameworks", CompetenceFrameworkViewSet, basename="framework")
 router.register("exercises", grading_api.ExerciseViewSet, basename="exercise")
 router.register("submissions", grading_api.SubmissionViewSet, basename="submission")
 router.register("regrades", grading_api.RegradeJobViewSet, basename="regrade")
+router.register("runs", runs_api.RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")
 router.register("courses", courses_api.CourseViewSet, basename="course")
 router.register("my-progress", courses_api.MyProgressViewSet, basename="my-progress")
@@ -63,5 +65,11 @@ app_name = "api"
 urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="me"),
     path("auth/token/", people_api.TokenView.as_view(), name="token"),
+    re_path(
+        rf"^exercises/(?P<pk>{ID_REGEX})/runs/$",
+        runs_api.ExerciseRunsView.as_view(),
+        name="exercise-runs",
+    ),
+    path("", include(drafts_api.urlpatterns)),
     path("", include(router.urls)),
 ]

@@ -5,10 +5,12 @@ Everything that differs between a laptop, CI and production comes from the envir
 a broker kept in files under var/.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -177,7 +179,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a right password after a typo or two starts the count again
 AXES_CLIENT_IP_CALLABLE = "people.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "people.lockout.lockout_response"  # 429, Retry-After, translated
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# "code": the one-time login codes of the first-login page (people/logincodes.py)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "code"]
 AXES_VERBOSE = False  # no start-up banner on every manage.py command; lockouts still logged
 # Failed attempts are what a lockout needs (deleted once their cool-off is over); a log of
 # every successful login and the pupil's address is not kept (Django keeps last_login).
@@ -191,6 +194,12 @@ PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="20/h
 # Links confirming a new e-mail address (PATCH /api/v1/me/), per account: no signed-in
 # user makes the platform mail whomever they like (README "Security").
 EMAIL_CHANGE_RATE_PER_ACCOUNT = env.str("EMAIL_CHANGE_RATE_PER_ACCOUNT", default="5/hour")
+# First login with a one-time code (people/logincodes.py): wrong codes per client address
+# (a class behind one school address makes typos too; django-axes also locks a username
+# after LOGIN_FAILURE_LIMIT wrong codes from one address), and invitation e-mails per
+# cohort, so that no button pressed again and again floods the pupils' inboxes.
+FIRST_LOGIN_FAILURES_PER_IP = env.str("FIRST_LOGIN_FAILURES_PER_IP", default="100/hour")
+LOGIN_INVITATIONS_RATE_PER_COHORT = env.str("LOGIN_INVITATIONS_RATE_PER_COHORT", default="3/hour")
 
 # ---------------------------------------------------------------------------------------
 # Security headers: Content-Security-Policy (django-csp), Permissions-Policy
@@ -212,7 +221,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # NONCE: the style element of the exercise page's code editor (CodeMirror) carries
+        # the page's nonce; a page that does not use it gets no nonce in its policy
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -304,6 +315,14 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # No avatars from gravatar.com: a third party would learn who opens the admin (and the
 # admin's Content-Security-Policy would refuse the images anyway). Initials instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The time zones a user may pick on their account page, whose script names each one in the
+# browser. The system's zone list (zoneinfo.available_timezones(), Wagtail's default) also
+# holds files that are no zones: Debian's "localtime" link to the machine's own zone, which
+# browsers refuse ("Invalid time zone specified"), "posixrules" and the "Factory" filler.
+# https://docs.wagtail.org/en/stable/reference/settings.html#wagtail-user-time-zones
+WAGTAIL_USER_TIME_ZONES = sorted(
+    zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"}
+)
 
 # ---------------------------------------------------------------------------------------
 # API: DRF + drf-spectacular
@@ -346,6 +365,7 @@ REST_FRAMEWORK = {
         "user": "1200/minute",  # a student's page polls a submission every 0.3-2 s
         "auth": "20/minute",  # POST /api/v1/auth/token/, per address
         "submissions": "20/minute",  # submit and regrade: each one is a sandbox run
+        "runs": "60/minute",  # a student's Run and Check (short sandbox runs, grading/runs.py)
         "imports": "30/hour",  # CSV imports of students
         "reports": "60/minute",  # the ministry's aggregates
         **env.dict("API_THROTTLE_RATES", default={}),
@@ -364,6 +384,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets named by what they are where two share a field name
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "grading.models.ExerciseRun.Status",
+        "RunKindEnum": "grading.models.ExerciseRun.Kind",
+    },
 }
 
 # ---------------------------------------------------------------------------------------
@@ -425,6 +450,20 @@ GRADING_REQUEUE_QUEUED_AFTER = env.int("GRADING_REQUEUE_QUEUED_AFTER", default=6
 GRADING_WARM_POOL = env.bool("GRADING_WARM_POOL", default=True)
 GRADING_WARM_KERNELS = env.int("GRADING_WARM_KERNELS", default=None)
 GRADING_PRELOAD_MODULES = env.list("GRADING_PRELOAD_MODULES", default=[])
+# Runtimes (grading/sandbox/runtimes.py): where `make runtimes` builds them, and the one a
+# notebook whose kernelspec is "python3" (or none) runs in.
+GRADING_RUNTIMES_DIR = env.str("GRADING_RUNTIMES_DIR", default=str(BASE_DIR / "var" / "runtimes"))
+GRADING_DEFAULT_RUNTIME = env.str("GRADING_DEFAULT_RUNTIME", default="data-science")
+# A student's Run and Check (grading/runs.py): the student version on the warm kernels,
+# through the "runs" queue, with short limits (per cell, per run, in seconds), at most this
+# many queued or running per student, and answers of at most this many bytes in all.
+GRADING_RUN_CELL_TIMEOUT = env.float("GRADING_RUN_CELL_TIMEOUT", default=10.0)
+GRADING_RUN_TIMEOUT = env.float("GRADING_RUN_TIMEOUT", default=30.0)
+GRADING_RUNS_MAX_PENDING = env.int("GRADING_RUNS_MAX_PENDING", default=3)
+GRADING_ANSWER_MAX_BYTES = env.int("GRADING_ANSWER_MAX_BYTES", default=1024 * 1024)
+# Data files of an exercise (grading/datafiles.py): at most this many MB each, and together.
+GRADING_DATA_FILE_MAX_MB = env.int("GRADING_DATA_FILE_MAX_MB", default=20)
+GRADING_DATA_FILES_MAX_MB = env.int("GRADING_DATA_FILES_MAX_MB", default=50)
 
 # ---------------------------------------------------------------------------------------
 # Platform

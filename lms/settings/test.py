@@ -31,6 +31,8 @@ REST_FRAMEWORK = {
 PASSWORD_RESET_RATE_PER_ADDRESS = None
 PASSWORD_RESET_RATE_PER_IP = None
 EMAIL_CHANGE_RATE_PER_ACCOUNT = None
+FIRST_LOGIN_FAILURES_PER_IP = None
+LOGIN_INVITATIONS_RATE_PER_COHORT = None
 
 # One id per test run, shared with the worker processes it starts (tests/worker.py), so
 # runs side by side on one machine never share a database file or a broker folder.

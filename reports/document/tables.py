@@ -119,6 +119,7 @@ def competence_table(filters: ReportFilters, scope: ScopeFigures, bands: Bands) 
             competence.code, competence.name, bands, tally.level_n, tally.level_key
         )
         competence_row["area"] = competence.area.code
+        competence_row["level"] = competence.level  # UNESCO: its progression level
         rows.append(competence_row)
     return rows
 

@@ -73,7 +73,7 @@ def test_single_multiple_and_numeric_answers_are_checked_on_the_server(client, l
     )
 
     html = response.content.decode()
-    assert "Checked: 3 of 3 answers are right." in html
+    assert "Checked. 3 of 3 questions of this quiz are right now." in html
     assert "// keeps the whole part." in html  # the explanation, now
     assert html.count('data-testid="feedback">✓') == 3
     assert QuizAttempt.objects.filter(student=student, is_correct=True).count() == 3

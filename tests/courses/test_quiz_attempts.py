@@ -141,7 +141,8 @@ def test_the_page_tells_how_many_attempts_are_left_and_closes_the_question(clien
     assert "1 attempt left" in html
     assert EXPLANATION not in html
 
-    html = client.post(url, {f"q-{questions[0]}": choices[0][WRONG]}, follow=True)
+    # another wrong answer (the same one again would not be a new check)
+    html = client.post(url, {f"q-{questions[0]}": choices[0][WRONG + 1]}, follow=True)
     html = html.content.decode()
     assert "No attempts left" in html
     assert EXPLANATION in html

@@ -175,7 +175,7 @@ def test_a_file_that_is_not_utf8_is_refused(cohort, data, line, words):
             [
                 (
                     1,
-                    "Missing column(s): last_name. "
+                    "Missing column: last_name. "
                     "The header must contain: username, first_name, last_name.",
                 )
             ],
@@ -183,12 +183,12 @@ def test_a_file_that_is_not_utf8_is_refused(cohort, data, line, words):
         ),
         pytest.param(
             b"username,first_name,last_name,phone\r\naysel,Aysel,Aliyeva,555\r\n",
-            [(1, "Unknown column(s): phone.")],
+            [(1, "Unknown column: phone.")],
             id="unknown-column",
         ),
         pytest.param(
             b"username,first_name,last_name,username\r\naysel,Aysel,Aliyeva,other\r\n",
-            [(1, "Column(s) named more than once: username.")],
+            [(1, "Column named more than once: username.")],
             id="repeated-column",
         ),
     ],
@@ -473,7 +473,7 @@ def test_the_command_prints_every_problem_and_exits_non_zero(cohort, csv_path, c
     assert excinfo.value.code == 1
     err = capsys.readouterr().err
     assert "Line 5: The last name is empty." in err
-    assert "Nothing was imported into baku-6-9a: 1 problem(s) found." in err
+    assert "Nothing was imported into baku-6-9a: 1 problem found." in err
     assert _state() == before
 
 
@@ -502,7 +502,7 @@ def test_the_api_lists_every_problem_and_imports_nothing(client, cohort):
     assert response.json() == {
         "status": 400,
         "code": "invalid_csv",
-        "detail": "The file was not imported: 2 problem(s) found.",
+        "detail": "The file was not imported: 2 problems found.",
         "errors": [
             {"line": 2, "message": "'bad' is not an e-mail address."},
             {"line": 3, "message": "Username 'a.b' is also on line 2."},

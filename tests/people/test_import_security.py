@@ -428,7 +428,7 @@ def test_the_command_moves_a_student_of_another_institution_only_when_told(tmp_p
 
     assert done, text
     assert _cohorts_of(person) == {w.elsewhere_cohort.code, w.cohort.code}
-    assert f"1 student(s) moved from another institution: {USERNAME}" in text
+    assert f"1 student moved from another institution: {USERNAME}" in text
     [record] = [r for r in caplog.records if r.name == "people.imports"]
     assert record.levelno == logging.WARNING
     message = record.getMessage()

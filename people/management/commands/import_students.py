@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from people.imports import OUTSIDE_INSTITUTION, student_import
 from people.models import Cohort
@@ -80,25 +80,25 @@ class Command(BaseCommand):
                     )
                 )
             raise CommandError(
-                _("Nothing was imported into %(cohort)s: %(count)d problem(s) found.")
+                ngettext(
+                    "Nothing was imported into %(cohort)s: %(count)d problem found.",
+                    "Nothing was imported into %(cohort)s: %(count)d problems found.",
+                    len(result.errors),
+                )
                 % {"cohort": cohort.code, "count": len(result.errors)}
             )
         self.stdout.write(
             self.style.SUCCESS(
-                _(
-                    "Imported into %(cohort)s: %(created)d new accounts, %(added)d existing "
-                    "accounts added, %(unchanged)d already in the cohort."
-                )
-                % {
-                    "cohort": cohort.code,
-                    "created": result.created,
-                    "added": result.added,
-                    "unchanged": result.unchanged,
-                }
+                _("Imported into %(cohort)s: %(counts)s.")
+                % {"cohort": cohort.code, "counts": result.counts_text()}
             )
         )
         if result.transferred:
             self.stdout.write(
-                _("%(count)d student(s) moved from another institution: %(usernames)s.")
+                ngettext(
+                    "%(count)d student moved from another institution: %(usernames)s.",
+                    "%(count)d students moved from another institution: %(usernames)s.",
+                    len(result.transferred),
+                )
                 % {"count": len(result.transferred), "usernames": ", ".join(result.transferred)}
             )
