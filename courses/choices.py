@@ -21,6 +21,7 @@ class CompletionRule(models.TextChoices):
     EXERCISE = (
         "exercise",
         _(
-            "Exercise passed: every notebook exercise passes its auto-graded tests (or its pass mark)"
+            "Exercise passed: every notebook exercise passes its auto-graded tests "
+            "(or its pass mark)"
         ),
     )
