@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -307,9 +308,10 @@ def graded(exercise: Exercise, student: User, source: str) -> Submission:
             max_score=points,
             message="" if right else "AssertionError: square(3) should be 9, not 4",
         )
-    grading_services._apply_totals(submission)
-    submission.save()
-    grading_services._refresh_summary(exercise.pk, student.pk)
+    with transaction.atomic():  # as the grading worker stores results (select_for_update)
+        grading_services._apply_totals(submission)
+        submission.save()
+        grading_services._refresh_summary(exercise.pk, student.pk)
     return submission
 
 

@@ -111,7 +111,8 @@ def test_a_teacher_sees_how_many_students_each_cohort_has(page, live_server):
 
     log_in(page, "en", teacher.username)
 
-    cohorts = page.get_by_test_id("teacher-home").get_by_role("region", name="My cohorts")
+    home = page.get_by_test_id("teacher-home")
+    cohorts = home.get_by_role("region", name="My cohorts", exact=True)
     row = cohorts.locator("tbody tr", has_text="9-A")
     expect(row.locator("td.num")).to_have_text("3", timeout=2_000)
 
