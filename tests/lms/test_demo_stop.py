@@ -15,13 +15,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -33,16 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST'] or '127.0.0.1'}"
-        f":{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
 
 
 def process_table() -> dict[int, tuple[int, str, str]]:
@@ -105,7 +95,9 @@ def test_ctrl_c_stops_the_web_server_and_the_worker_within_seconds(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
-        "DATABASE_URL": database_url(),
+        # A database of its own: the demo's web server and worker write to it (beat
+        # schedules, heartbeats), which must never reach the suite's test database.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "CELERY_BROKER_URL": "filesystem://",
         "CELERY_BROKER_FOLDER": str(tmp_path / "broker"),
         "DEMO_PORT": str(port),
@@ -113,6 +105,13 @@ def test_ctrl_c_stops_the_web_server_and_the_worker_within_seconds(tmp_path):
         "DEMO_BEAT_SCHEDULE": str(tmp_path / "beat-schedule"),
     }
     env.pop("LMS_TEST_DATABASE_NAME", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     output = open(tmp_path / "demo.out", "w")  # noqa: SIM115 - closed below
     demo = subprocess.Popen(
         ["bash", "bin/demo"],
