@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# No access to the test database: the demo runs on a database of its own (tmp_path).
+pytestmark = [pytest.mark.worker]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STOPPED_WITHIN = 10.0  # seconds, from Ctrl-C to the last process gone
