@@ -26,7 +26,7 @@ define apt_install
 endef
 
 .PHONY: demo test install system-deps browser-deps messages migrate lint format runtimes \
-	runtime-lock assets bench-grading bench-run bench-reports clean
+	runtime-lock assets lrs bench-grading bench-run bench-reports bench-similarity clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,19 @@ runtime-lock: install
 	@test -n "$(RUNTIME)" || { echo "usage: make runtime-lock RUNTIME=<name>"; exit 2; }
 	$(PY) bin/build-runtimes --lock $(RUNTIME)
 
+# The Learning Record Store of the demo and the tests (xAPI statements): Ralph, in a virtualenv
+# of its own under var/lrs, apart from .venv; rebuilt from scratch only when its pinned
+# requirements change. bin/lrs runs it.
+LRS_VENV := var/lrs/venv
+lrs: $(LRS_VENV)/.installed
+
+$(LRS_VENV)/.installed: xapi/lrs-requirements.txt
+	rm -rf $(LRS_VENV)
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/pip install -q --upgrade pip
+	$(LRS_VENV)/bin/pip install -q -r xapi/lrs-requirements.txt
+	@touch $@
+
 # The exercise page's editor: frontend/ (CodeMirror 6 from the npm registry) bundled by
 # esbuild into a static file of the grading app; rebuilt only when a source is newer.
 WORKSPACE_JS := grading/static/grading/js/workspace.js
@@ -74,11 +87,11 @@ migrate: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput -v 0
 
-demo: install system-deps runtimes assets messages migrate
+demo: install system-deps runtimes assets lrs messages migrate
 	$(MANAGE) load_demo
 	@DEMO_HOST=$(DEMO_HOST) DEMO_PORT=$(DEMO_PORT) bash bin/demo
 
-test: install system-deps browser-deps runtimes assets messages
+test: install system-deps browser-deps runtimes assets lrs messages
 	@mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -102,6 +115,9 @@ bench-run: install system-deps runtimes
 
 bench-reports: install
 	$(PY) bench/reports.py
+
+bench-similarity: install
+	$(PY) bench/similarity.py
 
 clean:
 	rm -rf var/broker var/test-broker var/test-db-*.sqlite3* var/bench-grading-*

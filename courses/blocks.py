@@ -254,10 +254,12 @@ class QuestionKind:
     SINGLE = "single"
     MULTIPLE = "multiple"
     NUMERIC = "numeric"
+    SHORT = "short"
     CHOICES = [
         (SINGLE, _("Single choice: one correct answer")),
         (MULTIPLE, _("Multiple choice: every correct answer must be ticked")),
         (NUMERIC, _("Numeric answer, with a tolerance")),
+        (SHORT, _("Short answer: a few words, compared with the accepted answers")),
     ]
 
 
@@ -299,7 +301,9 @@ class QuizQuestionBlock(blocks.StructBlock):
         required=False,
         default=[],
         help_text=_(
-            "Single and multiple choice: the answers to choose from; tick the correct ones."
+            "Single and multiple choice: the answers to choose from; tick the correct ones. "
+            "Short answer: the accepted answers, ticked (case and spaces are ignored; * stands "
+            "for any text)."
         ),
     )
     answer = blocks.FloatBlock(

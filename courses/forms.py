@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from curricula.models import Competence
 from people.models import Cohort, Track
 
 from .models import CoursePage
@@ -95,3 +96,48 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", _("Any language")), *settings.LANGUAGES],
     )
+
+
+class CompetenceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return str(obj)
+
+
+class QuestionImportForm(forms.Form):
+    """A question bank file and what its questions count for. The preview step sends the
+    file back as `bank_data` (base64), so nothing is kept on the server between steps."""
+
+    file = forms.FileField(
+        label=_("Question bank file"),
+        required=False,
+        help_text=_("Moodle XML (.xml) or GIFT (.gift, .txt), as Moodle exports them."),
+    )
+    bank_data = forms.CharField(widget=forms.HiddenInput, required=False)
+    filename = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
+    competence = CompetenceChoiceField(
+        label=_("Competence"),
+        queryset=None,
+        help_text=_("Every imported question is evidence for this competence."),
+    )
+    level = forms.IntegerField(label=_("Proficiency level"), min_value=1, max_value=8, initial=1)
+    title = forms.CharField(label=_("Quiz title"), required=False, max_length=200)
+    pass_percent = forms.IntegerField(
+        label=_("Pass mark (%)"), min_value=1, max_value=100, initial=60
+    )
+    publish = forms.BooleanField(
+        label=_("Publish the lesson with the new quiz"),
+        required=False,
+        help_text=_("Otherwise the quiz is saved as a draft of the lesson, to review first."),
+    )
+
+    def __init__(self, *args, may_publish: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competence"].queryset = Competence.objects.all()
+        if not may_publish:
+            del self.fields["publish"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("bank_data"):
+            self.add_error("file", _("Choose a question bank file."))
+        return cleaned

@@ -9,11 +9,15 @@ so a template cannot leak what it is never given.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-SINGLE, MULTIPLE, NUMERIC = "single", "multiple", "numeric"
+SINGLE, MULTIPLE, NUMERIC, SHORT = "single", "multiple", "numeric", "short"
+# A short answer is a few words typed by the student, compared with the accepted answers.
+SHORT_ANSWER_MAX_CHARS = 200
 
 # When a question's explanation is shown (an explanation may give the answer away, so
 # never while the student may still try and has not found it):
@@ -51,7 +55,8 @@ class Question:
             number=self.number,
             kind=self.kind,
             prompt=self.prompt,
-            choices=tuple((c.id, c.text) for c in self.choices),
+            # a short answer's "choices" are its accepted answers: never on the page
+            choices=() if self.kind == SHORT else tuple((c.id, c.text) for c in self.choices),
         )
 
 
@@ -198,6 +203,8 @@ def question_problems(*, kind: str, correct_flags: list[bool], answer) -> list[s
     """Why a question cannot be answered correctly, as the author should read it."""
     if kind == NUMERIC:
         return [] if _float(answer) is not None else [_("Give the correct number.")]
+    if kind == SHORT:
+        return [] if any(correct_flags) else [_("Give at least one accepted answer (ticked).")]
     problems = []
     if len(correct_flags) < 2:
         problems.append(_("Give at least two choices."))
@@ -214,6 +221,8 @@ def question_problems(*, kind: str, correct_flags: list[bool], answer) -> list[s
 def parse_answer(question: Question, values: list[str]) -> list:
     """The stored form of a student's answer: choice ids, or [number]."""
     values = [v.strip() for v in values if v is not None and v.strip() != ""]
+    if not values:  # left blank: not answered (the quiz form sends every question)
+        return []
     if question.kind == NUMERIC:
         if len(values) != 1:
             raise AnswerError(_("Enter one number."))
@@ -221,6 +230,14 @@ def parse_answer(question: Question, values: list[str]) -> list:
         if number is None:
             raise AnswerError(_("“%(value)s” is not a number.") % {"value": values[0][:40]})
         return [number]
+    if question.kind == SHORT:
+        if len(values) != 1:
+            raise AnswerError(_("Type your answer."))
+        if len(values[0]) > SHORT_ANSWER_MAX_CHARS:
+            raise AnswerError(
+                _("Answer in at most %(limit)d characters.") % {"limit": SHORT_ANSWER_MAX_CHARS}
+            )
+        return [values[0]]
     known = {c.id for c in question.choices}
     unknown = [v for v in values if v not in known]
     if unknown:
@@ -235,5 +252,24 @@ def is_correct(question: Question, answer: list) -> bool:
         if question.answer is None or not answer:
             return False
         return abs(float(answer[0]) - question.answer) <= question.tolerance + 1e-9
+    if question.kind == SHORT:
+        return bool(answer) and any(
+            short_answer_matches(c.text, str(answer[0])) for c in question.choices if c.correct
+        )
     correct = {c.id for c in question.choices if c.correct}
     return bool(correct) and set(answer) == correct
+
+
+def _normalized(text: str) -> str:
+    """Case, width and spacing do not make a short answer wrong."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def short_answer_matches(accepted: str, typed: str) -> bool:
+    """Whether a typed short answer is the accepted one; `*` in the accepted answer stands
+    for any text (as in Moodle's short-answer questions)."""
+    accepted, typed = _normalized(accepted), _normalized(typed)
+    if "*" not in accepted:
+        return accepted == typed
+    pattern = ".*".join(re.escape(part) for part in accepted.split("*"))
+    return re.fullmatch(pattern, typed, flags=re.DOTALL) is not None

@@ -33,7 +33,7 @@ from .models import (
     LessonProgress,
     QuizAttempt,
 )
-from .quiz import quizzes_in
+from .quiz import SHORT, quizzes_in, short_answer_matches
 
 
 def enrolled_course_ids(*, user: User) -> QuerySet:
@@ -448,7 +448,15 @@ def quiz_statistics(*, cohort: Cohort, course: CoursePage) -> list[LessonQuizSta
             questions = []
             for q in quiz.questions:
                 answers = by_question.get(q.id, [])
-                chosen = Counter(choice for a in answers for choice in a.answer)
+                if q.kind == SHORT:  # how many latest answers each accepted answer matched
+                    chosen = Counter(
+                        c.id
+                        for a in answers
+                        for c in q.choices
+                        if a.answer and short_answer_matches(c.text, str(a.answer[0]))
+                    )
+                else:
+                    chosen = Counter(choice for a in answers for choice in a.answer)
                 numbers = [float(a.answer[0]) for a in answers if q.kind == "numeric" and a.answer]
                 competence = competences.get(q.competence_id)
                 questions.append(
@@ -600,3 +608,26 @@ def search(*, query: str, track: str = "", language: str = "", limit: int = 30) 
             )
         )
     return result[:limit]
+
+
+def lesson_by_reference(reference: str) -> LessonPage | None:
+    """A lesson page by its id, or by its slug when only one lesson has it."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return LessonPage.objects.filter(pk=int(reference)).first()
+    found = list(LessonPage.objects.filter(slug=reference)[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def competence_by_reference(reference: str) -> Competence | None:
+    """FRAMEWORK:CODE, the framework named by its slug or its kind (digcomp:1.1)."""
+    framework, _sep, code = reference.partition(":")
+    if not code:
+        return None
+    found = list(
+        Competence.objects.filter(
+            Q(area__framework__slug=framework.strip()) | Q(area__framework__kind=framework.strip()),
+            code=code.strip(),
+        )[:2]
+    )
+    return found[0] if len(found) == 1 else None

@@ -9,6 +9,7 @@ key (`CompetenceEvidence`), so running any of these twice never counts anything 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from curricula.models import Competence
 from evidence.models import EvidenceSource
 from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
 from people.models import Cohort, Membership, Role, User
+from xapi import services as xapi
 
 from .models import (
     CompletionRule,
@@ -34,7 +36,18 @@ from .models import (
     LessonProgress,
     QuizAttempt,
 )
-from .quiz import AnswerError, Quiz, exercise_ids_in, is_correct, parse_answer, quizzes_in
+from .questionbank import QuestionBank
+from .quiz import (
+    DEFAULT_MAX_ATTEMPTS,
+    EXPLAIN_AFTER_RIGHT,
+    AnswerError,
+    Quiz,
+    exercise_ids_in,
+    is_correct,
+    parse_answer,
+    quizzes_in,
+)
+from .signals import course_completed
 
 
 class EnrolmentRefused(Exception):
@@ -225,6 +238,28 @@ def _set_counts(progress: CourseProgress, *, total: int, done: int, now) -> None
     progress.percent = progress.lessons_completed * 100 // total if total else 0
     if total and progress.lessons_completed == total and progress.completed_at is None:
         progress.completed_at = now
+        _announce_completion(progress)
+
+
+def _announce_completion(progress: CourseProgress) -> None:
+    """Once the completing transaction commits, the apps above courses hear of it
+    (credentials issues the course's badge). Its xAPI statement is written now, with it."""
+    xapi.course_completed(
+        student=progress.student, course=progress.course, at=progress.completed_at
+    )
+    student_id, course_id, completed_at = (
+        progress.student_id,
+        progress.course_id,
+        progress.completed_at,
+    )
+    transaction.on_commit(
+        lambda: course_completed.send(
+            sender=CourseProgress,
+            student_id=student_id,
+            course_id=course_id,
+            completed_at=completed_at,
+        )
+    )
 
 
 @transaction.atomic
@@ -239,6 +274,7 @@ def lesson_visit(*, student: User, lesson: LessonPage) -> LessonProgress:
     progress.first_visited_at = progress.first_visited_at or now
     progress.last_visited_at = now
     progress.save()
+    xapi.lesson_viewed(student=student, lesson=original, course=course, at=now)
     summary, _created = CourseProgress.objects.get_or_create(student=student, course=course)
     if _created:  # first activity in the course: count its lessons once
         _set_counts(summary, total=len(_live_lesson_ids(course)), done=0, now=now)
@@ -368,6 +404,7 @@ def quiz_submit(
         )
         for question, answer, correct in checked
     )
+    xapi.quiz_answered(student=student, lesson=original, course=course, answers=checked, at=now)
     keys = {question.id: f"quiz:{original.pk}:{question.id}" for question, _a, _c in checked}
     evidence_replace(
         student_id=student.pk,
@@ -507,3 +544,79 @@ def course_lessons_recount(*, course: CoursePage) -> int:
         rows, ["lessons_total", "lessons_completed", "percent", "completed_at"]
     )
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Question banks from other platforms (Moodle XML, GIFT) into a lesson's quiz
+# ---------------------------------------------------------------------------------------
+class QuestionImportRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QuestionImportOutcome:
+    revision_id: int
+    questions: int  # added to the lesson's new quiz
+    published: bool
+
+
+def competence_top_level(competence: Competence) -> int:
+    """The highest proficiency level of the competence's framework (1 when it has none)."""
+    numbers = competence.area.framework.levels.values_list("number", flat=True)
+    return max(numbers, default=1)
+
+
+@transaction.atomic
+def lesson_questions_import(
+    *,
+    lesson: LessonPage,
+    bank: QuestionBank,
+    competence: Competence,
+    level: int,
+    user: User | None,
+    title: str = "",
+    pass_percent: int = 60,
+    publish: bool = False,
+) -> QuestionImportOutcome:
+    """Add the understood questions of a bank as one new quiz at the end of the lesson, as
+    a new revision (a draft unless `publish`). Either the whole quiz is added or nothing:
+    the preview is what the author agreed to, so a question that no longer fits refuses
+    the import instead of going in half."""
+    if not bank.questions:
+        raise QuestionImportRefused(_("No question of the file can be imported."))
+    top = competence_top_level(competence)
+    if not 1 <= level <= top:
+        raise QuestionImportRefused(
+            _("The competence's framework has levels 1 to %(top)d.") % {"top": top}
+        )
+    if not 1 <= pass_percent <= 100:
+        raise QuestionImportRefused(_("The pass mark is a percentage from 1 to 100."))
+    page = lesson.get_latest_revision_as_object()
+    questions = [
+        {
+            "type": "item",
+            "id": str(uuid.uuid4()),
+            "value": question.block_value(competence_id=competence.pk, level=level),
+        }
+        for question in bank.questions
+    ]
+    quiz = {
+        "type": "quiz",
+        "id": str(uuid.uuid4()),
+        "value": {
+            "title": title[:200],
+            "pass_percent": pass_percent,
+            "max_attempts": DEFAULT_MAX_ATTEMPTS,
+            "explanations": EXPLAIN_AFTER_RIGHT,
+            "questions": questions,
+        },
+    }
+    page.body = [*page.body.raw_data, quiz]
+    revision = page.save_revision(user=user, log_action=True)
+    if publish:
+        revision.publish(user=user)
+    return QuestionImportOutcome(
+        revision_id=revision.pk, questions=len(questions), published=publish
+    )

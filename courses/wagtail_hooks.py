@@ -13,13 +13,16 @@ live in sections.py).
 
 from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from cms.sections import HOME_PAGE_SECTIONS
 from cms.translation import canonical_page, url_in_language
 from people.sections import COHORT_PAGE_SECTIONS, DASHBOARD_SECTIONS
 
-from . import access, catalogue, page_selectors, sections, services
+from . import access, catalogue, page_selectors, question_import_views, sections, services
 from .models import LessonPage
 
 
@@ -66,3 +69,38 @@ hooks.register(DASHBOARD_SECTIONS, sections.teacher_courses, order=100)
 hooks.register(COHORT_PAGE_SECTIONS, sections.cohort_courses, order=100)
 # The home page's catalogue: the courses by track, with the search box.
 hooks.register(HOME_PAGE_SECTIONS, catalogue.home_catalogue, order=100)
+
+
+# ---------------------------------------------------------------------------------------
+# Importing a question bank into a lesson (question_import_views.py)
+# ---------------------------------------------------------------------------------------
+@hooks.register("register_admin_urls")
+def question_import_urls():
+    return [
+        path(
+            "lessons/<int:page_id>/import-questions/",
+            question_import_views.question_import,
+            name="courses_question_import",
+        )
+    ]
+
+
+class QuestionImportMenuItem(PageMenuItem):
+    label = _("Import questions")
+    icon_name = "help"
+    url_name = "courses_question_import"
+
+    def is_shown(self, user):
+        return isinstance(self.page.specific_deferred, LessonPage) and (
+            self.page.permissions_for_user(user).can_edit()
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def question_import_header_button(page, user, view_name, next_url=None):
+    yield QuestionImportMenuItem(page=page, priority=40)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def question_import_listing_button(page, user, next_url=None):
+    yield QuestionImportMenuItem(page=page, priority=35)

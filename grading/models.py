@@ -407,3 +407,80 @@ class RegradeJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SimilarityCheck(models.Model):
+    """A comparison of the latest submissions of an exercise's students (grading.similarity),
+    asked for by a teacher or started by the deadline; for teachers only, never students."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Comparing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="similarity_checks"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # None: started by the schedule after the deadline
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, for the progress bar
+    submissions_compared = models.PositiveIntegerField(default=0)  # one per student
+    pairs_found = models.PositiveIntegerField(default=0)  # stored: above the threshold, capped
+    parameters = models.JSONField(default=dict, blank=True)  # k, window, threshold, max_pairs
+    error = models.TextField(blank=True)  # why a FAILED check stopped, for the teacher
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("similarity check")
+        verbose_name_plural = _("similarity checks")
+        indexes = [models.Index(fields=["exercise", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="similarity_check_progress_at_most_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class SimilarPair(models.Model):
+    """Two submissions of different students whose answer code is alike, as a check found
+    them; only the latest finished check of an exercise keeps its pairs."""
+
+    check_run = models.ForeignKey(SimilarityCheck, on_delete=models.CASCADE, related_name="pairs")
+    rank = models.PositiveIntegerField()  # 1: the most alike
+    first = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    first_similarity = models.FloatField()  # share of the first's code found in the second
+    second_similarity = models.FloatField()  # and the other way round
+    similarity = models.FloatField()  # the larger of the two: what ranks the pair
+    overlap = models.PositiveIntegerField()  # characters of normalized code in common
+    first_code = models.TextField()  # the answer code compared (the spans index into it)
+    second_code = models.TextField()
+    first_spans = models.JSONField(default=list)  # [[start, end], ...] shared parts of first_code
+    second_spans = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["check_run", "rank"]
+        verbose_name = _("similar pair")
+        verbose_name_plural = _("similar pairs")
+        constraints = [
+            models.UniqueConstraint(fields=["check_run", "rank"], name="similar_pair_unique_rank"),
+            models.CheckConstraint(
+                condition=~Q(first=models.F("second")), name="similar_pair_two_submissions"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_run} · #{self.rank}"

@@ -16,6 +16,7 @@ log = logging.getLogger("grading")
 
 GRADE_SUBMISSION_TASK = "grading.tasks.grade_submission_task"
 VALIDATE_EXERCISE_TASK = "grading.tasks.validate_exercise_task"
+SIMILARITY_CHECK_TASK = "grading.tasks.similarity_check_task"
 
 # Interactive submissions overtake a teacher's bulk regrade (lower number = sooner).
 INTERACTIVE_PRIORITY = 0
@@ -48,6 +49,23 @@ def submission_grading_send(*, submission_id: int, priority: int) -> bool:
 def exercise_validation_queue(*, exercise_id: int) -> None:
     """Check a stored source notebook in the sandbox once the current transaction commits."""
     transaction.on_commit(lambda: _send(VALIDATE_EXERCISE_TASK, exercise_id))
+
+
+def similarity_check_queue(*, check_id: int) -> None:
+    """Compare an exercise's submissions in the background once the transaction commits
+    (the default queue: a teacher's check never waits behind grading, nor delays it)."""
+    transaction.on_commit(lambda: similarity_check_send(check_id=check_id))
+
+
+def similarity_check_send(*, check_id: int) -> bool:
+    """A broker that is down loses nothing but time: the check stays QUEUED, and once it is
+    stale (GRADING_SIMILARITY_STALE_AFTER) the teacher's next "Check now" starts another."""
+    try:
+        _send(SIMILARITY_CHECK_TASK, check_id)
+    except Exception:  # kombu's OperationalError, a refused socket, a full disk...
+        log.exception("the broker did not take similarity check %s", check_id)
+        return False
+    return True
 
 
 def _send(name: str, *args, **options) -> None:

@@ -38,6 +38,7 @@ from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import SandboxUnavailable
 from grading.sandbox.executor import sandboxed_executor
 from grading.sandbox.runtimes import UnknownRuntime
+from xapi import services as xapi
 
 from . import completion, queue
 from .datafiles import DataFileLimits, DataFilesRefused, data_file_problems, sha256
@@ -50,6 +51,7 @@ from .models import (
     RegradeJob,
     Submission,
 )
+from .signals import announce_outcome
 
 log = logging.getLogger("grading")
 
@@ -474,6 +476,7 @@ def submission_create(
         submitted_at=now,
         is_late=is_late,
     )
+    xapi.exercise_submitted(submission=submission)
     summary.attempts = attempt
     summary.last_activity = now
     summary.save(update_fields=["attempts", "last_activity"])
@@ -635,6 +638,7 @@ def _store(submission: Submission, graded, *, seconds: float) -> Submission:
     locked.failure_reason = ""
     _apply_totals(locked)
     locked.save()
+    xapi.exercise_graded(submission=locked, passed=completion.submission_outcome(locked).passed)
     _refresh_summary(locked.exercise_id, locked.student_id)
     exercise_outcome_publish(exercise=locked.exercise, student=locked.student)
     return locked
@@ -705,6 +709,7 @@ def exercise_outcome_publish(*, exercise: Exercise, student) -> int:
         exercise_id=exercise.pk,
         passed=bool(summary and summary.passed),
     )
+    announce_outcome(exercise=exercise, student_id=student.pk)  # after commit: LTI passback
     return len(rows)
 
 

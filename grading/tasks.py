@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import runs, services
+from . import runs, services, similarity
 
 # Grading must end within the notebook's own limit plus kernel start; these are a backstop.
 GRADING_SOFT_LIMIT = 240
@@ -52,3 +52,27 @@ def execute_run_task(run_id: int) -> None:
 def requeue_stuck_submissions_task() -> None:
     """Periodic: re-queue submissions left running by a worker machine that died."""
     services.requeue_stuck_submissions(older_than_seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+# A check of ~300 submissions takes seconds (see the README); these only stop a runaway.
+SIMILARITY_SOFT_LIMIT = 600
+SIMILARITY_HARD_LIMIT = 660
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=SIMILARITY_SOFT_LIMIT,
+    time_limit=SIMILARITY_HARD_LIMIT,
+)
+def similarity_check_task(check_id: int) -> None:
+    """Compare an exercise's latest submissions (default queue). Run twice, the second run
+    finds the check done, or being run, and does nothing; one set of pairs is stored."""
+    similarity.check_run(check_id=check_id)
+
+
+@shared_task(ignore_result=True)
+def similarity_due_checks_task() -> None:
+    """Periodic: a check for each exercise whose deadline passed since its last check."""
+    similarity.due_checks_start()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import similarity_views, views
 
 app_name = "grading"
 urlpatterns = [
@@ -34,4 +34,19 @@ urlpatterns = [
         name="submission-regrade",
     ),
     path("teach/cohorts/<int:pk>/gradebook/", views.cohort_gradebook, name="gradebook"),
+    path(
+        "teach/exercises/<int:pk>/similarity/",
+        similarity_views.similarity_pairs,
+        name="similarity",
+    ),
+    path(
+        "teach/exercises/<int:pk>/similarity/check/",
+        similarity_views.similarity_check,
+        name="similarity-check",
+    ),
+    path(
+        "teach/exercises/<int:pk>/similarity/<int:pair_pk>/",
+        similarity_views.similarity_pair,
+        name="similarity-pair",
+    ),
 ]

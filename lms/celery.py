@@ -38,6 +38,8 @@ app.conf.update(
     task_queues=(Queue("default"), Queue("grading"), Queue("runs")),
     task_routes={
         "grading.tasks.requeue_stuck_submissions_task": {"queue": "default"},
+        "grading.tasks.similarity_check_task": {"queue": "default"},
+        "grading.tasks.similarity_due_checks_task": {"queue": "default"},
         "grading.tasks.execute_run_task": {"queue": "runs"},
         "grading.tasks.*": {"queue": "grading"},
     },
@@ -52,17 +54,37 @@ app.conf.update(
             "schedule": 300.0,
             "options": {"expires": 290},
         },
+        # Similarity checks of exercises whose deadline passed since their last check.
+        "similarity-after-deadline": {
+            "task": "grading.tasks.similarity_due_checks_task",
+            "schedule": 600.0,
+            "options": {"expires": 590},
+        },
         # The ministry's monthly reports (what and to whom: Report schedules in the admin;
         # when: this periodic task, editable in the admin once beat has synced it).
         "monthly-ministry-reports": {
             "task": "reports.tasks.monthly_reports_task",
             "schedule": crontab(minute=0, hour=4, day_of_month=1),
         },
+        # xAPI statements waiting in the outbox (an LRS that was down, a retry now due):
+        # each recording queues a flush too, this is what sends them once the LRS is back.
+        "xapi-outbox-flush": {
+            "task": "xapi.tasks.outbox_flush_task",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
         # Course completions per cohort and month for the reports (set-based recount).
         "reports-completion-refresh": {
             "task": "reports.tasks.completion_refresh_task",
             "schedule": 600.0,
             "options": {"expires": 590},
+        },
+        # LTI scores an LMS did not take yet (it was down): sent again once their backoff
+        # is over (lti/passbacks.py); each grading queues its own send at once.
+        "lti-passbacks-retry": {
+            "task": "lti.tasks.passbacks_due_task",
+            "schedule": 60.0,
+            "options": {"expires": 55},
         },
         # Safety net behind the per-batch refresh (reports.tasks.mastery_refresh_task, queued
         # after each evidence batch commits): roll-ups that disagree with recent evidence.

@@ -22,6 +22,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # API: not language-prefixed; clients send Accept-Language
     path("api/v1/", include("lms.api.urls")),
+    # credentials: the issuer's public keys and revocation status lists, for verifiers
+    path("", include("credentials.public_urls")),
+    # single sign-on: the addresses registered at identity providers, without a language
+    path("", include("sso.callback_urls")),
+    # LTI 1.3 tool endpoints for university LMSs (Moodle, Canvas): exact, unprefixed URLs
+    path("lti/", include("lti.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves Swagger UI's start-up script from a URL: no inline script (CSP)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -34,9 +40,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("people.urls")),
+    path("", include("sso.urls")),
     path("", include("grading.urls")),
     path("reports/", include("reports.urls")),
     path("", include("courses.urls")),
+    path("", include("credentials.urls")),
     # everything else is a Wagtail page; this must come last. Not under api/: otherwise
     # LocaleMiddleware turns every API 404 into a redirect to /<lang>/api/... (an HTML page).
     re_path(r"^(?!api/)", include(wagtail_urls)),

@@ -167,3 +167,17 @@ def login_code_students(user: User, cohort: Cohort) -> QuerySet[User]:
         .exclude(pk__in=elsewhere.values("user_id"))
         .distinct()
     )
+
+
+def local_password_allowed(user: User) -> bool:
+    """May `user` log in with a password? Not when every institution they belong to (at
+    the institution or through a cohort) has turned local passwords off: they sign in
+    through an identity provider. Staff, and people who belong nowhere, always may."""
+    if user.is_staff or user.is_superuser:
+        return True
+    flags = set(
+        Institution.objects.filter(
+            Q(memberships__user=user) | Q(cohorts__memberships__user=user)
+        ).values_list("allow_local_passwords", flat=True)
+    )
+    return not flags or True in flags

@@ -19,6 +19,7 @@ from .imports import student_import
 from .lockout import LOCKED_OUT, cool_off_seconds, locked_out_message
 from .models import Membership, Region, Role, User
 from .serializers import (
+    AuthTokenSerializer,
     CohortSerializer,
     EmailChangeRequestedSerializer,
     InstitutionSerializer,
@@ -44,6 +45,8 @@ class TokenView(ObtainAuthToken):
 
     # Like every login, checked by django-axes first (README "Security").
     throttle_scope = "auth"
+    # DRF's, refusing a password where the person's institutions turned them off
+    serializer_class = AuthTokenSerializer
 
     def get_throttles(self):
         # DRF's ObtainAuthToken switches throttling off; the platform's defaults apply.

@@ -1,10 +1,12 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
-from . import imports
+from . import access, imports, loginalternatives
 from .models import Cohort, Institution, User
 from .services import same_address
 
@@ -107,3 +109,34 @@ class FirstLoginForm(forms.Form):
             }
         ),
     )
+
+
+class LocalPasswordRuleMixin:
+    """Refuses a password to a person whose institutions have all turned local passwords
+    off (access.local_password_allowed), naming the way to sign in instead."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if access.local_password_allowed(user):
+            return
+        names = loginalternatives.alternatives_for(user)
+        if names:
+            message = gettext(
+                "Your institution does not use passwords on this platform. Sign in with "
+                "%(providers)s instead, with the button below."
+            ) % {"providers": ", ".join(names)}
+        else:
+            message = gettext(
+                "Your institution does not use passwords on this platform. Sign in with your "
+                "institution's account instead, with a button below."
+            )
+        raise forms.ValidationError(message, code="local_password_off")
+
+
+class PlatformLoginForm(LocalPasswordRuleMixin, AuthenticationForm):
+    """Django's login form with the platform's password rule: the web login page."""
+
+
+class PlatformAdminLoginForm(LocalPasswordRuleMixin, WagtailLoginForm):
+    """Wagtail's admin login form (WAGTAILADMIN_USER_LOGIN_FORM) with the same rule: a
+    teacher of such an institution signs in on the platform's login page instead."""

@@ -326,12 +326,9 @@ def login_code_live(*, login_code_id: int, user_id: int) -> LoginCode:
     return login_code
 
 
-@transaction.atomic
-def login_code_redeem(*, login_code_id: int, user_id: int, password: str) -> User:
-    """Set the account's password with its code: the code is used, every other live code
-    of the account revoked. Checked again under a lock, so two tabs cannot both use it.
-    `password` has passed the password validators (SetPasswordForm)."""
-    # the person, then the code: the order `_issue` locks them in
+def _lock_live(*, login_code_id: int, user_id: int) -> tuple[User, LoginCode, datetime]:
+    """The person and their code, locked (in the order `_issue` locks them in), the code
+    still good, or CodeRefused. Call inside a transaction."""
     user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
     login_code = (
         LoginCode.objects.select_for_update().filter(pk=login_code_id, user=user).first()
@@ -344,11 +341,35 @@ def login_code_redeem(*, login_code_id: int, user_id: int, password: str) -> Use
     problem = _problem(login_code, now)
     if problem is not None:
         raise problem
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    return user, login_code, now
+
+
+def _use_up(*, user: User, login_code: LoginCode, now: datetime) -> None:
     login_code.used_at = now
     login_code.save(update_fields=["used_at"])
     LoginCode.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
     )
+
+
+@transaction.atomic
+def login_code_redeem(*, login_code_id: int, user_id: int, password: str) -> User:
+    """Set the account's password with its code: the code is used, every other live code
+    of the account revoked. Checked again under a lock, so two tabs cannot both use it.
+    `password` has passed the password validators (SetPasswordForm)."""
+    user, login_code, now = _lock_live(login_code_id=login_code_id, user_id=user_id)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    _use_up(user=user, login_code=login_code, now=now)
+    return user
+
+
+@transaction.atomic
+def login_code_spend(*, login_code_id: int, user_id: int) -> User:
+    """Use the code up without choosing a password: the person proved who they are another
+    way (single sign-on links their identity provider account with it). Every other live
+    code of the account is revoked, as when a password is chosen; checked again under a
+    lock. The caller's transaction decides: if what it does next fails, the code stays."""
+    user, login_code, now = _lock_live(login_code_id=login_code_id, user_id=user_id)
+    _use_up(user=user, login_code=login_code, now=now)
     return user

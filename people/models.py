@@ -90,6 +90,16 @@ class Institution(TranslatedNameMixin):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="institutions"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Off: its members sign in through an identity provider (single sign-on) only. A person
+    # is refused a password login when every institution they belong to has it off
+    # (access.local_password_allowed); platform staff never are.
+    allow_local_passwords = models.BooleanField(
+        _("local passwords allowed"),
+        default=True,
+        help_text=_(
+            "Untick when the institution's people sign in only through an identity provider."
+        ),
+    )
 
     class Meta:
         ordering = ["name_en"]

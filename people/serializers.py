@@ -2,8 +2,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.authtoken import serializers as authtoken_serializers
 
-from . import imports
+from . import access, imports
 from .models import Cohort, Institution, Membership, Region, User
 
 
@@ -141,3 +142,20 @@ class StudentImportSerializer(serializers.Serializer):
         if problem:
             raise serializers.ValidationError(problem, code="too_large")
         return upload
+
+
+class AuthTokenSerializer(authtoken_serializers.AuthTokenSerializer):
+    """DRF's username and password, with the platform's password rule: no token for a
+    person whose institutions have all turned local passwords off (single sign-on only)."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not access.local_password_allowed(attrs["user"]):
+            raise serializers.ValidationError(
+                _(
+                    "Your institution does not use passwords on this platform. Sign in on the "
+                    "website with your institution's account instead."
+                ),
+                code="authorization",
+            )
+        return attrs

@@ -10,6 +10,10 @@ urlpatterns = [
         views.email_change_confirm,
         name="email-change-confirm",
     ),
+    # the platform's login (password rule, single sign-on buttons) and logout (the
+    # identity provider's logout after ours): people.loginalternatives
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),

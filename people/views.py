@@ -24,11 +24,39 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, lockout, logincodes, ratelimit, selectors, services
-from .forms import CohortForm, FirstLoginForm, PlatformPasswordResetForm, StudentImportForm
+from . import access, lockout, loginalternatives, logincodes, ratelimit, selectors, services
+from .forms import (
+    CohortForm,
+    FirstLoginForm,
+    PlatformLoginForm,
+    PlatformPasswordResetForm,
+    StudentImportForm,
+)
 from .imports import REQUIRED_COLUMNS, student_import
 from .loginsheet import render_login_sheet
 from .models import Cohort, Institution, Role, User
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with the platform's password rule (PlatformLoginForm) and the other
+    ways in that apps above people offer (people.loginalternatives)."""
+
+    form_class = PlatformLoginForm
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; where an app says the browser should go on somewhere (an identity
+    provider's own logout, asked while the session still exists), a page sends it there.
+    Not a redirect: browsers hold the redirect of a form's POST to the Content-Security-
+    Policy's form-action ('self'), and the provider is elsewhere; the page's refresh is a
+    new navigation."""
+
+    def post(self, request, *args, **kwargs):
+        elsewhere = loginalternatives.logout_redirect(request)
+        response = super().post(request, *args, **kwargs)
+        if not elsewhere:
+            return response
+        return render(request, "registration/logged_out_elsewhere.html", {"url": elsewhere})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -15,7 +15,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("lms", "demo", "people", "cms", "curricula", "evidence", "courses", "grading", "reports")
+APPS = (
+    "lms",
+    "demo",
+    "people",
+    "sso",
+    "cms",
+    "curricula",
+    "evidence",
+    "xapi",
+    "courses",
+    "grading",
+    "reports",
+    "credentials",
+    "lti",
+)
 
 # Where an import of the platform's own code must wait until it runs, and why.
 ALLOWED = {

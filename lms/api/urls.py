@@ -3,6 +3,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from courses import api as courses_api
+from credentials.api import CredentialViewSet
 from curricula.api.views import CompetenceFrameworkViewSet
 from grading import api as grading_api
 from grading import drafts_api, runs_api
@@ -60,6 +61,7 @@ router.register("courses", courses_api.CourseViewSet, basename="course")
 router.register("my-progress", courses_api.MyProgressViewSet, basename="my-progress")
 router.register("cohort-progress", courses_api.CohortProgressViewSet, basename="cohort-progress")
 router.register("quiz-answers", courses_api.QuizAnswerViewSet, basename="quiz-answer")
+router.register("credentials", CredentialViewSet, basename="credential")
 
 app_name = "api"
 urlpatterns = [

@@ -32,12 +32,16 @@ INSTALLED_APPS = [
     # platform apps first so their templates override Wagtail's and Django's
     "lms",
     "people",
+    "sso",
     "cms",
     "curricula",
     "evidence",
+    "xapi",
     "courses",
     "grading",
     "reports",
+    "credentials",
+    "lti",
     "demo",
     # Wagtail
     "wagtail.contrib.forms",
@@ -464,6 +468,112 @@ GRADING_ANSWER_MAX_BYTES = env.int("GRADING_ANSWER_MAX_BYTES", default=1024 * 10
 # Data files of an exercise (grading/datafiles.py): at most this many MB each, and together.
 GRADING_DATA_FILE_MAX_MB = env.int("GRADING_DATA_FILE_MAX_MB", default=20)
 GRADING_DATA_FILES_MAX_MB = env.int("GRADING_DATA_FILES_MAX_MB", default=50)
+# Similar submissions for teachers (grading/similarity.py, copydetect's winnowing:
+# https://pypi.org/project/copydetect/, its "noise" and "guarantee" thresholds): matches
+# shorter than K characters of normalized code are noise, and a window of WINDOW k-grams
+# keeps one fingerprint (any match of K + WINDOW - 1 characters is found). A pair is kept
+# when one answer shares at least THRESHOLD of its code with the other; at most MAX_PAIRS,
+# the most alike, per check. A
+# check still pending after STALE_AFTER seconds counts as lost: another may start.
+GRADING_SIMILARITY_K = env.int("GRADING_SIMILARITY_K", default=25)
+GRADING_SIMILARITY_WINDOW = env.int("GRADING_SIMILARITY_WINDOW", default=4)
+GRADING_SIMILARITY_THRESHOLD = env.float("GRADING_SIMILARITY_THRESHOLD", default=0.5)
+GRADING_SIMILARITY_MAX_PAIRS = env.int("GRADING_SIMILARITY_MAX_PAIRS", default=200)
+GRADING_SIMILARITY_STALE_AFTER = env.int("GRADING_SIMILARITY_STALE_AFTER", default=900)
+
+# ---------------------------------------------------------------------------------------
+# Learning records: xAPI statements to a Learning Record Store (xapi/)
+# ---------------------------------------------------------------------------------------
+# What students do (lesson viewed, quiz answered, exercise submitted and graded, course
+# completed) is written as xAPI 1.0.3 statements into an outbox in the same transaction,
+# then posted to the LRS in batches by xapi.tasks.outbox_flush_task (README "Learning
+# records"). The endpoint is the LRS's xAPI base, e.g. Ralph's http://127.0.0.1:8100/xAPI/
+# (statements go to <endpoint>/statements). Empty: statements wait in the outbox.
+# https://github.com/adlnet/xAPI-Spec/blob/1.0.3/xAPI-Communication.md#partthree
+XAPI_LRS_ENDPOINT = env.str("XAPI_LRS_ENDPOINT", default="")
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")  # HTTP basic auth
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+XAPI_LRS_TIMEOUT = env.float("XAPI_LRS_TIMEOUT", default=10.0)  # seconds per request
+# The actor of every statement is an account on this home page (never an e-mail), and
+# activity ids are IRIs under it: set it once, to the platform's real public address.
+XAPI_HOME_PAGE = env.str("XAPI_HOME_PAGE", default=WAGTAILADMIN_BASE_URL)
+# Statements per POST, and batches per run of the flush task (the rest waits for the next).
+XAPI_BATCH_SIZE = env.int("XAPI_BATCH_SIZE", default=50)
+XAPI_FLUSH_MAX_BATCHES = env.int("XAPI_FLUSH_MAX_BATCHES", default=20)
+# A statement the LRS did not take is tried again after BASE * 2^(attempts - 1) seconds, at
+# most MAX seconds apart (an LRS that is down, or one that refused it until it is fixed).
+XAPI_RETRY_BASE_SECONDS = env.int("XAPI_RETRY_BASE_SECONDS", default=30)
+XAPI_RETRY_MAX_SECONDS = env.int("XAPI_RETRY_MAX_SECONDS", default=3600)
+
+# ---------------------------------------------------------------------------------------
+# Credentials: Open Badges 3.0 as VC-JWT (credentials/)
+# ---------------------------------------------------------------------------------------
+# Completing a course issues an OpenBadgeCredential signed as a VC-JWT (README
+# "Credentials"). The issuer's id is the platform's public address: it is written into
+# every credential (issuer, status list, key ids), so set it once, to the real https URL.
+# https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof
+CREDENTIALS_ISSUER_URL = env.str("CREDENTIALS_ISSUER_URL", default=WAGTAILADMIN_BASE_URL)
+CREDENTIALS_ISSUER_NAME = env.str(
+    "CREDENTIALS_ISSUER_NAME", default="National Digital Skills Platform"
+)
+# The algorithm of a new issuer key (`manage.py credential_keys --rotate`): ES256 (P-256)
+# or EdDSA (Ed25519). Keys made earlier keep theirs.
+CREDENTIALS_KEY_ALGORITHM = env.str("CREDENTIALS_KEY_ALGORITHM", default="ES256")
+# How long verifiers may cache the JWK Set and the revocation status list (seconds): a
+# revocation shows in a cached status list after at most this long.
+CREDENTIALS_JWKS_MAX_AGE = env.int("CREDENTIALS_JWKS_MAX_AGE", default=3600)
+CREDENTIALS_STATUS_LIST_MAX_AGE = env.int("CREDENTIALS_STATUS_LIST_MAX_AGE", default=300)
+
+
+# ---------------------------------------------------------------------------------------
+# Single sign-on: OpenID Connect identity providers (sso/)
+# ---------------------------------------------------------------------------------------
+# People sign in with an identity provider (national e-government ID, a university's IdP)
+# set up by staff in the Django admin (Identity providers), through mozilla-django-oidc:
+# authorization code flow with PKCE (S256), state and nonce; the ID token's signature,
+# issuer, audience and expiry checked (README "Single sign-on").
+# https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
+# Seconds to wait for a provider (discovery, token request, JWK Set).
+SSO_HTTP_TIMEOUT = env.float("SSO_HTTP_TIMEOUT", default=10.0)
+# Verify the provider's TLS certificate; off only for a test provider with its own CA.
+SSO_VERIFY_TLS = env.bool("SSO_VERIFY_TLS", default=True)
+# Seconds of clock difference allowed with the provider for exp / iat of an ID token.
+SSO_CLOCK_LEEWAY = env.int("SSO_CLOCK_LEEWAY", default=60)
+# Wagtail's admin login with the rule "no local password where the institution turned
+# them off" (people.forms), like the platform's login page.
+# https://docs.wagtail.org/en/stable/reference/settings.html#wagtailadmin-user-login-form
+WAGTAILADMIN_USER_LOGIN_FORM = "people.forms.PlatformAdminLoginForm"
+
+# ---------------------------------------------------------------------------------------
+# LTI 1.3 / LTI Advantage: the platform as a tool of university LMSs (lti/)
+# ---------------------------------------------------------------------------------------
+# A university's Moodle or Canvas adds the platform as an LTI 1.3 tool (README "LTI"):
+# /lti/register/ (dynamic registration), /lti/login/, /lti/launch/, /lti/jwks/.
+# https://www.imsglobal.org/spec/lti/v1p3 and https://www.imsglobal.org/spec/lti-dr/v1p0
+# The platform URLs it talks to (keys, tokens, scores, rosters) must be https; a laptop or
+# the tests, whose test LMS serves http on 127.0.0.1, allow http here.
+LTI_ALLOW_INSECURE_URLS = env.bool("LTI_ALLOW_INSECURE_URLS", default=False)
+# The platform's public address as the LMSs know it: the launch, login, JWKS and
+# deep-linking URLs given to them are under it (an LMS compares redirect URIs exactly).
+LTI_TOOL_URL = env.str("LTI_TOOL_URL", default=WAGTAILADMIN_BASE_URL)
+# The tool's name in the LMS's list of external tools (dynamic registration).
+LTI_TOOL_NAME = env.str("LTI_TOOL_NAME", default="National Digital Skills Platform")
+# Seconds per request to an LMS (its keys, its token endpoint, AGS, NRPS, registration).
+LTI_HTTP_TIMEOUT = env.float("LTI_HTTP_TIMEOUT", default=10.0)
+# The track of the cohorts made for LMS courses (a university's course is one cohort).
+LTI_COHORT_TRACK = env.str("LTI_COHORT_TRACK", default="university")
+# A score the LMS did not take is tried again after BASE * 2^(attempts - 1) seconds, at
+# most MAX apart, by the beat task `lti-passbacks-retry`; after MAX_ATTEMPTS it waits for
+# an admin's "retry now" (Django admin, LTI grade passbacks). A 4xx refusal is not retried.
+LTI_PASSBACK_RETRY_BASE_SECONDS = env.int("LTI_PASSBACK_RETRY_BASE_SECONDS", default=60)
+LTI_PASSBACK_RETRY_MAX_SECONDS = env.int("LTI_PASSBACK_RETRY_MAX_SECONDS", default=6 * 3600)
+LTI_PASSBACK_MAX_ATTEMPTS = env.int("LTI_PASSBACK_MAX_ATTEMPTS", default=20)
+# How long a launch may be continued (deep-linking choice, "open in a new window"), seconds.
+LTI_LAUNCH_LIFETIME = env.int("LTI_LAUNCH_LIFETIME", default=3600)
+# The LTI login's state and nonce, and validated launches, live in this cache: with more
+# than one web process it must be shared (CACHE_URL=redis://...), or a login handled by
+# one process is unknown to the process that receives the launch.
+LTI_CACHE = env.str("LTI_CACHE", default="default")
 
 # ---------------------------------------------------------------------------------------
 # Platform

@@ -19,7 +19,8 @@ from .pages import course, ids, lesson, question, quiz_lesson
 
 pytestmark = pytest.mark.django_db
 
-STUDENT_DASHBOARD_QUERIES = 16
+# 1 of them the credentials section's (credentials/sections.py: the student's credentials)
+STUDENT_DASHBOARD_QUERIES = 17
 # 4 of them grading's: the needs-grading count, its share per cohort, the cohorts' links
 TEACHER_DASHBOARD_QUERIES = 16
 

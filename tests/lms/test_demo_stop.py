@@ -104,6 +104,9 @@ def test_ctrl_c_stops_the_web_server_and_the_worker_within_seconds(tmp_path):
         "DEMO_PORT": str(port),
         "DEMO_LOG_DIR": str(tmp_path),
         "DEMO_BEAT_SCHEDULE": str(tmp_path / "beat-schedule"),
+        # Ralph, the demo's LRS, on a port and a data folder of its own too
+        "DEMO_LRS_PORT": str(free_port()),
+        "DEMO_LRS_DIR": str(tmp_path / "lrs"),
     }
     env.pop("LMS_TEST_DATABASE_NAME", None)
     subprocess.run(
