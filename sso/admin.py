@@ -44,7 +44,9 @@ class IdentityProviderForm(forms.ModelForm):
         if not secret and self.instance.pk:
             return self.instance.client_secret
         if not secret:
-            raise forms.ValidationError(_("Enter the client secret the provider gave the platform."))
+            raise forms.ValidationError(
+                _("Enter the client secret the provider gave the platform.")
+            )
         return secret
 
     def clean(self):
