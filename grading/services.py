@@ -842,6 +842,12 @@ def cell_grade_manually(
     submission = Submission.objects.select_for_update().get(pk=cell.submission_id)
     _apply_totals(submission)
     submission.save(update_fields=["raw_total", "total", "needs_manual"])
+    # the learning record gets the new total (and completion once no cell waits)
+    xapi.exercise_graded(
+        submission=submission,
+        passed=completion.submission_outcome(submission).passed,
+        at=timezone.now(),
+    )
     _refresh_summary(submission.exercise_id, submission.student_id)
     exercise_outcome_publish(exercise=submission.exercise, student=submission.student)
     return cell

@@ -194,15 +194,16 @@ def exercise_submitted(*, submission) -> list[StatementOutbox]:
     )
 
 
-def exercise_graded(*, submission, passed: bool) -> list[StatementOutbox]:
-    """A submission was graded: its total of its maximum, and whether it passed."""
+def exercise_graded(*, submission, passed: bool, at=None) -> list[StatementOutbox]:
+    """A submission was graded (by the grader, or a teacher scored a cell by hand at `at`):
+    its total of its maximum, and whether it passed."""
     return statements_record(
         [
             build.statement(
                 actor=_actor(submission.student),
                 verb=Verb.SCORED,
                 object=_exercise(submission.exercise),
-                timestamp=submission.graded_at or timezone.now(),
+                timestamp=at or submission.graded_at or timezone.now(),
                 result={
                     "score": build.score(raw=submission.total, maximum=submission.max_total),
                     "success": bool(passed),

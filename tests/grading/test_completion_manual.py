@@ -227,3 +227,25 @@ def test_an_attempt_not_graded_yet_has_no_outcome(client, room):
 
     assert api["outcome"] is None and api["feedback_url"] is None
     assert completion.submission_outcome(queued) is None
+
+
+def test_a_teachers_scores_reach_the_learning_record_with_the_new_total(room):
+    from xapi.models import StatementOutbox
+
+    graded = grade(room, RIGHT, explain="Because.")
+
+    def scored():
+        return StatementOutbox.objects.filter(verb__endswith="/scored").order_by("pk")
+
+    (automatic,) = scored()
+    assert automatic.statement["result"]["completion"] is False  # the teacher's part waits
+
+    for grade_id, points in (("explain", 2), ("reflect", 1)):
+        services.cell_grade_manually(
+            cell=graded.cells.get(grade_id=grade_id), score=points, teacher=room.teacher
+        )
+
+    latest = scored().last()
+    assert scored().count() == 3
+    assert latest.statement["result"]["completion"] is True  # nothing waits any more
+    assert latest.statement["result"]["score"]["raw"] == graded.max_total
