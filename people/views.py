@@ -421,12 +421,27 @@ def first_login(request: HttpRequest) -> HttpResponse:
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         form.add_error(None, refused.message)
         return render(request, "people/first_login.html", {"form": form}, status=400)
+    if not access.local_password_allowed(login_code.user):
+        # A password they could never use: the code links their institution's account
+        # instead (single sign-on's "link your account"), so it is not spent here.
+        form.add_error(None, _first_login_without_password(login_code.user))
+        return render(request, "people/first_login.html", {"form": form}, status=400)
     request.session[FIRST_LOGIN_SESSION_KEY] = {
         "code": login_code.pk,
         "user": login_code.user_id,
         "at": int(timezone.now().timestamp()),
     }
     return redirect("first-login-password")
+
+
+def _first_login_without_password(user) -> str:
+    names = loginalternatives.alternatives_for(user)
+    providers = ", ".join(names) if names else _("your institution's account")
+    return _(
+        "Your institution does not use passwords on this platform, so none is set here. On "
+        "the login page, sign in with %(providers)s; when it asks to link your account, "
+        "give your username and this code."
+    ) % {"providers": providers}
 
 
 def _too_many_codes(request: HttpRequest, verdict: ratelimit.Verdict) -> HttpResponse:

@@ -632,3 +632,22 @@ def test_the_logins_page_reads_the_same_number_of_queries_for_any_class_size(
     with CaptureQueriesContext(connection) as large:
         client.get(f"/en/cohorts/{cohort.pk}/logins/")
     assert len(large) == len(small)
+
+
+def test_a_pupil_of_an_institution_without_passwords_is_sent_to_sign_in_and_keeps_the_code(
+    client, cohort, teacher, pupils
+):
+    codes = sheet_codes(teacher, cohort)
+    cohort.institution.allow_local_passwords = False
+    cohort.institution.save()
+
+    response = first_login(client, "aysel.aliyeva", codes["aysel.aliyeva"])
+
+    assert response.status_code == 400
+    assert "does not use passwords on this platform" in text(response)
+    assert client.session.get(FIRST_LOGIN_SESSION_KEY) is None  # no password step
+    assert set_password(client).status_code == 302  # back to the first step: nothing set
+    pupil = User.objects.get(username="aysel.aliyeva")
+    assert not pupil.has_usable_password() and logged_in_as(client) is None
+    # the code is still good for linking the institution's account
+    assert logincodes.login_code_check(username="aysel.aliyeva", code=codes["aysel.aliyeva"])
