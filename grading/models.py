@@ -215,7 +215,13 @@ class Submission(models.Model):
     )
     failure_reason = models.TextField(_("reason"), blank=True)  # for FAILED, shown to the student
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    sent_at = models.DateTimeField(
+        _("sent to the graders"), null=True, blank=True
+    )  # when the broker took it; None while queued: not on the broker yet (it was down)
     started_at = models.DateTimeField(_("grading started"), null=True, blank=True)
+    lease_until = models.DateTimeField(
+        _("worker lease"), null=True, blank=True
+    )  # RUNNING: the grading worker renews it while it works; once past, that worker is gone
     graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
     grading_seconds = models.FloatField(_("grading time (s)"), null=True, blank=True)
     grading_runs = models.PositiveSmallIntegerField(

@@ -11,6 +11,9 @@ import logging
 
 from celery import current_app
 from django.db import transaction
+from django.utils import timezone
+
+from .models import Submission
 
 log = logging.getLogger("grading")
 
@@ -33,8 +36,9 @@ def submission_grading_queue(*, submission_id: int, interactive: bool) -> None:
 
 def submission_grading_send(*, submission_id: int, priority: int) -> bool:
     """Hand a stored submission to the broker now. A broker that is down loses nothing: the
-    submission stays QUEUED in the database (the student sees it waiting) and
-    `requeue_stuck_submissions` sends it again once the broker is back."""
+    submission stays QUEUED in the database without `sent_at` (the student sees it
+    waiting), and `requeue_stuck_submissions`, every few seconds, sends it once the broker
+    is back."""
     try:
         _send(GRADE_SUBMISSION_TASK, submission_id, priority=priority)
     except Exception:  # kombu's OperationalError, a refused socket, a full disk...
@@ -43,6 +47,11 @@ def submission_grading_send(*, submission_id: int, priority: int) -> bool:
             submission_id,
         )
         return False
+    # The outbox's mark: a queued submission without it is sent again within seconds by
+    # `requeue_stuck_submissions` (after a lost publish, once the broker is back).
+    Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+        sent_at=timezone.now()
+    )
     return True
 
 

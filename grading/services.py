@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 import nbformat
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -529,7 +531,11 @@ def _language_of(user) -> str:
 
 
 def _claim(submission_id: int) -> Submission | None:
-    """Mark the submission running; None when it is already finished (a redelivery)."""
+    """Mark the submission running, under this worker's lease; None when it is already
+    finished (a redelivery). A live lease does not refuse the claim: a worker whose pool
+    process was killed gets the message back at once, before the lease ends. Two runs at
+    once store one result (`_store` keeps the first)."""
+    now = timezone.now()
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
@@ -540,11 +546,39 @@ def _claim(submission_id: int) -> Submission | None:
         if submission is None or submission.is_finished:
             return None
         submission.status = Submission.Status.RUNNING
-        submission.started_at = timezone.now()
+        submission.started_at = now
+        submission.lease_until = now + timezone.timedelta(seconds=settings.GRADING_LEASE_SECONDS)
         submission.grading_runs = F("grading_runs") + 1
-        submission.save(update_fields=["status", "started_at", "grading_runs"])
+        submission.save(update_fields=["status", "started_at", "lease_until", "grading_runs"])
     submission.refresh_from_db()
     return submission
+
+
+@contextmanager
+def _lease(submission_id: int):
+    """While grading runs, renew the submission's lease every third of its length from a
+    thread of this worker process. A worker killed (kill -9, a lost machine) stops
+    renewing, and `requeue_stuck_submissions` sends the submission again once the lease is
+    past: within a minute, not after the task's hard time limit."""
+    seconds = settings.GRADING_LEASE_SECONDS
+    stop = threading.Event()
+
+    def renew():
+        try:
+            while not stop.wait(seconds / 3):
+                Submission.objects.filter(
+                    pk=submission_id, status=Submission.Status.RUNNING
+                ).update(lease_until=timezone.now() + timezone.timedelta(seconds=seconds))
+        finally:
+            connection.close()  # the thread's own database connection
+
+    renewer = threading.Thread(target=renew, name=f"lease-{submission_id}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
 
 
 def submission_grade(*, submission_id: int) -> Submission | None:
@@ -558,6 +592,11 @@ def submission_grade(*, submission_id: int) -> Submission | None:
     submission = _claim(submission_id)
     if submission is None:
         return None
+    with _lease(submission.pk):
+        return _grade_claimed(submission)
+
+
+def _grade_claimed(submission: Submission) -> Submission:
     exercise = submission.exercise
     started = time.monotonic()
     # The pipeline's messages (per cell, repair notes, feedback page, failure reason) are
@@ -772,7 +811,7 @@ def _evidence_items(exercise: Exercise, best: Submission | None) -> list[Evidenc
 def submission_regrade(*, submission: Submission, interactive: bool = True) -> Submission:
     """Grade again (after the exercise's tests changed, or on a student's request)."""
     Submission.objects.filter(pk=submission.pk).update(
-        status=Submission.Status.QUEUED, failure_reason=""
+        status=Submission.Status.QUEUED, failure_reason="", sent_at=None, lease_until=None
     )
     submission.refresh_from_db()
     queue.submission_grading_queue(submission_id=submission.pk, interactive=interactive)
@@ -789,7 +828,9 @@ def exercise_regrade(*, exercise: Exercise, requested_by, student_ids=None) -> R
     job = RegradeJob.objects.create(
         exercise=exercise, requested_by=requested_by, total=len(ids), submission_ids=ids
     )
-    Submission.objects.filter(pk__in=ids).update(status=Submission.Status.QUEUED, failure_reason="")
+    Submission.objects.filter(pk__in=ids).update(
+        status=Submission.Status.QUEUED, failure_reason="", sent_at=None, lease_until=None
+    )
     for pk in ids:
         queue.submission_grading_queue(submission_id=pk, interactive=False)
     if not ids:
@@ -856,30 +897,42 @@ def cell_grade_manually(
 def requeue_stuck_submissions(
     *, older_than_seconds: int | None = None, queued_longer_than_seconds: int | None = None
 ) -> int:
-    """Queue again what the broker lost or a dead worker machine left (beat runs this).
+    """Send again what never reached the broker, what the broker lost and what a dead
+    worker left. Beat runs this every `GRADING_SWEEP_SECONDS` (5 s).
 
-    RUNNING for longer than the hard time limit: its worker died. QUEUED for longer than
-    `GRADING_REQUEUE_QUEUED_AFTER` (10 min): the broker was down when it was sent, or lost
-    the message. Grading is idempotent (`_claim`), so a second queue entry for a
-    submission that was only waiting in a long backlog is harmless: whichever entry comes
-    first grades it, the other finds it graded.
-    """
+    - QUEUED and never sent (`sent_at` empty) for `GRADING_RESEND_AFTER` seconds: the
+      broker was down when it was queued, or the process died between the commit and the
+      send. Sent as soon as the broker is back: seconds, not minutes.
+    - QUEUED, sent longer than `GRADING_REQUEUE_QUEUED_AFTER` (10 min) ago: the broker lost
+      the message (or a long backlog, where a second message is harmless).
+    - RUNNING with its lease past: its worker died (kill -9, a lost machine); the lease is
+      renewed every few seconds by a live one (`_lease`).
+    - RUNNING without a lease (claimed before leases existed) for longer than the hard
+      time limit.
+
+    Grading is idempotent: whichever message comes first grades the submission, a second
+    one finds it graded, or held under another worker's live lease (`_claim`)."""
     now = timezone.now()
     running_limit = older_than_seconds or (settings.CELERY_TASK_TIME_LIMIT + 60)
     queued_limit = queued_longer_than_seconds or settings.GRADING_REQUEUE_QUEUED_AFTER
-    stuck = Submission.objects.filter(
-        status=Submission.Status.RUNNING,
-        started_at__lt=now - timezone.timedelta(seconds=running_limit),
-    ).values_list("pk", flat=True)
-    waiting = Submission.objects.filter(
-        status=Submission.Status.QUEUED,
-        submitted_at__lt=now - timezone.timedelta(seconds=queued_limit),
-    ).values_list("pk", flat=True)
-    count = sent = 0
+    queued = Submission.objects.filter(status=Submission.Status.QUEUED)
+    running = Submission.objects.filter(status=Submission.Status.RUNNING)
+    unsent = queued.filter(
+        sent_at__isnull=True,
+        submitted_at__lt=now - timezone.timedelta(seconds=settings.GRADING_RESEND_AFTER),
+    )
+    lost = queued.filter(sent_at__lt=now - timezone.timedelta(seconds=queued_limit))
+    dead = running.filter(lease_until__lt=now)
+    unleased = running.filter(
+        lease_until__isnull=True, started_at__lt=now - timezone.timedelta(seconds=running_limit)
+    )
+    pks = sorted(
+        {pk for rows in (unsent, lost, dead, unleased) for pk in rows.values_list("pk", flat=True)}
+    )
+    sent = 0
     # priority as interactive: these students have waited long enough
-    for pk in [*stuck, *waiting]:
-        count += 1
+    for pk in pks:
         sent += queue.submission_grading_send(submission_id=pk, priority=queue.INTERACTIVE_PRIORITY)
-    if count:
-        log.warning("re-queued %d submission(s) stuck in grading (%d sent)", count, sent)
-    return count
+    if pks:
+        log.warning("re-queued %d submission(s) stuck in grading (%d sent)", len(pks), sent)
+    return len(pks)

@@ -50,7 +50,8 @@ def execute_run_task(run_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def requeue_stuck_submissions_task() -> None:
-    """Periodic: re-queue submissions left running by a worker machine that died."""
+    """Periodic (every few seconds): send again the submissions the broker never got or
+    lost, and those whose worker died (services.requeue_stuck_submissions)."""
     services.requeue_stuck_submissions(older_than_seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 

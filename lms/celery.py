@@ -49,10 +49,12 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"expires": 55},
         },
+        # Submissions the broker never got (it was down), lost, or a dead worker left:
+        # sent again within seconds of the broker's return or of the worker's lease end.
         "requeue-stuck-submissions": {
             "task": "grading.tasks.requeue_stuck_submissions_task",
-            "schedule": 300.0,
-            "options": {"expires": 290},
+            "schedule": 5.0,
+            "options": {"expires": 5},
         },
         # Similarity checks of exercises whose deadline passed since their last check.
         "similarity-after-deadline": {

@@ -445,9 +445,14 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 # Student code only ever runs inside bubblewrap. On a laptop without it, a developer may
 # allow running notebooks unsandboxed; the admin and every grading log line then say so.
 GRADING_ALLOW_UNSANDBOXED = env.bool("GRADING_ALLOW_UNSANDBOXED", default=False)
-# A submission still QUEUED after this many seconds is sent to the broker again by the beat
-# task `requeue-stuck-submissions` (the broker was down when it was submitted, or lost it).
+# The beat task `requeue-stuck-submissions` (every 5 s) sends again: a submission the
+# broker never took (it was down) once it has waited GRADING_RESEND_AFTER seconds; one the
+# broker took but no worker started after GRADING_REQUEUE_QUEUED_AFTER seconds (a lost
+# message); one whose grading worker stopped renewing its lease (GRADING_LEASE_SECONDS,
+# renewed every third of it while it grades: a worker killed or a machine lost).
+GRADING_RESEND_AFTER = env.int("GRADING_RESEND_AFTER", default=5)
 GRADING_REQUEUE_QUEUED_AFTER = env.int("GRADING_REQUEUE_QUEUED_AFTER", default=600)
+GRADING_LEASE_SECONDS = env.int("GRADING_LEASE_SECONDS", default=30)
 # Each grading worker process keeps warm sandboxed kernels (grading/sandbox/pool.py):
 # how many (default: sized from the cores and the memory available) and which modules
 # its fork server imports once for every kernel (e.g. numpy,pandas).

@@ -60,3 +60,33 @@ def test_production_refuses_a_weak_secret_key():
     )
     assert result.returncode != 0
     assert "security.W009" in result.stderr + result.stdout
+
+
+def _production_value(expression: str, **env: str) -> str:
+    script = f"from django.conf import settings; print({expression})"
+    result = _manage(
+        "shell",
+        "-c",
+        script,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="skills.example.az",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own banner
+
+
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    value = _production_value(
+        "settings.DATABASES['default']['CONN_MAX_AGE'], "
+        "settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
+    )
+    assert value == "60 True"
+
+
+def test_production_reads_sessions_from_a_shared_cache_only():
+    shared = _production_value("settings.SESSION_ENGINE", CACHE_URL="redis://127.0.0.1:6379/9")
+    assert shared == "django.contrib.sessions.backends.cached_db"
+    # a cache of each process's own would keep a session another process ended
+    local = _production_value("settings.SESSION_ENGINE", CACHE_URL="locmemcache://")
+    assert local == "django.contrib.sessions.backends.db"
