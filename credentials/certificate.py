@@ -13,9 +13,6 @@ from pathlib import Path
 from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab import rl_config
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -23,6 +20,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from people.loginsheet import qr_draw
 
 from .selectors import Shown
 
@@ -122,7 +121,7 @@ def render_certificate(*, shown: Shown, verification_url: str, revoked: bool = F
 
     qr_x = PAGE_WIDTH - MARGIN - QR_SIZE
     qr_y = MARGIN + 6 * mm
-    _qr(canvas, verification_url, qr_x, qr_y)
+    qr_draw(canvas, verification_url, qr_x, qr_y, size=QR_SIZE)
     canvas.setFont(regular, 8)
     canvas.setFillColor(MUTED)
     canvas.drawRightString(
@@ -137,13 +136,3 @@ def render_certificate(*, shown: Shown, verification_url: str, revoked: bool = F
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
-
-
-def _qr(canvas, value: str, x: float, y: float) -> None:
-    widget = QrCodeWidget(value, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(
-        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0]
-    )
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)

@@ -11,6 +11,7 @@ is the whole cool-off from now.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
 
 from axes.helpers import get_cool_off
@@ -63,3 +64,43 @@ def lockout_response(
         )
     response["Retry-After"] = str(seconds)
     return response
+
+
+def too_many_response(
+    request: HttpRequest, retry_after: int, *, title: str, message: Callable[[int], str]
+) -> HttpResponse:
+    """The 429 page of a limit other than the login lockout (people.ratelimit): `message`
+    gets the minutes to wait, rounded up."""
+    minutes = max(-(-retry_after // 60), 1)
+    response = render(
+        request,
+        "registration/too_many_attempts.html",
+        {
+            "title": title,
+            "message": message(minutes),
+            "until": timezone.now() + timedelta(seconds=retry_after),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def too_many_codes_response(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """Too many wrong one-time codes from one address (the first-login page, and single
+    sign-on's page that links an account with a code)."""
+    return too_many_response(
+        request,
+        retry_after,
+        title=_("Too many wrong codes"),
+        message=lambda minutes: (
+            ngettext(
+                "Too many wrong codes were typed from your address. "
+                "Please try again in %(minutes)d minute.",
+                "Too many wrong codes were typed from your address. "
+                "Please try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        ),
+    )

@@ -199,14 +199,16 @@ def _card(canvas, card: IssuedCode, cohort: Cohort, x, y, regular, bold, mono) -
         canvas.drawString(left, line_y, line)
         line_y -= 8.5
 
-    _qr(canvas, card.url, x + CARD_WIDTH - PADDING - QR_SIZE, y + CARD_HEIGHT - PADDING - QR_SIZE)
+    qr_draw(
+        canvas, card.url, x + CARD_WIDTH - PADDING - QR_SIZE, y + CARD_HEIGHT - PADDING - QR_SIZE
+    )
 
 
-def _qr(canvas, value: str, x: float, y: float) -> None:
+def qr_draw(canvas, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
+    """A QR code of `value`, `size` points square, its lower left corner at (x, y): the
+    login cards' links, and other PDFs' links (credentials' certificates)."""
     widget = QrCodeWidget(value, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(
-        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0]
-    )
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, x, y)

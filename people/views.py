@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -73,26 +72,21 @@ class PasswordResetView(auth_views.PasswordResetView):
             "password-reset-ip", ratelimit.client_ip(request), settings.PASSWORD_RESET_RATE_PER_IP
         )
         if not verdict.allowed:
-            minutes = max(-(-verdict.retry_after // 60), 1)
-            response = render(
+            return lockout.too_many_response(
                 request,
-                "registration/too_many_attempts.html",
-                {
-                    "title": _("Too many password reset requests"),
-                    "message": ngettext(
+                verdict.retry_after,
+                title=_("Too many password reset requests"),
+                message=lambda minutes: (
+                    ngettext(
                         "Too many password reset requests from your address. "
                         "Please try again in %(minutes)d minute.",
                         "Too many password reset requests from your address. "
                         "Please try again in %(minutes)d minutes.",
                         minutes,
                     )
-                    % {"minutes": minutes},
-                    "until": timezone.now() + timedelta(seconds=verdict.retry_after),
-                },
-                status=429,
+                    % {"minutes": minutes}
+                ),
             )
-            response["Retry-After"] = str(verdict.retry_after)
-            return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -408,7 +402,7 @@ def first_login(request: HttpRequest) -> HttpResponse:
     address = ratelimit.client_ip(request)
     verdict = ratelimit.peek("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
     if not verdict.allowed:
-        return _too_many_codes(request, verdict)
+        return lockout.too_many_codes_response(request, verdict.retry_after)
     try:
         login_code = logincodes.login_code_check(
             username=form.cleaned_data["username"], code=form.cleaned_data["code"]
@@ -442,29 +436,6 @@ def _first_login_without_password(user) -> str:
         "the login page, sign in with %(providers)s; when it asks to link your account, "
         "give your username and this code."
     ) % {"providers": providers}
-
-
-def _too_many_codes(request: HttpRequest, verdict: ratelimit.Verdict) -> HttpResponse:
-    minutes = max(-(-verdict.retry_after // 60), 1)
-    response = render(
-        request,
-        "registration/too_many_attempts.html",
-        {
-            "title": _("Too many wrong codes"),
-            "message": ngettext(
-                "Too many wrong codes were typed from your address. "
-                "Please try again in %(minutes)d minute.",
-                "Too many wrong codes were typed from your address. "
-                "Please try again in %(minutes)d minutes.",
-                minutes,
-            )
-            % {"minutes": minutes},
-            "until": timezone.now() + timedelta(seconds=verdict.retry_after),
-        },
-        status=429,
-    )
-    response["Retry-After"] = str(verdict.retry_after)
-    return response
 
 
 @require_http_methods(["GET", "POST"])

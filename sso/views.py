@@ -22,7 +22,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -125,7 +124,7 @@ def link(request: HttpRequest) -> HttpResponse:
     address = ratelimit.client_ip(request)
     verdict = ratelimit.peek("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
     if not verdict.allowed:
-        return _too_many_codes(request, verdict)
+        return lockout.too_many_codes_response(request, verdict.retry_after)
     try:
         login_code = logincodes.login_code_check(
             username=form.cleaned_data["username"], code=form.cleaned_data["code"]
@@ -231,26 +230,3 @@ def refusal_message(reason: str, provider: IdentityProvider | None) -> str:
             "provider": name
         }
     return _("The answer of %(provider)s was incomplete.") % {"provider": name}
-
-
-def _too_many_codes(request: HttpRequest, verdict: ratelimit.Verdict) -> HttpResponse:
-    minutes = max(-(-verdict.retry_after // 60), 1)
-    response = render(
-        request,
-        "registration/too_many_attempts.html",
-        {
-            "title": _("Too many wrong codes"),
-            "message": ngettext(
-                "Too many wrong codes were typed from your address. "
-                "Please try again in %(minutes)d minute.",
-                "Too many wrong codes were typed from your address. "
-                "Please try again in %(minutes)d minutes.",
-                minutes,
-            )
-            % {"minutes": minutes},
-            "until": timezone.now() + timedelta(seconds=verdict.retry_after),
-        },
-        status=429,
-    )
-    response["Retry-After"] = str(verdict.retry_after)
-    return response
