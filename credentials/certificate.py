@@ -107,11 +107,8 @@ def render_certificate(*, shown: Shown, verification_url: str, revoked: bool = F
         y -= 6 * mm
         for competence in shown.competences:
             label = competence.name
-            if competence.level:
-                label = _("%(competence)s: level %(level)s") % {
-                    "competence": competence.name,
-                    "level": competence.level,
-                }
+            if competence.level:  # the framework's own name of the level ("Level 3")
+                label = f"{competence.name}: {competence.level}"
             for line in simpleSplit(label, regular, 10, text_width)[:2]:
                 if y < MARGIN + 12 * mm:
                     break
