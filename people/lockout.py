@@ -14,7 +14,10 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lms.api.errors import json_error
+
+from . import ratelimit
 
 LOCKED_OUT = "locked_out"
 
@@ -104,3 +109,32 @@ def too_many_codes_response(request: HttpRequest, retry_after: int) -> HttpRespo
             % {"minutes": minutes}
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# One-time codes typed by a person (the first-login page, single sign-on's linking page):
+# both count against the same limits.
+# ---------------------------------------------------------------------------------------
+CODE_GUESSES = "first-login-ip"
+
+
+def code_attempt_blocked(request: HttpRequest, username: str) -> HttpResponse | None:
+    """The page refusing a code attempt before the code is looked at: this username is
+    locked out from this address (django-axes), or this address typed too many wrong
+    codes. None: the attempt may go on."""
+    if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, {"username": username}):
+        return lockout_response(request)
+    verdict = ratelimit.peek(
+        CODE_GUESSES, ratelimit.client_ip(request), settings.FIRST_LOGIN_FAILURES_PER_IP
+    )
+    if not verdict.allowed:
+        return too_many_codes_response(request, verdict.retry_after)
+    return None
+
+
+def code_guess_failed(request: HttpRequest, username: str) -> None:
+    """A wrong code was a guess: it counts for this address, and django-axes counts it as a
+    failed login of this username from this address (its middleware answers with the
+    lockout page at the limit)."""
+    ratelimit.hit(CODE_GUESSES, ratelimit.client_ip(request), settings.FIRST_LOGIN_FAILURES_PER_IP)
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import unicodedata
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -396,23 +394,15 @@ def first_login(request: HttpRequest) -> HttpResponse:
         return render(
             request, "people/first_login.html", {"form": form}, status=400 if form.is_bound else 200
         )
-    credentials = {"username": form.cleaned_data["username"]}
-    if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
-        return lockout.lockout_response(request)
-    address = ratelimit.client_ip(request)
-    verdict = ratelimit.peek("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
-    if not verdict.allowed:
-        return lockout.too_many_codes_response(request, verdict.retry_after)
+    username = form.cleaned_data["username"]
+    blocked = lockout.code_attempt_blocked(request, username)
+    if blocked is not None:
+        return blocked
     try:
-        login_code = logincodes.login_code_check(
-            username=form.cleaned_data["username"], code=form.cleaned_data["code"]
-        )
+        login_code = logincodes.login_code_check(username=username, code=form.cleaned_data["code"])
     except logincodes.CodeRefused as refused:
         if refused.guess:
-            ratelimit.hit("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
-            # django-axes counts it as a failed login of this username from this address
-            # (and its middleware answers with the lockout page at the limit)
-            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            lockout.code_guess_failed(request, username)
         form.add_error(None, refused.message)
         return render(request, "people/first_login.html", {"form": form}, status=400)
     if not access.local_password_allowed(login_code.user):

@@ -13,11 +13,9 @@ import logging
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.signals import user_login_failed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone, translation
@@ -26,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from people import lockout, logincodes, ratelimit
+from people import lockout, logincodes
 from people.forms import FirstLoginForm
 
 from . import selectors, services
@@ -118,17 +116,12 @@ def link(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "provider": provider, "name": pending.get("name", "")}
     if not (form.is_bound and form.is_valid()):
         return render(request, "sso/link.html", context, status=400 if form.is_bound else 200)
-    credentials = {"username": form.cleaned_data["username"]}
-    if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
-        return lockout.lockout_response(request)
-    address = ratelimit.client_ip(request)
-    verdict = ratelimit.peek("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
-    if not verdict.allowed:
-        return lockout.too_many_codes_response(request, verdict.retry_after)
+    username = form.cleaned_data["username"]
+    blocked = lockout.code_attempt_blocked(request, username)
+    if blocked is not None:
+        return blocked
     try:
-        login_code = logincodes.login_code_check(
-            username=form.cleaned_data["username"], code=form.cleaned_data["code"]
-        )
+        login_code = logincodes.login_code_check(username=username, code=form.cleaned_data["code"])
         user = services.identity_link(
             provider=provider,
             subject=pending["subject"],
@@ -137,8 +130,7 @@ def link(request: HttpRequest) -> HttpResponse:
         )
     except logincodes.CodeRefused as refused:
         if refused.guess:
-            ratelimit.hit("first-login-ip", address, settings.FIRST_LOGIN_FAILURES_PER_IP)
-            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            lockout.code_guess_failed(request, username)
         form.add_error(None, refused.message)
         return render(request, "sso/link.html", context, status=400)
     except services.LinkRefused as refused:
