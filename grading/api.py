@@ -39,6 +39,15 @@ from .models import (
 from .notebook.errors import NotebookError
 
 
+def not_enrolled() -> Response:
+    """The 403 of an answers endpoint (submit, runs) for someone outside the course."""
+    return error_response(
+        status.HTTP_403_FORBIDDEN,
+        "permission_denied",
+        _("You are not enrolled in the course of this exercise."),
+    )
+
+
 def answers_body(request) -> tuple[object, Response | None]:
     """The request's parsed body, or the 400 that says it is over the upload limit (the
     submit, run and draft endpoints all take a student's answers)."""
@@ -245,11 +254,7 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
         """Hand in an attempt; grading starts at once. Poll the submission for its result."""
         exercise = self.get_object()
         if not access.may_submit(request.user, exercise):
-            return error_response(
-                status.HTTP_403_FORBIDDEN,
-                "permission_denied",
-                _("You are not enrolled in the course of this exercise."),
-            )
+            return not_enrolled()
         data, refusal = answers_body(request)
         if refusal is not None:
             return refusal

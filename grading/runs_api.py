@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from lms.api.errors import error_response
 
 from . import access, runs
-from .api import AnswersField, answers_body
+from .api import AnswersField, answers_body, not_enrolled
 from .models import ExerciseRun
 
 # ---------------------------------------------------------------------------------------
@@ -167,11 +166,7 @@ class ExerciseRunsView(generics.GenericAPIView):
         if not (
             access.may_submit(request.user, exercise) or access.may_manage(request.user, exercise)
         ):
-            return error_response(
-                status.HTTP_403_FORBIDDEN,
-                "permission_denied",
-                _("You are not enrolled in the course of this exercise."),
-            )
+            return not_enrolled()
         data, refusal = answers_body(request)
         if refusal is not None:
             return refusal

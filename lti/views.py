@@ -40,6 +40,23 @@ HANDOFF_SALT = "lti.handoff"
 HANDOFF_MAX_AGE = 120  # seconds: the link is followed at once, or never
 
 
+def _picker(request, message, claims, origins, *, error: str = "") -> HttpResponse:
+    """The deep-linking catalogue an instructor picks from (again, with `error`, after a
+    choice the LMS cannot take)."""
+    response = render(
+        request,
+        "lti/deep_link_pick.html",
+        {
+            "launch_id": message.get_launch_id(),
+            "catalogue": selectors.catalogue(),
+            "multiple": selectors.accepts_multiple(claims),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+    return _framed(response, origins)
+
+
 def _framed(response: HttpResponse, origins) -> HttpResponse:
     """May be shown in a frame of these origins only (CSP frame-ancestors)."""
     response._csp_replace = {"frame-ancestors": sorted(set(origins)) or ["'none'"]}
@@ -118,16 +135,7 @@ def launch(request: HttpRequest) -> HttpResponse:
                 message_type=services.DEEP_LINKING,
             )
         services.launch_logged(registration=registration, claims=claims)
-        response = render(
-            request,
-            "lti/deep_link_pick.html",
-            {
-                "launch_id": message.get_launch_id(),
-                "catalogue": selectors.catalogue(),
-                "multiple": selectors.accepts_multiple(claims),
-            },
-        )
-        return _framed(response, origins)
+        return _picker(request, message, claims, origins)
     if not message.is_resource_launch():
         return _refused(
             request,
@@ -197,20 +205,12 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     if (not exercises and not courses) or (
         not selectors.accepts_multiple(claims) and len(exercises) + len(courses) > 1
     ):
-        response = render(
-            request,
-            "lti/deep_link_pick.html",
-            {
-                "launch_id": message.get_launch_id(),
-                "catalogue": selectors.catalogue(),
-                "multiple": selectors.accepts_multiple(claims),
-                "error": _("Choose one activity.")
-                if not selectors.accepts_multiple(claims)
-                else _("Choose at least one activity."),
-            },
-            status=400,
+        error = (
+            _("Choose at least one activity.")
+            if selectors.accepts_multiple(claims)
+            else _("Choose one activity.")
         )
-        return _framed(response, origins)
+        return _picker(request, message, claims, origins, error=error)
     deep = message.get_deep_link()
     jwt_value = deep.get_response_jwt(
         services.deep_link_items(exercises=exercises, courses=courses)
