@@ -155,7 +155,11 @@ def test_other_limits_get_a_kernel_forked_with_those_limits(warm_pool):
     small = SandboxLimits(memory_mb=256, cell_timeout_s=5, notebook_timeout_s=30)
     before = warm_pool.stats.forked_on_demand
 
-    result = warm_pool.execute(notebook_of("x = bytearray(300 * 1024**2)"), limits=small)
+    # The memory is held for a while: the guard measures the sandbox's exact memory every
+    # second (README "Memory"), and a one-cell notebook that ended at once could finish
+    # between two measures (seen in CI).
+    hog = "x = bytearray(300 * 1024**2)\nimport time\ntime.sleep(3)"
+    result = warm_pool.execute(notebook_of(hog), limits=small)
 
     assert (result.cell(0).status, result.cell(0).ename) == ("error", "DeadKernelError")
     assert "memory limit of 256 MB exceeded" in result.error
