@@ -26,7 +26,8 @@ define apt_install
 endef
 
 .PHONY: demo test install system-deps browser-deps messages migrate lint format runtimes \
-	runtime-lock assets lrs bench-grading bench-run bench-reports bench-similarity clean
+	runtime-lock assets lrs bench-grading bench-run bench-reports bench-similarity \
+	bench-web clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -119,5 +120,12 @@ bench-reports: install
 bench-similarity: install
 	$(PY) bench/similarity.py
 
+# The pages under load as deployed (bench/web.py): production settings, gunicorn, PostgreSQL
+# (and Redis when it answers), the demo country with one school at a realistic size (its
+# exercises are checked in the sandbox: runtimes), driven by wrk (Debian's package).
+bench-web: install system-deps runtimes
+	$(call apt_install,wrk,wrk,loading the pages in the web benchmark)
+	$(PY) bench/web.py
+
 clean:
-	rm -rf var/broker var/test-broker var/test-db-*.sqlite3* var/bench-grading-*
+	rm -rf var/broker var/test-broker var/test-db-*.sqlite3* var/bench-grading-* var/cache var/test-cache

@@ -25,13 +25,14 @@ import os
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import drop_database, recreate_database, say, timed  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
 COHORT_SIZE = 25
@@ -40,40 +41,6 @@ EVIDENCE_PER_PAIR = 2
 TARGET_REPORT_S = 2.0
 TARGET_DASHBOARD_P95_MS = 300
 DASHBOARD_ROUNDS = 2  # every filter set twice: a p95 over 60 pages, not decided by one
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-@contextmanager
-def timed(label: str):
-    started = time.monotonic()
-    yield
-    say(f"  {label}: {time.monotonic() - started:.2f} s")
-
-
-def admin_connection(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-
-
-def recreate_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    name = urlsplit(url).path.lstrip("/")
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 T = SimpleNamespace()  # the tables' names, from the models once Django is set up
