@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import pagecache
         from .locales import ensure_home_translations, ensure_locales
         from .permissions import ensure_editor_groups, ensure_translation_rights
 
@@ -21,3 +22,4 @@ class CmsConfig(AppConfig):
             ensure_translation_rights,
         ):
             post_migrate.connect(bootstrap, sender=self, dispatch_uid=f"cms.{bootstrap.__name__}")
+        pagecache.connect()

@@ -8,10 +8,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import BaseContentBlock
+from .pagecache import ViewRestrictionsMixin
 from .translation import TranslationFallbackMixin
 
 
-class HomePage(TranslationFallbackMixin, Page):
+class HomePage(ViewRestrictionsMixin, TranslationFallbackMixin, Page):
     """The site root: what the platform is, and the way in for every role."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -26,7 +27,7 @@ class HomePage(TranslationFallbackMixin, Page):
         verbose_name = _("home page")
 
 
-class StandardPage(TranslationFallbackMixin, Page):
+class StandardPage(ViewRestrictionsMixin, TranslationFallbackMixin, Page):
     """A plain content page: about, help, privacy notice."""
 
     introduction = models.TextField(_("introduction"), blank=True)

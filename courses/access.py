@@ -30,11 +30,8 @@ def is_author(user: User) -> bool:
     """Teachers, curriculum leads and staff: they read every lesson to author and teach."""
     if not user.is_authenticated:
         return False
-    return (
-        user.is_staff
-        or people_access.roles_of(user).teacher
-        or user.has_perm("wagtailadmin.access_admin")
-    )
+    roles = people_access.roles_of(user)
+    return user.is_staff or roles.teacher or roles.admin_access
 
 
 def reads_outline_only(user: User) -> bool:
@@ -47,11 +44,13 @@ def reads_outline_only(user: User) -> bool:
     return (roles.institution_admin or roles.ministry_analyst) and not roles.student
 
 
-def lesson_access(user: User, lesson: Page) -> LessonAccess:
+def lesson_access(user: User, lesson: Page, *, course_id: int | None = None) -> LessonAccess:
+    """`course_id`: the original course's id when the caller knows it."""
     if not user.is_authenticated:
         return LessonAccess(allowed=False, enrolled=False, reason="login")
-    course = canonical_page(lesson.get_parent().specific)
-    enrolled = Enrolment.objects.filter(student=user, course=course).exists()
+    if course_id is None:
+        course_id = canonical_page(lesson.get_parent().specific).pk
+    enrolled = Enrolment.objects.filter(student=user, course_id=course_id).exists()
     if enrolled:
         return LessonAccess(allowed=True, enrolled=True)
     if is_author(user):
@@ -80,7 +79,8 @@ def followed_cohorts(user: User) -> QuerySet[Cohort]:
 
 
 def can_follow_cohort(user: User, cohort: Cohort) -> bool:
-    return followed_cohorts(user).filter(pk=cohort.pk).exists()
+    """`followed_cohorts`, from the cached ids of the cohorts the user teaches."""
+    return cohort.pk in people_access.taught_cohort_ids(user)
 
 
 def may_self_enrol(user: User, course: Page) -> bool:

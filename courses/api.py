@@ -3,7 +3,12 @@ teachers only), and answering quiz questions (checked on the server)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,8 +21,10 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from cms.translation import in_language, url_in_language
+from cms.pagecache import PAGES
+from cms.translation import active_language, in_language, url_in_language
 from lms.api.errors import error_response
+from people import panels
 from people.models import Cohort, Track
 
 from . import access, selectors, services
@@ -181,19 +188,30 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        courses = self.get_queryset()
-        page = self.paginate_queryset(courses)
-        rows = page if page is not None else courses
+        query = CatalogueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        track = query.validated_data.get("track", "")
+        language = query.validated_data.get("language", "")
+        if language in dict(settings.LANGUAGES) or not language:
+            # the same for every reader: serialized once per language, cached until any
+            # page changes (cms.pagecache.PAGES: publish, move, a view restriction, a site)
+            rows = PAGES.get_or_set(
+                ("api-catalogue", active_language(), track, language),
+                lambda: self._serialized(track, language),
+            )
+        else:  # a language nothing is taught in: nothing to keep
+            rows = self._serialized(track, language)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(page) if page is not None else Response(rows)
+
+    def _serialized(self, track: str, language: str) -> list[dict]:
+        courses = selectors.catalogue(track=track, language=language)
         serializer = self.get_serializer(
-            rows,
+            courses,
             many=True,
-            context={**self.get_serializer_context(), "shown": in_language(rows)},
+            context={**self.get_serializer_context(), "shown": in_language(courses)},
         )
-        return (
-            self.get_paginated_response(serializer.data)
-            if page is not None
-            else Response(serializer.data)
-        )
+        return [dict(row) for row in serializer.data]
 
     def retrieve(self, request, *args, **kwargs):
         course = get_object_or_404(CoursePage.objects.live(), pk=kwargs["pk"])
@@ -210,10 +228,34 @@ class MyProgressViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=MyProgressSerializer)
     def list(self, request):
-        dashboard = selectors.student_dashboard(user=request.user)
+        # what the student's dashboard shows, so cached and retired with it (people.panels:
+        # their progress, enrolments, evidence, any page, a competence's name); `overdue`
+        # follows the clock, so it is worked out at each request
+        parts = ("api-my-progress", get_language(), timezone.get_current_timezone_name())
+        user = request.user
+        courses, skills = panels.student_cached(user.pk, parts, lambda: _my_progress(user))
+        now = timezone.now()
         return Response(
-            MyProgressSerializer({"courses": dashboard.courses, "skills": dashboard.skills}).data
+            {
+                "courses": [
+                    {**row, "overdue": bool(due and due < now and unfinished)}
+                    for row, due, unfinished in courses
+                ],
+                "skills": skills,
+            }
         )
+
+
+def _my_progress(user) -> tuple[list[tuple[dict, datetime | None, bool]], list[dict]]:
+    """The serialized courses, each with its due date and whether lessons are left (what
+    `overdue` is worked out from), and the serialized skills."""
+    dashboard = selectors.student_dashboard(user=user)
+    data = MyProgressSerializer({"courses": dashboard.courses, "skills": dashboard.skills}).data
+    courses = [
+        (dict(row), card.due_at, card.lessons_completed < card.lessons_total)
+        for row, card in zip(data["courses"], dashboard.courses, strict=True)
+    ]
+    return courses, [dict(skill) for skill in data["skills"]]
 
 
 class CohortProgressViewSet(viewsets.ViewSet):

@@ -13,6 +13,8 @@ class CoursesConfig(AppConfig):
         from wagtail.permissions import register_permission_policy
         from wagtail.signals import page_published, page_unpublished
 
+        from evidence.signals import evidence_replaced
+
         from . import receivers
         from .models import LessonPage
         from .moderation import ensure_course_review
@@ -43,3 +45,22 @@ class CoursesConfig(AppConfig):
         post_migrate.connect(
             ensure_course_review, sender=self, dispatch_uid="courses.ensure_course_review"
         )
+        # a cohort with its courses is cached (selectors.COHORT_COURSES)
+        for model in ("people.Cohort", "people.Institution", "courses.CourseAssignment"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receivers.on_cohort_courses_changed,
+                    sender=model,
+                    dispatch_uid=f"courses.cohort_courses_{model}_{signal is post_save}",
+                )
+        # the student's dashboard panel is cached (people.panels): the skill profile
+        evidence_replaced.connect(
+            receivers.on_evidence_replaced, dispatch_uid="courses.panel_evidence"
+        )
+        for model in ("CompetenceFramework", "CompetenceArea", "Competence"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receivers.on_competences_changed,
+                    sender=f"curricula.{model}",
+                    dispatch_uid=f"courses.panel_{model}_{signal is post_save}",
+                )

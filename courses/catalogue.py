@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from wagtail.models import Page
 
+from cms.pagecache import PAGES, cacheable
 from cms.sections import Section
 from cms.translation import active_language, in_language, url_in_language
 from curricula.models import CurriculumPage
@@ -94,13 +96,22 @@ def catalogue_shelves(*, language: str | None = None) -> list[TrackShelf]:
 
 
 def home_catalogue(request: HttpRequest, page: Page) -> Section | None:
-    """The catalogue with its search box; nothing before the first course is published."""
-    shelves = catalogue_shelves()
-    if not shelves:
-        return None
-    html = render_to_string(
-        "courses/_home_catalogue.html",
-        {"shelves": shelves, "form": SearchForm(auto_id="catalogue-%s")},
-        request=request,
+    """The catalogue with its search box; nothing before the first course is published.
+    The same for every reader in a language: drawn once, until a page changes
+    (cms.pagecache)."""
+
+    def draw() -> str:
+        shelves = catalogue_shelves()
+        if not shelves:
+            return ""
+        return render_to_string(
+            "courses/_home_catalogue.html",
+            {"shelves": shelves, "form": SearchForm(auto_id="catalogue-%s")},
+        )
+
+    html = (
+        PAGES.get_or_set(("catalogue", active_language()), draw, local=True)
+        if cacheable(request)
+        else draw()
     )
-    return Section(html, stylesheets=STYLESHEETS)
+    return Section(mark_safe(html), stylesheets=STYLESHEETS) if html else None  # noqa: S308

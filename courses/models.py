@@ -23,6 +23,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.pagecache import ViewRestrictionsMixin
 from cms.translation import TranslationFallbackMixin
 from curricula.models import Competence
 
@@ -100,7 +101,7 @@ class LessonPageForm(PublishCheckedPageForm):
         return lesson_problems(rule=cleaned_data.get("completion_rule", ""), body=raw)
 
 
-class CoursePage(TranslationFallbackMixin, Page):
+class CoursePage(ViewRestrictionsMixin, TranslationFallbackMixin, Page):
     """A course: what it teaches, to which level, in which language, and what it needs first."""
 
     summary = models.TextField(_("summary"), help_text=_("Two or three sentences for listings."))
@@ -186,7 +187,7 @@ class CoursePage(TranslationFallbackMixin, Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(ViewRestrictionsMixin, Page):
     """A lesson of a course: text, code samples, formulas, callouts, quizzes, exercises."""
 
     introduction = models.TextField(_("introduction"), blank=True)
@@ -228,5 +229,5 @@ class LessonPage(Page):
         context = super().get_context(request, *args, **kwargs)
         # set by the reading gate (wagtail_hooks.py); a preview is read by no student
         enrolled = getattr(request, "lesson_enrolled", False)
-        context.update(lesson_page(user=request.user, lesson=self, enrolled=enrolled))
+        context.update(lesson_page(request=request, lesson=self, enrolled=enrolled))
         return context

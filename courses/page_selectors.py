@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
-from cms.translation import canonical_page, in_language, url_in_language
+from cms.pagecache import PAGES
+from cms.translation import active_language, canonical_page, in_language, url_in_language
 from people.models import User
 
 from . import access
@@ -102,21 +104,25 @@ class LessonState:
     enrolled: bool
 
 
-def lesson_state(*, user: User, lesson: Page, enrolled: bool) -> LessonState:
+def lesson_state(
+    *, user: User, lesson: Page, enrolled: bool, original_id: int | None = None
+) -> LessonState:
     """What a lesson page shows its reader: quizzes without answers, and for an enrolled
-    student their last answers, feedback and progress."""
+    student their last answers, feedback and progress (one query for the progress, one
+    for the answers when the lesson has quizzes). `original_id`: the original lesson's
+    id when the caller knows it (`lesson_refs`)."""
     quizzes = quizzes_in(lesson.body.raw_data)
     latest: dict[str, QuizAttempt] = {}
     counts: Counter = Counter()
     right: set[str] = set()  # questions answered right at least once
     progress = None
     if enrolled:
-        original = canonical_page(lesson)
-        progress = LessonProgress.objects.filter(student=user, lesson=original).first()
+        if original_id is None:
+            original_id = canonical_page(lesson).pk
+        progress = LessonProgress.objects.filter(student=user, lesson_id=original_id).first()
         if quizzes:
-            for attempt in QuizAttempt.objects.filter(student=user, lesson=original).order_by(
-                "answered_at", "pk"
-            ):
+            attempts = QuizAttempt.objects.filter(student=user, lesson_id=original_id)
+            for attempt in attempts.order_by("answered_at", "pk"):
                 latest[attempt.question_id] = attempt
                 counts[attempt.question_id] += 1
                 if attempt.is_correct:
@@ -205,31 +211,147 @@ def course_page(*, user: User, course: Page) -> dict:
     }
 
 
-def lesson_page(*, user: User, lesson: Page, enrolled: bool) -> dict:
-    """A lesson page's context: its course, the previous and next lessons of the original
-    course in the reader's language, the reader's quiz state and progress, and the body's
-    blocks with each quiz's student view (no answers)."""
-    context = {}
+@dataclass(frozen=True)
+class PageRef:
+    """A page as the records and statements name it, without loading it."""
+
+    pk: int
+    title: str
+    language_code: str
+
+
+@dataclass(frozen=True)
+class LessonRefs:
+    lesson: PageRef  # the original lesson: progress and attempts point at it
+    course: PageRef  # the original course
+
+
+def _ref(page: Page) -> PageRef:
+    return PageRef(page.pk, page.title, page.locale.language_code)
+
+
+def lesson_refs(lesson: Page) -> LessonRefs:
+    """The original lesson and course of a (maybe translated) lesson; cached until a page
+    changes (cms.pagecache)."""
+
+    def read() -> LessonRefs:
+        original = canonical_page(lesson)
+        course = canonical_page(original.get_parent().specific)
+        return LessonRefs(_ref(original), _ref(course))
+
+    return PAGES.get_or_set(("lesson-refs", lesson.pk), read, local=True)
+
+
+@dataclass(frozen=True)
+class LessonFrame:
+    """What a lesson page shows every reader, in one language: its course, neighbours and
+    body. The body is a list of parts: ("html", rendered blocks), ("quiz", block id,
+    rendered fallback) and ("exercise", block id, raw value), the last two drawn per
+    reader (`lesson_page`)."""
+
+    refs: LessonRefs
+    course_title: str
+    course_url: str
+    placed: bool  # among the live lessons of its course (a draft being previewed is not)
+    previous: tuple[str, str] | None  # (title, address in the reader's language)
+    next: tuple[str, str] | None
+    body: tuple[tuple, ...]
+
+
+def _lesson_frame(lesson: Page) -> LessonFrame:
     course = lesson.get_parent().specific
-    original = canonical_page(lesson)
-    # neighbours among the original course's lessons, in the reader's language
+    refs = lesson_refs(lesson)
+    original = (
+        type(lesson).objects.get(pk=refs.lesson.pk) if refs.lesson.pk != lesson.pk else lesson
+    )
     siblings = list(type(original).objects.sibling_of(original).live().public())
     shown = in_language(siblings)
     here = next((i for i, sibling in enumerate(siblings) if sibling.pk == original.pk), None)
-    context["course"] = course
-    context["course_url"] = url_in_language(course)
-    if here is not None:  # a draft being previewed has no place among live lessons yet
-        before = shown[siblings[here - 1].pk] if here > 0 else None
-        after = shown[siblings[here + 1].pk] if here + 1 < len(siblings) else None
-        context["previous_lesson"] = before
-        context["previous_url"] = url_in_language(before) if before else ""
-        context["next_lesson"] = after
-        context["next_url"] = url_in_language(after) if after else ""
-    state = lesson_state(user=user, lesson=lesson, enrolled=enrolled)
-    context["lesson_state"] = state
-    # quizzes render from their student view (no answers), everything else as usual
-    context["body_items"] = [
-        (block, state.quizzes.get(block.id) if block.block_type == "quiz" else None)
-        for block in lesson.body
-    ]
+    before = after = None
+    if here is not None:
+        if here > 0:
+            page = shown[siblings[here - 1].pk]
+            before = (page.title, url_in_language(page))
+        if here + 1 < len(siblings):
+            page = shown[siblings[here + 1].pk]
+            after = (page.title, url_in_language(page))
+    return LessonFrame(
+        refs=refs,
+        course_title=course.title,
+        course_url=url_in_language(course),
+        placed=here is not None,
+        previous=before,
+        next=after,
+        body=_body_parts(lesson),
+    )
+
+
+def _body_parts(lesson: Page) -> tuple[tuple, ...]:
+    """The body's blocks rendered, but quizzes and exercises (the reader's own state), in
+    order; only the blocks rendered are read (a quiz's competences are not)."""
+    parts: list[tuple] = []
+    html: list[str] = []
+    body = lesson.body
+    for index, raw in enumerate(body.raw_data):
+        kind = raw.get("type")
+        # a quiz in a draft whose block has no id yet (a preview) is shown as it stands
+        if kind not in ("quiz", "exercise") or (kind == "quiz" and not body[index].id):
+            html.append(body[index].render())
+            continue
+        if html:
+            parts.append(("html", mark_safe("".join(html))))  # noqa: S308 - rendered blocks
+            html = []
+        if kind == "quiz":
+            block = body[index]
+            parts.append(("quiz", str(block.id), block.render()))
+        else:
+            parts.append(("exercise", str(raw.get("id") or ""), raw.get("value")))
+    if html:
+        parts.append(("html", mark_safe("".join(html))))  # noqa: S308 - rendered blocks
+    return tuple(parts)
+
+
+def lesson_frame(lesson: Page, *, preview: bool = False) -> LessonFrame:
+    """The lesson's frame in the reader's language: cached until a page changes, except
+    for a preview (a draft), which is drawn and never cached."""
+    if preview:
+        return _lesson_frame(lesson)
+    return PAGES.get_or_set(
+        ("lesson-frame", lesson.pk, active_language()), lambda: _lesson_frame(lesson), local=True
+    )
+
+
+def lesson_page(*, request, lesson: Page, enrolled: bool) -> dict:
+    """A lesson page's context: its course, the previous and next lessons of the original
+    course in the reader's language (the frame, shared by every reader), the reader's quiz
+    state and progress, and the body with each quiz's student view (no answers) and each
+    exercise's panel for this reader."""
+    preview = bool(getattr(request, "is_preview", False))
+    frame = lesson_frame(lesson, preview=preview)
+    state = lesson_state(
+        user=request.user, lesson=lesson, enrolled=enrolled, original_id=frame.refs.lesson.pk
+    )
+    context = {
+        "course": {"title": frame.course_title},
+        "course_url": frame.course_url,
+        "lesson_state": state,
+        "body_items": [_body_item(request, lesson, state, part) for part in frame.body],
+    }
+    if frame.placed:
+        context["previous_lesson"] = {"title": frame.previous[0]} if frame.previous else None
+        context["previous_url"] = frame.previous[1] if frame.previous else ""
+        context["next_lesson"] = {"title": frame.next[0]} if frame.next else None
+        context["next_url"] = frame.next[1] if frame.next else ""
     return context
+
+
+def _body_item(request, lesson: Page, state: LessonState, part: tuple) -> tuple:
+    """(html, quiz state): a quiz with its reader's state is drawn by the template."""
+    if part[0] == "html":
+        return part[1], None
+    if part[0] == "quiz":
+        quiz = state.quizzes.get(part[1])
+        return (None, quiz) if quiz is not None else (part[2], None)
+    block = lesson.body.stream_block.child_blocks["exercise"]
+    value = block.to_python(part[2] or {})
+    return SafeString(block.render(value, context={"request": request, "page": lesson})), None

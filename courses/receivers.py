@@ -1,13 +1,16 @@
 """What courses does when something happens in an app it cannot be called from.
 
-people (cohort memberships), curricula (curricula index pages) and Wagtail (publishing a
-lesson) sit below courses, so they announce with Django's and Wagtail's signals and these
-receivers react; apps.py connects them. Each calls one service.
+people (cohort memberships), curricula (curricula index pages, competences), evidence (a
+batch replaced) and Wagtail (publishing a lesson) sit below courses, so they announce with
+Django's and Wagtail's signals and these receivers react; apps.py connects them. Each
+calls one service.
 """
 
 from django.db import transaction
 
-from . import moderation, services
+from people import panels
+
+from . import moderation, selectors, services
 from .models import CoursePage
 
 
@@ -42,3 +45,19 @@ def on_curricula_index_saved(sender, instance, created, **kwargs):
     """A new curricula index (a new locale's) comes under course review."""
     if created:
         moderation.assign_course_review(instance)
+
+
+def on_evidence_replaced(sender, *, student_id: int, **kwargs):
+    """The student's skill profile (their dashboard's, which is cached) changed."""
+    panels.student_changed(student_id)
+
+
+def on_competences_changed(sender, **kwargs):
+    """A competence, area or framework saved or deleted: every skill profile shows them."""
+    panels.students_changed()
+
+
+def on_cohort_courses_changed(sender, **kwargs):
+    """A cohort, an institution or a course assignment saved or deleted: the cached cohorts
+    with their courses (the teachers' cohort pages) are retired."""
+    selectors.COHORT_COURSES.invalidate()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from cms.pagecache import PAGES
+from lms.cache import Namespace
 from people.models import Cohort
 from people.sections import Section
 
@@ -46,6 +48,12 @@ def skill_profile(request: HttpRequest, role: str) -> Section | None:
         "courses/_skill_profile.html", {"skill_chart": skill_profile_svg(skills) if skills else ""}
     )
     return Section(html, stylesheets=STYLESHEETS)
+
+
+def shown_pages() -> Namespace:
+    """The student's sections show pages (courses, lessons: titles, addresses, which are
+    live): the student's cached panel (people.panels) goes with the pages' cache."""
+    return PAGES
 
 
 def teacher_courses(request: HttpRequest, role: str) -> Section | None:

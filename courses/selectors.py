@@ -14,13 +14,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.pagecache import PAGES
 from cms.translation import active_language, canonical_page, in_language, url_in_language
 from curricula.models import Competence, CurriculumPage
 from evidence.models import CompetenceEvidence
+from lms.cache import Namespace
 from people import access as people_access
 from people.models import Cohort, Membership, Role, User
 
@@ -167,47 +170,46 @@ def skill_profile(*, user: User) -> list[SkillBar]:
 
 def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
     """Assigned and self-chosen courses with progress, due dates and the next step, the
-    latest quiz results, and the skill profile. A fixed number of queries. (The latest
-    graded exercises are grading's: its dashboard section merges them in.)"""
+    latest quiz results, and the skill profile. A fixed number of queries; the courses'
+    titles, addresses and lessons come from their cached outlines (`course_outline`).
+    (The latest graded exercises are grading's: its dashboard section merges them in.)"""
     now = timezone.now()
     enrolments = list(
         Enrolment.objects.filter(student=user, course__live=True)
-        .select_related("course", "assignment")
         .order_by("enrolled_at")
+        .values_list("course_id", "assignment__due_at")
     )
-    courses = [e.course for e in enrolments]
-    lessons_by_course = _lessons_of(courses)
-    progress = {p.course_id: p for p in CourseProgress.objects.filter(student=user)}
+    outlines = {course_id: course_outline_of(course_id) for course_id, _due in enrolments}
+    last_activity = dict(
+        CourseProgress.objects.filter(student=user).values_list("course_id", "last_activity_at")
+    )
     lesson_progress = list(
         LessonProgress.objects.filter(student=user)
-        .select_related("lesson")
         .order_by("-quiz_answered_at")
+        .values_list("lesson_id", "completed_at", "quiz_answered_at", "quiz_score", "quiz_passed")
     )
-    completed = {lp.lesson_id for lp in lesson_progress if lp.completed_at}
-    quiz_rows = [lp for lp in lesson_progress if lp.quiz_answered_at][:recent]
-    all_pages = courses + [lesson for ls in lessons_by_course.values() for lesson in ls]
-    all_pages += [lp.lesson for lp in quiz_rows]
-    links = _links(all_pages)
+    completed = {row[0] for row in lesson_progress if row[1]}
+    quiz_rows = [row for row in lesson_progress if row[2]][:recent]
+    links = {lesson.pk: lesson for outline in outlines.values() for lesson in outline.lessons}
+    elsewhere = {row[0] for row in quiz_rows} - links.keys()  # not a live lesson of a course
+    if elsewhere:
+        links.update(_links(list(LessonPage.objects.filter(pk__in=elsewhere))))
 
     cards = []
-    for enrolment in enrolments:
-        course = enrolment.course
-        lessons = lessons_by_course.get(course.pk, [])
+    for course_id, due in enrolments:
+        lessons = outlines[course_id].lessons
         done = sum(lesson.pk in completed for lesson in lessons)
         total = len(lessons)
-        summary = progress.get(course.pk)
-        due = enrolment.assignment.due_at if enrolment.assignment else None
-        next_lesson = next((lesson for lesson in lessons if lesson.pk not in completed), None)
         cards.append(
             CourseCard(
-                course=links[course.pk],
+                course=outlines[course_id].course,
                 percent=done * 100 // total if total else 0,
                 lessons_completed=done,
                 lessons_total=total,
                 due_at=due,
                 overdue=bool(due and due < now and done < total),
-                last_activity_at=summary.last_activity_at if summary else None,
-                next_lesson=links[next_lesson.pk] if next_lesson else None,
+                last_activity_at=last_activity.get(course_id),
+                next_lesson=next((x for x in lessons if x.pk not in completed), None),
             )
         )
     far = timezone.make_aware(datetime(9999, 1, 1))
@@ -215,13 +217,13 @@ def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
     results = [
         RecentResult(
             kind="quiz",
-            title=links[lp.lesson_id].title,
-            url=links[lp.lesson_id].url,
-            percent=round((lp.quiz_score or 0) * 100),
-            passed=lp.quiz_passed,
-            at=lp.quiz_answered_at,
+            title=links[lesson_id].title,
+            url=links[lesson_id].url,
+            percent=round((score or 0) * 100),
+            passed=passed,
+            at=answered_at,
         )
-        for lp in quiz_rows
+        for lesson_id, _completed_at, answered_at, score, passed in quiz_rows
     ]
     results.sort(key=lambda r: r.at, reverse=True)
     return StudentDashboard(
@@ -237,25 +239,81 @@ def student_dashboard(*, user: User, recent: int = 6) -> StudentDashboard:
 # ---------------------------------------------------------------------------------------
 
 
+# A cohort (with its institution) and its courses, the same for every teacher: cached until
+# a cohort, an institution, an assignment (receivers.on_cohort_courses_changed) or any page
+# (PAGES, part of the key) changes.
+COHORT_COURSES = Namespace("courses:cohort-courses")
+
+
+def cohort_with_courses(*, pk: int) -> tuple[Cohort, list[CourseAssignment]] | None:
+    """The cohort and its `cohort_assignments`, None when there is no such cohort."""
+
+    def read():
+        cohort = Cohort.objects.select_related("institution").filter(pk=pk).first()
+        return None if cohort is None else (cohort, _cohort_assignments(cohort))
+
+    return COHORT_COURSES.get_or_set((pk, PAGES.version(), active_language()), read)
+
+
 def cohort_assignments(*, cohort: Cohort) -> list[CourseAssignment]:
+    """The cohort's live courses, each with its `link` in the reader's language (cached)."""
+    found = cohort_with_courses(pk=cohort.pk)
+    return found[1] if found is not None else []
+
+
+def _cohort_assignments(cohort: Cohort) -> list[CourseAssignment]:
     assignments = list(
         CourseAssignment.objects.filter(cohort=cohort, course__live=True)
         .select_related("course")
         .order_by(F("starts_at").asc(nulls_last=True), "course__title")
     )
-    links = _links([a.course for a in assignments])
     for assignment in assignments:
-        assignment.link = links[assignment.course_id]
+        shown = course_outline(assignment.course).shown
+        assignment.link = PageLink(assignment.course_id, shown.title, shown.url)
     return assignments
 
 
-def _students(cohort: Cohort) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(cohort=cohort, role=Role.STUDENT)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    ]
+@dataclass(frozen=True)
+class CourseOutline:
+    course: PageLink  # the original course (its id), as the reader's language shows it
+    lessons: tuple[PageLink, ...]  # its live lessons in order (the originals' ids)
+    shown: PageLink  # the page asked for (its id), as the reader's language shows it
+
+
+def course_outline(course: CoursePage) -> CourseOutline:
+    """A course's title, address and live lessons in the reader's language; the same for
+    every reader, so cached (cms.pagecache.PAGES) until any page changes."""
+    return PAGES.get_or_set(
+        ("course-outline", course.pk, active_language()), lambda: _course_outline(course)
+    )
+
+
+def course_outline_of(course_id: int) -> CourseOutline:
+    """`course_outline` of the course with this id, under the same key: its page is read
+    only when the outline is not cached."""
+    return PAGES.get_or_set(
+        ("course-outline", course_id, active_language()),
+        lambda: _course_outline(CoursePage.objects.get(pk=course_id)),
+    )
+
+
+def _course_outline(course: CoursePage) -> CourseOutline:
+    original = canonical_page(course)
+    lessons = _lessons_of([original])[original.pk]
+    links = _links([course, original, *lessons])
+    return CourseOutline(
+        course=links[original.pk],
+        lessons=tuple(links[lesson.pk] for lesson in lessons),
+        shown=links[course.pk],
+    )
+
+
+@dataclass(frozen=True)
+class StudentName:
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
 
 
 @dataclass(frozen=True)
@@ -266,7 +324,7 @@ class ProgressCell:
 
 @dataclass(frozen=True)
 class ProgressRow:
-    student: User
+    student: StudentName
     cells: tuple[ProgressCell, ...]
     completed: int
     percent: int
@@ -304,74 +362,106 @@ def _expected_percent(assignment: CourseAssignment | None, now) -> int | None:
     return int(100 * (now - start) / (assignment.due_at - start))
 
 
-def cohort_progress(*, cohort: Cohort, course: CoursePage) -> CohortProgress:
+# The two reads of `cohort_progress`, in SQL: the ORM took several times longer to build
+# them than the database to answer them, on a page every teacher reloads during a lesson.
+# The cohort's students (by name) with their last activity in the course:
+_COHORT_STUDENTS_SQL = f"""
+    SELECT u.id, u.username, u.first_name, u.last_name, cp.last_activity_at
+    FROM {Membership._meta.db_table} m
+    JOIN {User._meta.db_table} u ON u.id = m.user_id
+    LEFT JOIN {CourseProgress._meta.db_table} cp ON cp.student_id = u.id AND cp.course_id = %s
+    WHERE m.cohort_id = %s AND m.role = %s
+    ORDER BY u.last_name, u.first_name, u.username
+"""  # noqa: S608 - table names from the models, values as parameters
+# Each lesson summary of theirs in the course: its status (as `ProgressCell.status`) and
+# quiz score.
+_COHORT_LESSONS_SQL = f"""
+    SELECT lp.student_id, lp.lesson_id,
+        CASE WHEN lp.completed_at IS NOT NULL THEN 'completed'
+            WHEN lp.first_visited_at IS NOT NULL THEN 'visited'
+            ELSE 'not_started' END,
+        lp.quiz_score
+    FROM {LessonProgress._meta.db_table} lp
+    WHERE lp.course_id = %s AND lp.student_id IN (
+        SELECT m.user_id FROM {Membership._meta.db_table} m WHERE m.cohort_id = %s AND m.role = %s
+    )
+"""  # noqa: S608 - table names from the models, values as parameters
+
+
+def _cohort_progress_rows(cohort_id: int, course_id: int) -> tuple[list[tuple], list[tuple]]:
+    params = [course_id, cohort_id, Role.STUDENT.value]
+    with connection.cursor() as cursor:
+        cursor.execute(_COHORT_STUDENTS_SQL, params)
+        students = cursor.fetchall()
+        cursor.execute(_COHORT_LESSONS_SQL, params)
+        lessons = cursor.fetchall()
+    # the last activity as the ORM reads it (aware, whatever the database)
+    column = CourseProgress._meta.get_field("last_activity_at").get_col("cp")
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    if converters:
+        converted = []
+        for *student, activity in students:
+            for converter in converters:
+                activity = converter(activity, column, connection)
+            converted.append((*student, activity))
+        students = converted
+    return students, lessons
+
+
+def cohort_progress(
+    *, cohort: Cohort, course: CoursePage, assignment: CourseAssignment | None = None
+) -> CohortProgress:
     """Students x lessons of one course: what each completed, quiz scores, who is behind.
-    Seven queries, whatever the cohort's size."""
-    course = canonical_page(course)
+    Two queries whatever the cohort's size (three without `assignment`, the cohort's
+    assignment of the course when the caller has it); the course's outline is cached."""
+    outline = course_outline(course)
+    course_id = outline.course.pk
     now = timezone.now()
-    assignment = CourseAssignment.objects.filter(cohort=cohort, course=course).first()
-    lessons = _lessons_of([course])[course.pk]
-    students = _students(cohort)
-    student_ids = Membership.objects.filter(cohort=cohort, role=Role.STUDENT).values("user_id")
-    cells = {
-        (lp.student_id, lp.lesson_id): lp
-        for lp in LessonProgress.objects.filter(course=course, student__in=student_ids)
-    }
-    summaries = {
-        cp.student_id: cp
-        for cp in CourseProgress.objects.filter(course=course, student__in=student_ids)
-    }
-    links = _links([course, *lessons])
-    rows = []
-    for student in students:
-        row_cells = []
-        done = 0
-        for lesson in lessons:
-            lp = cells.get((student.pk, lesson.pk))
-            if lp is not None and lp.completed_at:
-                status = "completed"
-                done += 1
-            elif lp is not None and lp.first_visited_at:
-                status = "visited"
-            else:
-                status = "not_started"
-            quiz = (
-                round(lp.quiz_score * 100) if lp is not None and lp.quiz_score is not None else None
-            )
-            row_cells.append(ProgressCell(status, quiz))
-        summary = summaries.get(student.pk)
-        rows.append(
-            ProgressRow(
-                student=student,
-                cells=tuple(row_cells),
-                completed=done,
-                percent=done * 100 // len(lessons) if lessons else 0,
-                last_activity_at=summary.last_activity_at if summary else None,
-                behind=False,
-            )
-        )
-    average = round(statistics.mean(r.percent for r in rows)) if rows else 0
+    if assignment is None or (assignment.cohort_id, assignment.course_id) != (
+        cohort.pk,
+        course_id,
+    ):
+        assignment = CourseAssignment.objects.filter(cohort=cohort, course_id=course_id).first()
+    lesson_ids = [lesson.pk for lesson in outline.lessons]
+    students, progress = _cohort_progress_rows(cohort.pk, course_id)
+    cells: dict[tuple[int, int], ProgressCell] = {}
+    shared: dict[tuple[str, int | None], ProgressCell] = {}  # equal cells are one object
+    for student_id, lesson_id, status, score in progress:
+        key = (status, round(score * 100) if score is not None else None)
+        cell = shared.get(key)
+        if cell is None:
+            cell = shared[key] = ProgressCell(*key)
+        cells[(student_id, lesson_id)] = cell
+    untouched = ProgressCell("not_started", None)
+    measured = []
+    for pk, username, first_name, last_name, activity in students:
+        row_cells = tuple(cells.get((pk, lesson_id), untouched) for lesson_id in lesson_ids)
+        done = sum(cell.status == "completed" for cell in row_cells)
+        percent = done * 100 // len(lesson_ids) if lesson_ids else 0
+        student = StudentName(pk, username, first_name, last_name)
+        measured.append((student, row_cells, done, percent, activity))
+    average = round(sum(m[3] for m in measured) / len(measured)) if measured else 0
     expected = _expected_percent(assignment, now)
 
-    def is_behind(row: ProgressRow) -> bool:
-        if row.percent == 100:
+    def is_behind(percent: int) -> bool:
+        if percent == 100:
             return False
         if expected == 100:  # past the due date and not finished
             return True
         if expected is not None:
-            return row.percent + BEHIND_MARGIN < expected
-        return row.percent + BEHIND_WITHOUT_DATES <= average
+            return percent + BEHIND_MARGIN < expected
+        return percent + BEHIND_WITHOUT_DATES <= average
 
-    rows = [
-        ProgressRow(r.student, r.cells, r.completed, r.percent, r.last_activity_at, is_behind(r))
-        for r in rows
-    ]
+    rows = tuple(
+        ProgressRow(student, row_cells, done, percent, activity, is_behind(percent))
+        for student, row_cells, done, percent, activity in measured
+    )
     return CohortProgress(
         cohort=cohort,
-        course=links[course.pk],
+        course=outline.course,
         assignment=assignment,
-        lessons=tuple(links[lesson.pk] for lesson in lessons),
-        rows=tuple(rows),
+        lessons=outline.lessons,
+        rows=rows,
         expected_percent=expected,
         average_percent=average,
     )

@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,9 +23,11 @@ from cms.translation import canonical_page
 from curricula.models import Competence
 from evidence.models import EvidenceSource
 from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
+from people import panels
 from people.models import Cohort, Membership, Role, User
 from xapi import services as xapi
 
+from . import page_selectors
 from .models import (
     CompletionRule,
     CourseAssignment,
@@ -36,6 +39,7 @@ from .models import (
     LessonProgress,
     QuizAttempt,
 )
+from .page_selectors import LessonRefs
 from .questionbank import QuestionBank
 from .quiz import (
     DEFAULT_MAX_ATTEMPTS,
@@ -84,6 +88,11 @@ def course_assign(
         ],
         ignore_conflicts=True,  # already enrolled (another cohort or self-enrolment)
     )
+    # the dashboards showing the course with this assignment's dates (students who left
+    # the cohort since included; one enrolled through another cohort shows that one's)
+    panels.student_changed(
+        *Enrolment.objects.filter(assignment=assignment).values_list("student_id", flat=True)
+    )
     return assignment
 
 
@@ -104,6 +113,7 @@ def enrol_new_cohort_member(*, membership: Membership) -> int:
         ],
         ignore_conflicts=True,
     )
+    panels.student_changed(membership.user_id)
     return len(assignments)
 
 
@@ -115,9 +125,11 @@ def course_self_enrol(*, course: CoursePage, student: User) -> Enrolment:
         )
     if not course.live:
         raise EnrolmentRefused(_("This course is not published."))
-    enrolment, _created = Enrolment.objects.get_or_create(
+    enrolment, created = Enrolment.objects.get_or_create(
         course=course, student=student, defaults={"source": Enrolment.Source.SELF}
     )
+    if created:
+        panels.student_changed(student.pk)
     return enrolment
 
 
@@ -228,6 +240,7 @@ def _refresh_course(*, student: User, course: CoursePage, now) -> CourseProgress
     _set_counts(progress, total=len(live), done=done, now=now)
     progress.last_activity_at = now
     progress.save()
+    panels.student_changed(student.pk)  # their dashboard's progress and results
     return progress
 
 
@@ -263,24 +276,40 @@ def _announce_completion(progress: CourseProgress) -> None:
 
 
 @transaction.atomic
-def lesson_visit(*, student: User, lesson: LessonPage) -> LessonProgress:
-    """A student opened a lesson of a course they are enrolled in."""
+def lesson_visit(*, student: User, lesson: LessonPage, refs: LessonRefs | None = None) -> None:
+    """A student opened a lesson of a course they are enrolled in: one UPDATE of the
+    lesson's and one of the course's progress, and the xAPI statement (the rows are made
+    on the first visit). `refs`: the lesson's originals when the caller knows them."""
     now = timezone.now()
-    original, course = _originals(lesson)
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        student=student, lesson=original, defaults={"course": course}
+    refs = refs or page_selectors.lesson_refs(lesson)
+    lesson_id, course_id = refs.lesson.pk, refs.course.pk
+    visited = LessonProgress.objects.filter(student=student, lesson_id=lesson_id).update(
+        visits=F("visits") + 1,
+        first_visited_at=Coalesce("first_visited_at", Value(now)),
+        last_visited_at=now,
     )
-    progress.visits += 1
-    progress.first_visited_at = progress.first_visited_at or now
-    progress.last_visited_at = now
-    progress.save()
-    xapi.lesson_viewed(student=student, lesson=original, course=course, at=now)
-    summary, _created = CourseProgress.objects.get_or_create(student=student, course=course)
-    if _created:  # first activity in the course: count its lessons once
-        _set_counts(summary, total=len(_live_lesson_ids(course)), done=0, now=now)
-    summary.last_activity_at = now
-    summary.save()
-    return progress
+    if not visited:
+        progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+            student=student, lesson_id=lesson_id, defaults={"course_id": course_id}
+        )
+        progress.visits += 1
+        progress.first_visited_at = progress.first_visited_at or now
+        progress.last_visited_at = now
+        progress.save()
+    xapi.lesson_viewed(student=student, lesson=refs.lesson, course=refs.course, at=now)
+    active = CourseProgress.objects.filter(student=student, course_id=course_id).update(
+        last_activity_at=now
+    )
+    if not active:
+        summary, created = CourseProgress.objects.get_or_create(
+            student=student, course_id=course_id
+        )
+        if created:  # first activity in the course: count its lessons once
+            course = CoursePage.objects.get(pk=course_id)
+            _set_counts(summary, total=len(_live_lesson_ids(course)), done=0, now=now)
+        summary.last_activity_at = now
+        summary.save()
+    panels.student_changed(student.pk)  # "last activity" on their dashboard
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -173,10 +173,12 @@ def _progress_url(cohort_pk: int) -> str:
 
 
 def _cohort_and_course(request: HttpRequest, pk: int):
-    cohort = get_object_or_404(Cohort.objects.select_related("institution"), pk=pk)
+    found = selectors.cohort_with_courses(pk=pk)
+    if found is None:
+        raise Http404
+    cohort, assignments = found
     if not access.can_follow_cohort(request.user, cohort):
         raise PermissionDenied(_("Only the cohort's teachers can follow its progress."))
-    assignments = selectors.cohort_assignments(cohort=cohort)
     chosen = None
     wanted = request.GET.get("course", "")
     if wanted.isdigit():
@@ -190,7 +192,11 @@ def _cohort_and_course(request: HttpRequest, pk: int):
 @require_GET
 def cohort_progress(request: HttpRequest, pk: int) -> HttpResponse:
     cohort, assignments, chosen = _cohort_and_course(request, pk)
-    table = selectors.cohort_progress(cohort=cohort, course=chosen.course) if chosen else None
+    table = (
+        selectors.cohort_progress(cohort=cohort, course=chosen.course, assignment=chosen)
+        if chosen
+        else None
+    )
     return render(
         request,
         "courses/cohort_progress.html",
@@ -205,7 +211,7 @@ def cohort_progress_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if chosen is None:
         messages.error(request, _("No course is assigned to this cohort yet."))
         return redirect(_progress_url(cohort.pk))
-    table = selectors.cohort_progress(cohort=cohort, course=chosen.course)
+    table = selectors.cohort_progress(cohort=cohort, course=chosen.course, assignment=chosen)
     day = timezone.localdate()
     filename = f"progress-{slugify(cohort.code)}-{slugify(chosen.course.slug)}-{day:%Y%m%d}.csv"
     header = [

@@ -20,6 +20,7 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from cms.sections import HOME_PAGE_SECTIONS
 from cms.translation import canonical_page, url_in_language
+from people.panels import STUDENT_PANEL_VERSIONS
 from people.sections import COHORT_PAGE_SECTIONS, DASHBOARD_SECTIONS
 
 from . import access, catalogue, page_selectors, question_import_views, sections, services
@@ -31,7 +32,8 @@ def lesson_reading_gate(next_serve):
     def serve(page, request, args, kwargs):
         if not isinstance(page, LessonPage):
             return next_serve(page, request, args, kwargs)
-        decision = access.lesson_access(request.user, page)
+        refs = page_selectors.lesson_refs(page)
+        decision = access.lesson_access(request.user, page, course_id=refs.course.pk)
         if not decision.allowed and decision.reason == "login":
             return redirect_to_login(request.get_full_path())
         if not decision.allowed and decision.reason == "outline":
@@ -55,7 +57,7 @@ def lesson_reading_gate(next_serve):
             )
         request.lesson_enrolled = decision.enrolled  # read by LessonPage.get_context
         if decision.enrolled:
-            services.lesson_visit(student=request.user, lesson=page)
+            services.lesson_visit(student=request.user, lesson=page, refs=refs)
         return next_serve(page, request, args, kwargs)
 
     return serve
@@ -65,6 +67,7 @@ def lesson_reading_gate(next_serve):
 # apps' sections (ordered 101 to 299) come between.
 hooks.register(DASHBOARD_SECTIONS, sections.student_courses, order=100)
 hooks.register(DASHBOARD_SECTIONS, sections.skill_profile, order=300)
+hooks.register(STUDENT_PANEL_VERSIONS, sections.shown_pages)  # the panel is cached
 hooks.register(DASHBOARD_SECTIONS, sections.teacher_courses, order=100)
 hooks.register(COHORT_PAGE_SECTIONS, sections.cohort_courses, order=100)
 # The home page's catalogue: the courses by track, with the search box.

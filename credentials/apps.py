@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +21,9 @@ class CredentialsConfig(AppConfig):
             sender=CourseProgress,
             dispatch_uid="credentials.course_completed",
         )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.on_credential_changed,
+                sender="credentials.Credential",
+                dispatch_uid=f"credentials.panel_{signal is post_save}",
+            )

@@ -52,7 +52,13 @@ def status_list_jws(status_list: StatusList) -> str:
 
 
 def student_credentials(*, user) -> list[Credential]:
-    return list(Credential.objects.filter(student=user).select_related("course", "key"))
+    """The student's credentials, for their dashboard: what it shows (the achievement's
+    name, the dates), not the signed credential, its course or its key."""
+    return list(
+        Credential.objects.filter(student=user).only(
+            "pk", "student_id", "achievement", "issued_at", "revoked_at"
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cms.pagecache import ViewRestrictionsMixin
 from cms.translation import TranslationFallbackMixin, children_in_language
 from people.models import Track, TranslatedNameMixin
 
@@ -254,7 +255,7 @@ class Competence(TranslatedNameMixin):
 # ---------------------------------------------------------------------------------------
 # Curriculum pages
 # ---------------------------------------------------------------------------------------
-class CurriculumIndexPage(TranslationFallbackMixin, Page):
+class CurriculumIndexPage(ViewRestrictionsMixin, TranslationFallbackMixin, Page):
     """Lists the curricula of the platform, grouped by track."""
 
     introduction = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -279,7 +280,7 @@ class CurriculumIndexPage(TranslationFallbackMixin, Page):
         return context
 
 
-class CurriculumPage(TranslationFallbackMixin, Page):
+class CurriculumPage(ViewRestrictionsMixin, TranslationFallbackMixin, Page):
     """A curriculum for one track (and grade band at school): the courses that teach it and
     the competences, at a level, it aims at."""
 

@@ -8,6 +8,7 @@ reverse. A task is named, not imported, so Celery routes it as it routes any mes
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from celery import current_app
 from django.db import transaction
@@ -53,6 +54,34 @@ def submission_grading_send(*, submission_id: int, priority: int) -> bool:
         sent_at=timezone.now()
     )
     return True
+
+
+# A mark the broker keeps while it keeps its messages (see broker_emptied_at).
+BROKER_MARK_KEY = "lms:grading:broker-mark"
+
+
+def broker_emptied_at() -> datetime | None:
+    """When the broker was last found empty: the first time a look found it without our
+    mark. A Redis broker restarted without persistence (or flushed) forgot its messages,
+    so a submission sent before then is no longer on it, however recently it was sent.
+    None when the broker cannot tell (the embedded folder broker keeps its messages on
+    disk) or cannot be reached."""
+    app = current_app
+    if app.conf.task_always_eager:
+        return None
+    try:
+        with app.connection_for_write() as conn:
+            if conn.transport.driver_type != "redis":
+                return None
+            client = conn.default_channel.client
+            now = timezone.now()
+            if client.set(BROKER_MARK_KEY, now.isoformat(), nx=True):
+                return now
+            mark = client.get(BROKER_MARK_KEY)
+    except Exception:  # kombu's OperationalError, a refused socket...
+        log.warning("could not read the broker's mark", exc_info=True)
+        return None
+    return datetime.fromisoformat(mark.decode()) if mark else None
 
 
 def exercise_validation_queue(*, exercise_id: int) -> None:

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from courses import access as course_access
 from courses import sections as course_sections
 from people import access as people_access
+from people import panels
 from people.models import Cohort
 from people.sections import Section
 
@@ -30,6 +31,27 @@ def recent_results(request: HttpRequest, role: str) -> Section | None:
     html = render_to_string("grading/_recent_results.html", {"recent": recent})
     # its sub-heading has the look of the dashboard's other sections, courses'
     return Section(html, stylesheets=course_sections.STYLESHEETS)
+
+
+# An exercise's title is in its students' recent results, on their cached dashboard
+# panels (people.panels): renaming or deleting an exercise retires every panel. Most
+# saves leave the title alone (a new source, a check's result): those retire nothing.
+# Connected in apps.py.
+
+
+def exercise_loaded(sender, instance, **kwargs) -> None:
+    instance._title_shown = instance.__dict__.get("title")
+
+
+def exercise_saved(sender, instance, created, **kwargs) -> None:
+    title = instance.__dict__.get("title")
+    if not created and title != getattr(instance, "_title_shown", None):  # new: in no results
+        panels.students_changed()
+    instance._title_shown = title
+
+
+def exercise_deleted(sender, instance, **kwargs) -> None:
+    panels.students_changed()
 
 
 def teacher_home(request: HttpRequest, role: str) -> Section | None:

@@ -112,23 +112,25 @@ def recent_exercise_results(*, user: User, limit: int = 6) -> list[RecentResult]
         .order_by("-submitted_at", "-pk")
         .values("pk")[:1]
     )
+    # the five values shown, not the rows: a submission holds its notebook, an exercise
+    # its notebooks and specification
     submissions = (
         Submission.objects.filter(
             student=user, status=Submission.Status.GRADED, pk=Subquery(latest)
         )
-        .select_related("exercise")
-        .order_by("-submitted_at", "-pk")[:limit]
+        .order_by("-submitted_at", "-pk")
+        .values_list("exercise_id", "exercise__title", "total", "max_total", "submitted_at")[:limit]
     )
     return [
         RecentResult(
             kind="exercise",
-            title=s.exercise.title,
-            url=reverse("grading:exercise", args=[s.exercise_id]),
-            percent=round(100 * (s.total or 0) / s.max_total) if s.max_total else None,
-            passed=bool(s.max_total and (s.total or 0) >= s.max_total),
-            at=s.submitted_at,
+            title=title,
+            url=reverse("grading:exercise", args=[exercise_id]),
+            percent=round(100 * (total or 0) / max_total) if max_total else None,
+            passed=bool(max_total and (total or 0) >= max_total),
+            at=submitted_at,
         )
-        for s in submissions
+        for exercise_id, title, total, max_total, submitted_at in submissions
     ]
 
 

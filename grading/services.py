@@ -15,6 +15,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import nbformat
@@ -40,6 +41,7 @@ from grading.sandbox import runtimes
 from grading.sandbox.bubblewrap import SandboxUnavailable
 from grading.sandbox.executor import sandboxed_executor
 from grading.sandbox.runtimes import UnknownRuntime
+from people import panels
 from xapi import services as xapi
 
 from . import completion, queue
@@ -722,6 +724,7 @@ def _refresh_summary(exercise_id: int, student_id: int) -> None:
         exercise_id=exercise_id, student_id=student_id
     ).count()
     summary.save()
+    panels.student_changed(student_id)  # their dashboard's recent results
 
 
 @transaction.atomic
@@ -814,6 +817,7 @@ def submission_regrade(*, submission: Submission, interactive: bool = True) -> S
         status=Submission.Status.QUEUED, failure_reason="", sent_at=None, lease_until=None
     )
     submission.refresh_from_db()
+    panels.student_changed(submission.student_id)  # no longer among their graded results
     queue.submission_grading_queue(submission_id=submission.pk, interactive=interactive)
     return submission
 
@@ -824,13 +828,15 @@ def exercise_regrade(*, exercise: Exercise, requested_by, student_ids=None) -> R
     submissions = Submission.objects.filter(exercise=exercise)
     if student_ids is not None:
         submissions = submissions.filter(student_id__in=student_ids)
-    ids = list(submissions.order_by("pk").values_list("pk", flat=True))
+    rows = list(submissions.order_by("pk").values_list("pk", "student_id"))
+    ids = [pk for pk, _student_id in rows]
     job = RegradeJob.objects.create(
         exercise=exercise, requested_by=requested_by, total=len(ids), submission_ids=ids
     )
     Submission.objects.filter(pk__in=ids).update(
         status=Submission.Status.QUEUED, failure_reason="", sent_at=None, lease_until=None
     )
+    panels.student_changed(*(student_id for _pk, student_id in rows))  # as above
     for pk in ids:
         queue.submission_grading_queue(submission_id=pk, interactive=False)
     if not ids:
@@ -895,7 +901,10 @@ def cell_grade_manually(
 
 
 def requeue_stuck_submissions(
-    *, older_than_seconds: int | None = None, queued_longer_than_seconds: int | None = None
+    *,
+    older_than_seconds: int | None = None,
+    queued_longer_than_seconds: int | None = None,
+    broker_emptied_at: datetime | None = None,
 ) -> int:
     """Send again what never reached the broker, what the broker lost and what a dead
     worker left. Beat runs this every `GRADING_SWEEP_SECONDS` (5 s).
@@ -905,6 +914,9 @@ def requeue_stuck_submissions(
       send. Sent as soon as the broker is back: seconds, not minutes.
     - QUEUED, sent longer than `GRADING_REQUEUE_QUEUED_AFTER` (10 min) ago: the broker lost
       the message (or a long backlog, where a second message is harmless).
+    - QUEUED, sent before `broker_emptied_at` (grading.queue.broker_emptied_at): the broker
+      came back empty (a Redis restarted without persistence) and forgot it. Sent again as
+      soon as the broker is back, as one that was never sent.
     - RUNNING with its lease past: its worker died (kill -9, a lost machine); the lease is
       renewed every few seconds by a live one (`_lease`).
     - RUNNING without a lease (claimed before leases existed) for longer than the hard
@@ -922,6 +934,8 @@ def requeue_stuck_submissions(
         submitted_at__lt=now - timezone.timedelta(seconds=settings.GRADING_RESEND_AFTER),
     )
     lost = queued.filter(sent_at__lt=now - timezone.timedelta(seconds=queued_limit))
+    if broker_emptied_at is not None:
+        lost = lost | queued.filter(sent_at__lt=broker_emptied_at)
     dead = running.filter(lease_until__lt=now)
     unleased = running.filter(
         lease_until__isnull=True, started_at__lt=now - timezone.timedelta(seconds=running_limit)

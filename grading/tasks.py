@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import runs, services, similarity
+from . import queue, runs, services, similarity
 
 # Grading must end within the notebook's own limit plus kernel start; these are a backstop.
 GRADING_SOFT_LIMIT = 240
@@ -52,7 +52,10 @@ def execute_run_task(run_id: int) -> None:
 def requeue_stuck_submissions_task() -> None:
     """Periodic (every few seconds): send again the submissions the broker never got or
     lost, and those whose worker died (services.requeue_stuck_submissions)."""
-    services.requeue_stuck_submissions(older_than_seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    services.requeue_stuck_submissions(
+        older_than_seconds=settings.CELERY_TASK_TIME_LIMIT + 60,
+        broker_emptied_at=queue.broker_emptied_at(),
+    )
 
 
 # A check of ~300 submissions takes seconds (see the README); these only stop a runaway.

@@ -3,10 +3,10 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import routing
 from cms import views as cms_views
 
 from . import views
@@ -47,7 +47,9 @@ urlpatterns += i18n_patterns(
     path("", include("credentials.urls")),
     # everything else is a Wagtail page; this must come last. Not under api/: otherwise
     # LocaleMiddleware turns every API 404 into a redirect to /<lang>/api/... (an HTML page).
-    re_path(r"^(?!api/)", include(wagtail_urls)),
+    # Wagtail's own URLs (its password-restriction form), then every page through Wagtail's
+    # serve with cached routes (cms/routing.py)
+    re_path(r"^(?!api/)", include(routing.urlpatterns)),
 )
 
 if settings.DEBUG:

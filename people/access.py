@@ -15,17 +15,26 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from lms.cache import Namespace
+
 from .models import Cohort, Institution, Membership, Role, User
+
+# Every user's roles, cached between requests; any change of a membership, of a user's
+# groups or permissions, or of a group's permissions retires them all (people/signals.py).
+ROLES = Namespace("people:roles")
 
 
 @dataclass(frozen=True)
 class Roles:
-    """The roles a user holds, computed once per request."""
+    """The roles a user holds, read once per request (from the cache while none changed)."""
 
     student: bool = False
     teacher: bool = False
     institution_admin: bool = False
     ministry_analyst: bool = False
+    # may use the authoring interface (Wagtail's `wagtailadmin.access_admin`): the page
+    # toolbar is shown to these users only
+    admin_access: bool = False
 
     @property
     def any(self) -> bool:
@@ -38,15 +47,22 @@ def roles_of(user: User) -> Roles:
     cached = getattr(user, "_roles_cache", None)
     if cached is not None:
         return cached
+    roles = ROLES.get_or_set(
+        (user.pk, int(user.is_active), int(user.is_superuser)), lambda: _read_roles(user)
+    )
+    user._roles_cache = roles
+    return roles
+
+
+def _read_roles(user: User) -> Roles:
     held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    roles = Roles(
+    return Roles(
         student=Role.STUDENT in held,
         teacher=Role.TEACHER in held,
         institution_admin=Role.INSTITUTION_ADMIN in held,
         ministry_analyst=Role.MINISTRY_ANALYST in held,
+        admin_access=user.has_perm("wagtailadmin.access_admin"),
     )
-    user._roles_cache = roles
-    return roles
 
 
 def administered_institutions(user: User) -> QuerySet[Institution]:
@@ -64,6 +80,17 @@ def taught_cohorts(user: User) -> QuerySet[Cohort]:
             institution__memberships__role=Role.TEACHER,
         )
     ).distinct()
+
+
+def taught_cohort_ids(user: User) -> frozenset[int]:
+    """The ids of `taught_cohorts(user)`, cached with the roles (ROLES): retired by a
+    membership made, changed or removed and by a cohort created, changed or deleted."""
+    if not user.is_authenticated:
+        return frozenset()
+    return ROLES.get_or_set(
+        ("taught-cohorts", user.pk),
+        lambda: frozenset(taught_cohorts(user).values_list("pk", flat=True)),
+    )
 
 
 def managed_cohorts(user: User) -> QuerySet[Cohort]:

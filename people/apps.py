@@ -6,3 +6,9 @@ class PeopleConfig(AppConfig):
     name = "people"
     verbose_name = _("People and organisations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import panels, signals
+
+        signals.connect()
+        panels.connect()

@@ -11,6 +11,11 @@ what the functions return, in hook order::
             return Section(render_to_string(...), stylesheets=("courses/css/courses.css",))
 
 A function returns None when it has nothing for this user, role or cohort.
+
+The student's sections are cached with the student's panel (`people.panels`): an app that
+adds one retires the panel whenever what it shows changes (`panels.student_changed`,
+`panels.students_changed`, or a namespace of its own through `STUDENT_PANEL_VERSIONS`),
+and writes what depends on the clock with the `late_timesince` / `late_past` filters.
 """
 
 from __future__ import annotations

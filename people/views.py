@@ -21,7 +21,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import access, lockout, loginalternatives, logincodes, ratelimit, selectors, services
+from . import (
+    access,
+    lockout,
+    loginalternatives,
+    logincodes,
+    panels,
+    ratelimit,
+    selectors,
+    services,
+)
 from .forms import (
     CohortForm,
     FirstLoginForm,
@@ -104,7 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     roles = access.roles_of(user)
     context = {"roles": roles}
     if roles.student:
-        context["student_cohorts"] = selectors.student_cohorts(user=user)
+        context["student_panel"] = panels.student_panel(request)  # cached (people.panels)
     if roles.teacher:
         context["taught_cohorts"] = selectors.cohorts_with_counts(access.taught_cohorts(user))
     if roles.institution_admin:

@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
         from evidence.signals import evidence_replaced
 
         # every process knows the reports tasks by name: reports.queue finds them there
-        from . import receivers, tasks  # noqa: F401
+        from . import caching, receivers, tasks  # noqa: F401
 
         # one evidence batch, one roll-up refresh, queued after commit (never per row)
         evidence_replaced.connect(
@@ -31,6 +31,23 @@ class ReportsConfig(AppConfig):
             sender="people.Membership",
             dispatch_uid="reports.member_left",
         )
+        # what the reports name and count by: every cached report is retired (the roll-ups
+        # retire only the reports they move, reports/rollups/ calling reports.caching)
+        for model in (
+            "people.Region",
+            "people.Institution",
+            "people.Cohort",
+            "curricula.CompetenceFramework",
+            "curricula.CompetenceArea",
+            "curricula.Competence",
+            "curricula.ProficiencyLevel",
+        ):
+            for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
+                signal.connect(
+                    caching.everything_changed,
+                    sender=model,
+                    dispatch_uid=f"reports.cached_{model}_{name}",
+                )
         for model in ("people.Cohort", "people.Institution"):
             pre_save.connect(
                 receivers.remember_cube_fields,

@@ -15,6 +15,8 @@ from curricula.models import CompetenceFramework
 from people import access
 from people.models import Institution, Region, Track, User
 
+from . import caching
+
 FILTER_KEYS = ("period", "framework", "region", "track", "kind", "institution")
 IGNORED_KEYS = ("format", "lang")  # DRF's format override; the page's language switch
 
@@ -38,11 +40,38 @@ def academic_year_of(month: date) -> str:
     return f"{start}-{start + 1}"
 
 
-def default_framework() -> CompetenceFramework | None:
-    return (
-        CompetenceFramework.objects.filter(kind=CompetenceFramework.Kind.DIGCOMP).first()
-        or CompetenceFramework.objects.order_by("pk").first()
+def _frameworks() -> list[CompetenceFramework]:
+    """Every framework, in id order (a handful; cached, reports/caching.py)."""
+    return caching.reference(
+        ("frameworks",), lambda: list(CompetenceFramework.objects.order_by("pk"))
     )
+
+
+def _regions() -> list[Region]:
+    """Every region and city, by English name (a few dozen; cached)."""
+    return caching.reference(("regions",), lambda: list(Region.objects.order_by("name_en")))
+
+
+def _institution(code: str) -> Institution | None:
+    """The institution (not the ministry) with `code`, its region with it (cached). A code
+    that is no slug of at most 60 characters (Institution.code) is nobody's."""
+    if not re.fullmatch(r"[-\w]{1,60}", code):
+        return None
+    return caching.reference(
+        ("institution", code),
+        lambda: (
+            Institution.objects.exclude(kind=Institution.Kind.MINISTRY)
+            .select_related("region")
+            .filter(code=code)
+            .first()
+        ),
+    )
+
+
+def default_framework() -> CompetenceFramework | None:
+    frameworks = _frameworks()
+    digcomp = [f for f in frameworks if f.kind == CompetenceFramework.Kind.DIGCOMP]
+    return (digcomp or frameworks or [None])[0]
 
 
 @dataclass(frozen=True)
@@ -114,7 +143,7 @@ def parse_filters(params: Mapping, *, user: User | None) -> ReportFilters:
 
     slug = _one(params, "framework")
     framework = (
-        CompetenceFramework.objects.filter(slug=slug).first() if slug else default_framework()
+        next((f for f in _frameworks() if f.slug == slug), None) if slug else default_framework()
     )
     if framework is None:
         raise FilterError(
@@ -139,7 +168,7 @@ def parse_filters(params: Mapping, *, user: User | None) -> ReportFilters:
     region = None
     code = _one(params, "region")
     if code:
-        region = Region.objects.filter(code=code).first()
+        region = next((r for r in _regions() if r.code == code), None)
         if region is None:
             raise FilterError(_("There is no region “%(code)s”.") % {"code": code[:60]})
 
@@ -147,12 +176,7 @@ def parse_filters(params: Mapping, *, user: User | None) -> ReportFilters:
     code = _one(params, "institution")
     roles = access.roles_of(user) if user is not None else None
     if code:
-        institution = (
-            Institution.objects.exclude(kind=Institution.Kind.MINISTRY)
-            .select_related("region")
-            .filter(code=code)
-            .first()
-        )
+        institution = _institution(code)
         if institution is None:
             raise FilterError(_("There is no institution “%(code)s”.") % {"code": code[:60]})
     if roles is not None and not roles.ministry_analyst:
@@ -179,8 +203,8 @@ def parse_filters(params: Mapping, *, user: User | None) -> ReportFilters:
 def filter_choices() -> dict:
     """What the dashboard's filter form offers (small reference tables)."""
     return {
-        "regions": list(Region.objects.filter(parent__isnull=True).order_by("name_en")),
-        "frameworks": list(CompetenceFramework.objects.order_by("pk")),
+        "regions": [r for r in _regions() if r.parent_id is None],
+        "frameworks": _frameworks(),
         "tracks": Track.choices,
         "kinds": [c for c in Institution.Kind.choices if c[0] != Institution.Kind.MINISTRY],
     }

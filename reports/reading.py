@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from people import access
 from people.models import User
 
+from . import caching
 from .document import report_document
 from .filters import ReportFilters, parse_filters
 from .models import ReportAccessLog
@@ -76,10 +78,44 @@ def report_read(
     read is refused."""
     filters = report_access(reader=reader, channel=channel, params=params)
     document = report_document(filters, progress=progress)
-    log = ReportAccessLog.objects.create(
+    log = _log(reader, channel, filters, fmt)
+    return ReportRead(filters=filters, document=document, log=log)
+
+
+@dataclass(frozen=True)
+class RenderedRead:
+    """A read of a page that shows what it makes of the document (its HTML)."""
+
+    filters: ReportFilters  # as validated for the reader
+    rendered: Any  # what the page made of the protected document, maybe from the cache
+    log: ReportAccessLog  # the audit row written for this read
+
+
+def report_read_rendered(
+    *,
+    reader: User,
+    channel: str,
+    params: Mapping,
+    render: Callable[[ReportFilters, dict], Any],
+    variant: tuple = (),
+) -> RenderedRead:
+    """`report_read` for a page: what `render(filters, document)` makes of the report,
+    kept in the cache per scope, filters, language and `variant` (what else the rendering
+    depends on: the reader's kind) until the roll-ups or names it shows change
+    (reports/caching.py). Access is checked first and the read logged, cached or not;
+    `render` must not depend on the reader beyond `variant`."""
+    filters = report_access(reader=reader, channel=channel, params=params)
+    rendered = caching.rendered(
+        filters, (channel, *variant), lambda: render(filters, report_document(filters))
+    )
+    log = _log(reader, channel, filters, None)
+    return RenderedRead(filters=filters, rendered=rendered, log=log)
+
+
+def _log(reader: User | None, channel: str, filters: ReportFilters, fmt: str | None):
+    return ReportAccessLog.objects.create(
         user=reader,
         channel=channel,
         what=f"{filters.scope}/{fmt or channel}"[:60],
         filters=filters.as_dict(),
     )
-    return ReportRead(filters=filters, document=document, log=log)

@@ -4,13 +4,16 @@ then render."""
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +25,7 @@ from . import charts, exports
 from .builds import report_build_file, report_build_request
 from .filters import FILTER_KEYS, FilterError, ReportFilters, filter_choices
 from .models import ReportBuild, ReportFormat
-from .reading import Channel, can_view_reports, report_read
+from .reading import Channel, can_view_reports, report_read_rendered
 
 
 def _require_report_role(request: HttpRequest) -> None:
@@ -59,31 +62,55 @@ def _link_drill_downs(report: dict, filters: ReportFilters, analyst: bool) -> No
                 row["link"] = "?" + urlencode({k: v for k, v in linked.items() if v})
 
 
+def _report_html(filters: ReportFilters, report: dict, *, analyst: bool) -> tuple[str, str]:
+    """The report's HTML above and below its download forms: the same for every reader of
+    the scope of the same kind (analyst or not), so reports.reading caches it."""
+    _link_drill_downs(report, filters, analyst)
+    context = {
+        "choices": filter_choices(),
+        "analyst": analyst,
+        "filters": filters,
+        "report": report,
+        "breadcrumbs": _breadcrumbs(filters, analyst),
+        "chart_competences": charts.competence_bars(report),
+        "chart_bands": charts.band_distribution(report),
+        "chart_trend": charts.trend_lines(report),
+        "section_titles": {k: v() for k, v in exports.SECTION_TITLES.items()},
+    }
+    return (
+        render_to_string("reports/_report_top.html", context),
+        render_to_string("reports/_report_bottom.html", context),
+    )
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_report_role(request)
     analyst = access.roles_of(request.user).ministry_analyst
-    context = {"choices": filter_choices(), "analyst": analyst, "params": request.GET}
     try:
-        read = report_read(reader=request.user, channel=Channel.PAGE, params=request.GET)
+        read = report_read_rendered(
+            reader=request.user,
+            channel=Channel.PAGE,
+            params=request.GET,
+            render=partial(_report_html, analyst=analyst),
+            variant=(analyst,),
+        )
     except FilterError as exc:
-        context["error"] = str(exc)
-        return render(request, "reports/dashboard.html", context, status=400)
-    filters, report = read.filters, read.document
-    _link_drill_downs(report, filters, analyst)
-    context.update(
-        {
-            "filters": filters,
-            "report": report,
-            "breadcrumbs": _breadcrumbs(filters, analyst),
-            "formats": [ReportFormat.XLSX, ReportFormat.PDF, ReportFormat.CSV, ReportFormat.JSON],
-            "chart_competences": charts.competence_bars(report),
-            "chart_bands": charts.band_distribution(report),
-            "chart_trend": charts.trend_lines(report),
-            "section_titles": {k: v() for k, v in exports.SECTION_TITLES.items()},
+        context = {
+            "choices": filter_choices(),
+            "analyst": analyst,
+            "params": request.GET,
+            "error": str(exc),
         }
-    )
+        return render(request, "reports/dashboard.html", context, status=400)
+    top, bottom = read.rendered
+    context = {
+        "filters": read.filters,
+        "formats": [ReportFormat.XLSX, ReportFormat.PDF, ReportFormat.CSV, ReportFormat.JSON],
+        "report_top": mark_safe(top),  # noqa: S308 - rendered by the templates, escaped there
+        "report_bottom": mark_safe(bottom),  # noqa: S308 - as above
+    }
     return render(request, "reports/dashboard.html", context)
 
 

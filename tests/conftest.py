@@ -29,3 +29,16 @@ def _default_language():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the page, route and role caches (lms/cache.py)
+    outlive a test's database, whose rolled-back rows they could otherwise still show."""
+    from django.core.cache import cache
+
+    from lms.cache import forget_local
+
+    cache.clear()
+    forget_local()
+    yield

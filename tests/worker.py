@@ -17,20 +17,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerProcess:
-    def __init__(self, queues: str = "default,grading", concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        queues: str = "default,grading",
+        concurrency: int = 1,
+        *,
+        name: str = "test",
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
+        """`env`: settings of its own (e.g. its own broker: nothing is purged then);
+        `args`: more `celery worker` options (e.g. -B, beat in the worker)."""
         self.queues = queues
         self.concurrency = concurrency
+        self.name = name
+        self.env = env or {}
+        self.args = args
         self.proc: subprocess.Popen | None = None
-        self.log_path = ROOT / "var" / "log" / f"test-worker-{os.getpid()}.log"
+        self.log_path = ROOT / "var" / "log" / f"{name}-worker-{os.getpid()}.log"
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env["DJANGO_SETTINGS_MODULE"] = "lms.settings.test"
         env["LMS_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
         env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+        env.update(self.env)
         return env
 
     def purge(self) -> None:
+        if "CELERY_BROKER_URL" in self.env:
+            return  # a broker of the caller's own
         from lms.celery import app
 
         with app.connection_for_write() as conn:
@@ -61,9 +77,10 @@ class WorkerProcess:
                 "-l",
                 "info",
                 "-n",
-                f"test-{os.getpid()}@%h",
+                f"{self.name}-{os.getpid()}@%h",
                 "--without-gossip",
                 "--without-mingle",
+                *self.args,
             ],
             cwd=ROOT,
             env=self.environment(),

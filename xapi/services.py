@@ -22,6 +22,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -77,8 +78,14 @@ def flush_send() -> bool:
 
 def account_name(user) -> str:
     """The student's stable, opaque name in the LRS (made on their first statement)."""
-    account, _created = LearnerAccount.objects.get_or_create(user_id=user.pk)
-    return str(account.name)
+    key = f"xapi:account:{user.pk}"
+    name = cache.get(key)
+    if name is None:  # a name never changes: cached once its row was there before
+        account, created = LearnerAccount.objects.get_or_create(user_id=user.pk)
+        name = str(account.name)
+        if not created:  # (a row made now may yet be rolled back with its transaction)
+            cache.set(key, name, 24 * 3600)
+    return name
 
 
 def _actor(user) -> dict:
@@ -86,8 +93,11 @@ def _actor(user) -> dict:
 
 
 def _language(page) -> str:
-    locale = getattr(page, "locale", None)
-    return getattr(locale, "language_code", "") or settings.LANGUAGE_CODE
+    """A page's language: a page's locale, or a reference's `language_code`."""
+    code = getattr(page, "language_code", "")
+    if not code:
+        code = getattr(getattr(page, "locale", None), "language_code", "")
+    return code or settings.LANGUAGE_CODE
 
 
 def _page_activity(kind: str, page, activity_type: str) -> dict:

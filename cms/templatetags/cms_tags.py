@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info
 from wagtail.models import Page
 
+from ..pagecache import PAGES, cacheable
 from ..sections import home_page_sections as collect_home_page_sections
 from ..translation import active_language, page_urls, path_in_language, untranslated_source
 
@@ -30,7 +31,12 @@ def language_links(context) -> list[dict]:
     page = context.get("page")
     current = active_language()
     codes = [code for code, _name in settings.LANGUAGES]
-    urls = page_urls(page, codes) if isinstance(page, Page) and page.pk else {}
+    urls = {}
+    if isinstance(page, Page) and page.pk:
+        if cacheable(request):
+            urls = PAGES.get_or_set(("urls", page.pk), lambda: page_urls(page, codes), local=True)
+        else:
+            urls = page_urls(page, codes)
     query = request.META.get("QUERY_STRING", "") if request is not None else ""
     links = []
     for code in codes:
@@ -61,6 +67,14 @@ def translation_notice(context, page) -> dict | None:
     """
     if not isinstance(page, Page):
         return None
+    if cacheable(context.get("request")) and page.pk:
+        return PAGES.get_or_set(
+            ("notice", page.pk, active_language()), lambda: _translation_notice(page), local=True
+        )
+    return _translation_notice(page)
+
+
+def _translation_notice(page: Page) -> dict | None:
     wanted = active_language()
     if page.locale.language_code != wanted:
         kind, source = "missing", page

@@ -161,10 +161,28 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@skills.exam
 # X-Forwarded-For. 0: the connection's address is the client's and the header is ignored
 # (a client could write anything there). Lockouts, throttles and limits all use it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# Throttle and limit counters live in the cache: give every web process the same one in
-# production (CACHE_URL=redis://redis:6379/1); the default is per process.
+# Throttle and limit counters, sessions (production), the page, role, panel and report
+# caches (lms/cache.py) live in the cache, and every process must share it: a grading
+# worker retires the dashboard a web process shows. Redis in production
+# (CACHE_URL=redis://redis:6379/1); by default a folder of files shared by the processes
+# of this machine (the demo's web server and worker).
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-cache-url
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # Redis down is a miss, not an error page (lms/cache_backends.py); give up quickly
+        CACHES["default"]["BACKEND"] = "lms.cache_backends.ResilientRedisCache"
+        CACHES["default"].setdefault("OPTIONS", {}).update(
+            {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+        )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 # django-axes checks every login (web, /admin/, /django-admin/, the API token) before the
 # password: after LOGIN_FAILURE_LIMIT failures for one username from one address, that

@@ -4,6 +4,7 @@ import os
 
 from .base import *  # noqa: F403
 from .base import (
+    CACHES,
     CELERY_BROKER_TRANSPORT_OPTIONS,
     CELERY_BROKER_URL,
     DATABASES,
@@ -37,6 +38,12 @@ LOGIN_INVITATIONS_RATE_PER_COHORT = None
 # One id per test run, shared with the worker processes it starts (tests/worker.py), so
 # runs side by side on one machine never share a database file or a broker folder.
 TEST_RUN_ID = os.environ.setdefault("LMS_TEST_RUN_ID", str(os.getpid()))
+
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # the test process and the workers it starts share one cache folder per run
+    CACHES = {
+        "default": {**CACHES["default"], "LOCATION": str(VAR_DIR / "test-cache" / TEST_RUN_ID)}
+    }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so a real Celery worker process can open the test database.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection
 
 from .. import queue
+from ..caching import rollups_changed
 from ..models import (
     CohortEnrolment,
     CohortMasteryChange,
@@ -149,3 +150,4 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
     CountryCompetenceChange.objects.filter(**empty).delete()
     CohortMonthlyActivity.objects.filter(cohort_id=cohort_id, students=0, key_sum=0).delete()
     RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()
+    rollups_changed(cohort_ids=[cohort_id])

@@ -14,6 +14,7 @@ from curricula.models import Competence
 from evidence.models import CompetenceEvidence
 from people.models import Cohort, Membership, Role
 
+from ..caching import everything_changed, rollups_changed
 from ..models import (
     MASTERY_THRESHOLD,
     CohortEnrolment,
@@ -81,6 +82,7 @@ def mastery_rebuild() -> RebuildResult:
         f"FROM {evidence} e JOIN {competence} c ON c.id = e.competence_id "
         f"JOIN {area} a ON a.id = c.area_id"
     )
+    everything_changed()  # every cached report (reports/caching.py), now and after commit
     record_keys_drop_orphans()
     record_keys_fill()  # every student counted below has a key (existing keys stay)
     with connection.cursor() as cursor:
@@ -164,6 +166,7 @@ def mastery_cube_rederive() -> int:
     change_table = CohortMasteryChange._meta.db_table
     cohort = Cohort._meta.db_table
     institution = Cohort._meta.get_field("institution").related_model._meta.db_table
+    everything_changed()  # every cached report (reports/caching.py), now and after commit
     with connection.cursor() as cursor:
         _clear(cursor, (cube, level_table, region_table, country_table, region_activity))
         cursor.execute(
@@ -217,14 +220,19 @@ def mastery_cube_rederive() -> int:
 def completion_refresh() -> int:
     """Count, per cohort and month, the students whose first completed course falls in that
     month (one INSERT ... SELECT). Reports read "completed by the end of the period" as the
-    sum up to it. Twice: the same counts."""
+    sum up to it. Twice: the same counts. The reports of the cohorts whose counts moved
+    are retired (reports/caching.py); a recount that moved nothing retires none."""
     table = CohortMonthlyCompletion._meta.db_table
+    before = "reports_completion_before"  # this connection's own (TEMP), dropped below
+    columns = "cohort_id, month, students, key_sum"
     membership = Membership._meta.db_table
     progress = CourseProgress._meta.db_table
     keys = RecordKey._meta.db_table
     month, month_params = month_sql("d.first_done")
     record_keys_fill()
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {before}")
+        cursor.execute(f"CREATE TEMP TABLE {before} AS SELECT {columns} FROM {table}")  # noqa: S608
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(
             f"""INSERT INTO {table} (cohort_id, month, students, key_sum)
@@ -238,4 +246,16 @@ def completion_refresh() -> int:
             GROUP BY 1, 2""",  # noqa: S608
             [*month_params, Role.STUDENT],
         )
-        return cursor.rowcount
+        written = cursor.rowcount
+        # the cohorts with a row gone, added or changed (both ways round)
+        cursor.execute(
+            f"""SELECT cohort_id FROM (SELECT {columns} FROM {before}
+                                       EXCEPT SELECT {columns} FROM {table}) gone
+            UNION
+            SELECT cohort_id FROM (SELECT {columns} FROM {table}
+                                   EXCEPT SELECT {columns} FROM {before}) came"""  # noqa: S608
+        )
+        moved = [cohort_id for (cohort_id,) in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE {before}")
+    rollups_changed(cohort_ids=moved)
+    return written

@@ -23,6 +23,7 @@ from evidence.models import CompetenceEvidence
 from people.models import User
 
 from .. import queue
+from ..caching import rollups_changed
 from ..models import (
     MASTERY_THRESHOLD,
     CohortMasteryChange,
@@ -77,6 +78,9 @@ def mastery_refresh_student(*, student_id: int, competence_ids: Iterable[int]) -
     for competence_id in sorted(set(competence_ids)):
         moved, counted_in = _refresh_pair(student_id, competence_id, counted_in)
         changed += moved
+    if changed and counted_in is not None:
+        # the reports drawing these cohorts' figures are retired (reports/caching.py)
+        rollups_changed(cohort_ids=counted_in.cohort_ids)
     return changed
 
 

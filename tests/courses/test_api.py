@@ -134,3 +134,85 @@ def test_the_schema_documents_the_courses_endpoints(api):
     for path in ("/api/v1/courses/", "/api/v1/my-progress/", "/api/v1/cohort-progress/{id}/"):
         assert path in schema
     assert "/api/v1/quiz-answers/" in schema
+
+
+# ---------------------------------------------------------------------------------------
+# Cached answers: the catalogue once per language until a page changes; my progress per
+# student, retired with their dashboard (people.panels)
+# ---------------------------------------------------------------------------------------
+def test_a_warm_catalogue_reads_nothing_however_many_courses(
+    api, classroom, django_assert_num_queries
+):
+    api.get("/api/v1/courses/")
+    with django_assert_num_queries(0):
+        first = api.get("/api/v1/courses/").json()
+    for n in range(3):
+        course(title=f"More {n}")
+    api.get("/api/v1/courses/")
+    with django_assert_num_queries(0):
+        more = api.get("/api/v1/courses/").json()
+    assert more["count"] == first["count"] + 3
+    with django_assert_num_queries(0):
+        paged = api.get("/api/v1/courses/?page_size=2&page=2").json()
+    assert paged["results"] == more["results"][2:4] and paged["count"] == more["count"]
+
+
+def test_a_published_change_shows_in_the_catalogue_at_once(api, classroom):
+    _cohort, _teacher, a_course, _quizzed, _student = classroom
+    assert "Machine learning" in api.get("/api/v1/courses/").content.decode()
+    a_course.title = "Deep learning"
+    a_course.save_revision().publish()
+    titles = {c["title"] for c in api.get("/api/v1/courses/").json()["results"]}
+    assert "Deep learning" in titles and "Machine learning" not in titles
+    a_course.unpublish()
+    assert api.get("/api/v1/courses/").json()["count"] == 0
+
+
+def test_a_warm_progress_reads_nothing_however_many_lessons(
+    api, classroom, django_assert_num_queries
+):
+    _cohort, _teacher, a_course, _quizzed, student = classroom
+    api.force_authenticate(student)
+    api.get("/api/v1/my-progress/")
+    with django_assert_num_queries(0):
+        api.get("/api/v1/my-progress/")
+    for n in range(4):
+        lesson(a_course, title=f"More {n}", completion_rule="read")
+    assert api.get("/api/v1/my-progress/").json()["courses"][0]["lessons_total"] == 6
+    with django_assert_num_queries(0):
+        api.get("/api/v1/my-progress/")
+
+
+def test_my_progress_shows_my_answers_at_once_and_nobody_elses(api, classroom):
+    cohort, _teacher, _course, quizzed, student = classroom
+    classmate = student_in(cohort)
+    _quiz, questions, choices = ids(quizzed)
+    api.force_authenticate(classmate)
+    assert api.get("/api/v1/my-progress/").json()["courses"][0]["percent"] == 0
+    api.force_authenticate(student)
+    assert api.get("/api/v1/my-progress/").json()["courses"][0]["percent"] == 0
+    services.quiz_answer(
+        student=student, lesson=quizzed, question_id=questions[0], answer=[choices[0][1]]
+    )
+    mine = api.get("/api/v1/my-progress/").json()
+    assert mine["courses"][0]["percent"] == 50 and mine["skills"][0]["percent"] == 100
+    api.force_authenticate(classmate)
+    theirs = api.get("/api/v1/my-progress/").json()
+    assert theirs["courses"][0]["percent"] == 0 and theirs["skills"] == []
+
+
+def test_overdue_follows_the_clock_while_progress_is_cached(api, classroom, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cohort, teacher, a_course, _quizzed, student = classroom
+    due = timezone.now() + timedelta(hours=1)
+    services.course_assign(course=a_course, cohort=cohort, assigned_by=teacher, due_at=due)
+    api.force_authenticate(student)
+    (before,) = api.get("/api/v1/my-progress/").json()["courses"]
+    assert before["overdue"] is False and before["due_at"] is not None
+    later = due + timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    (after,) = api.get("/api/v1/my-progress/").json()["courses"]
+    assert after["overdue"] is True and {**after, "overdue": False} == before

@@ -4,6 +4,7 @@ whatever the cohort's size."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,16 +15,21 @@ from django.utils import timezone
 
 from courses import services
 from courses.models import CourseAssignment, Enrolment
-from tests.factories import CohortFactory, student_in, teacher_of
+from people.models import Membership, Role
+from people.services import membership_create, membership_delete
+from tests.factories import CohortFactory, InstitutionFactory, UserFactory, student_in, teacher_of
 
 from .pages import course, ids, lesson, question, quiz_lesson
 
 pytestmark = pytest.mark.django_db
 
 # Queries of each teacher page, whatever the number of students (see the tests below).
-PROGRESS_PAGE_QUERIES = 21
-CSV_QUERIES = 16
-STATISTICS_QUERIES = 18
+# The progress page and its CSV: the session, the user, the cohort's students and their
+# lessons; the cohort with its courses, the course's outline and the cohorts the teacher
+# teaches come from the cache (courses.selectors, people.access.taught_cohort_ids).
+PROGRESS_PAGE_QUERIES = 4
+CSV_QUERIES = 4
+STATISTICS_QUERIES = 12
 COHORT_PAGE_QUERIES = 19  # 3 of them grading's section: the cohort's share of the queue
 
 
@@ -239,8 +245,155 @@ def test_teacher_pages_run_the_same_queries_for_3_or_30_students(
     for i in range(27):
         pupils.append(student_in(cohort, last_name=f"Extra{i:02d}"))
         services.lesson_visit(student=pupils[-1], lesson=a_course.get_children().specific()[0])
+    client.get(url)  # new memberships retired the cached roles: warm them again
     many = count()
 
     assert few == many
     with django_assert_max_num_queries(queries):
         client.get(url)
+
+
+# ---------------------------------------------------------------------------------------
+# The progress page's caches: what each reader sees, at once after a change
+# ---------------------------------------------------------------------------------------
+
+
+def percent_of(html: str, username: str) -> int:
+    row = re.search(rf'data-student="{username}".*?<td class="num">(\d+)%</td>', html, re.S)
+    assert row, f"no row for {username}"
+    return int(row.group(1))
+
+
+def test_the_progress_page_runs_the_same_queries_for_3_or_30_students_and_10_lessons(
+    client, cohort, teacher, a_course, django_assert_num_queries
+):
+    pupils = classroom(cohort, teacher, a_course, students=3)
+    client.force_login(teacher)
+    url = reverse("courses:cohort-progress", args=[cohort.pk])
+    client.get(url)  # warm the caches, as any running server has them
+    with django_assert_num_queries(PROGRESS_PAGE_QUERIES):
+        client.get(url)
+
+    lessons = [lesson(a_course, title=f"More {i}", completion_rule="read") for i in range(7)]
+    for i in range(27):
+        pupils.append(student_in(cohort, last_name=f"Extra{i:02d}"))
+        for more in lessons[: i % 8]:
+            services.lesson_mark_read(student=pupils[-1], lesson=more)
+    client.get(url)  # new pages and memberships retired the cached outline and roles
+
+    with django_assert_num_queries(PROGRESS_PAGE_QUERIES):
+        html = client.get(url).content.decode()
+    assert html.count('data-testid="progress-row"') == 30
+    assert html.count('class="lesson-col"') == 10
+    assert percent_of(html, pupils[-1].username) == 20  # 2 of 10 lessons read
+
+
+def test_the_progress_page_shows_new_lessons_titles_and_progress_at_once(
+    client, cohort, teacher, a_course
+):
+    pupils = classroom(cohort, teacher, a_course, students=2, due_in_days=None)
+    client.force_login(teacher)
+    url = reverse("courses:cohort-progress", args=[cohort.pk])
+    html = client.get(url).content.decode()  # every cache warm
+    assert percent_of(html, pupils[0].username) == 0
+    assert "Summary" in html and "Extra practice" not in html
+
+    # the author renames a lesson and publishes a new one; a pupil reads a lesson
+    summary = a_course.get_children().live().specific()[2]
+    summary.title = "Summary and outlook"
+    summary.save_revision().publish()
+    lesson(a_course, title="Extra practice", completion_rule="read")
+    services.lesson_mark_read(student=pupils[0], lesson=summary)
+
+    html = client.get(url).content.decode()
+
+    assert "Summary and outlook" in html and "Extra practice" in html
+    assert html.count('class="lesson-col"') == 4
+    assert percent_of(html, pupils[0].username) == 25  # 1 of 4 lessons
+
+
+def test_the_progress_page_shows_a_renamed_cohort_and_a_new_course_at_once(
+    client, cohort, teacher, a_course
+):
+    classroom(cohort, teacher, a_course, students=1)
+    other = course(title="Spreadsheets")
+    lesson(other)
+    client.force_login(teacher)
+    url = reverse("courses:cohort-progress", args=[cohort.pk])
+    html = client.get(url).content.decode()  # every cache warm, no page changes after it
+    assert "Spreadsheets" not in html
+
+    cohort.name = "9-A (science)"
+    cohort.save()
+    cohort.institution.name_en = "School No. 6"
+    cohort.institution.save()
+    services.course_assign(course=other, cohort=cohort, assigned_by=teacher)
+
+    html = client.get(url).content.decode()
+
+    assert "9-A (science) · School No. 6" in html
+    assert f'<option value="{other.pk}">Spreadsheets</option>' in html
+
+
+def test_who_may_follow_a_cohort_changes_at_once_with_memberships_and_cohorts(
+    client, cohort, teacher, a_course
+):
+    classroom(cohort, teacher, a_course, students=1)
+    other = CohortFactory(name="10-B")
+    services.course_assign(course=a_course, cohort=other, assigned_by=teacher)
+    url = reverse("courses:cohort-progress", args=[cohort.pk])
+    other_url = reverse("courses:cohort-progress", args=[other.pk])
+    client.force_login(teacher)
+    assert client.get(url).status_code == 200
+    assert client.get(other_url).status_code == 403  # both answers cached now
+
+    membership_create(user=teacher, role=Role.TEACHER, cohort=other)
+    assert client.get(other_url).status_code == 200
+    membership_delete(membership=Membership.objects.get(user=teacher, cohort=cohort))
+    assert client.get(url).status_code == 403
+
+    # a teacher of the whole school follows every class of it, a new one too, and no
+    # longer one moved to another school
+    head = UserFactory()
+    membership_create(user=head, role=Role.TEACHER, institution=cohort.institution)
+    client.force_login(head)
+    assert client.get(url).status_code == 200
+    new = CohortFactory(name="9-C", institution=cohort.institution)
+    assert client.get(reverse("courses:cohort-progress", args=[new.pk])).status_code == 200
+    cohort.institution = InstitutionFactory()
+    cohort.save()
+    assert client.get(url).status_code == 403
+
+
+def test_two_teachers_see_only_their_own_cohorts_with_the_caches_warm(client, a_course):
+    lesson(a_course, title="Only lesson", completion_rule="read")
+    rooms = {}
+    for name in ("alpha", "beta"):
+        room = CohortFactory(name=f"Class {name}")
+        teacher = teacher_of(room, username=f"teacher-{name}")
+        services.course_assign(course=a_course, cohort=room, assigned_by=teacher)
+        pupil = student_in(room, username=f"pupil-{name}")
+        rooms[name] = (room, teacher, pupil)
+    urls = {
+        name: reverse("courses:cohort-progress", args=[room.pk])
+        for name, (room, *_) in rooms.items()
+    }
+
+    for _round in range(2):  # the first round fills the caches, the second reads them
+        for name, (_room, teacher, pupil) in rooms.items():
+            other = "beta" if name == "alpha" else "alpha"
+            client.force_login(teacher)
+            html = client.get(urls[name]).content.decode()
+            assert f'data-student="{pupil.username}"' in html and f"Class {name}" in html
+            assert f"pupil-{other}" not in html and f"Class {other}" not in html
+            assert client.get(urls[other]).status_code == 403
+
+
+def test_a_cohort_without_students_says_so(client, cohort, teacher, a_course):
+    lesson(a_course)
+    services.course_assign(course=a_course, cohort=cohort, assigned_by=teacher)
+    client.force_login(teacher)
+
+    html = client.get(reverse("courses:cohort-progress", args=[cohort.pk])).content.decode()
+
+    assert '<tbody><tr><td colspan="4" class="muted">No students yet.</td></tr></tbody>' in html

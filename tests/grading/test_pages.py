@@ -312,7 +312,10 @@ def test_the_teacher_regrades_one_submission(client, room, django_capture_on_com
 
     assert response.status_code == 302
     submission.refresh_from_db()
-    assert submission.status == "queued" and len(callbacks) == 1
+    # sent to the graders once the transaction commits (the student's cached dashboard
+    # panel is retired then too, people.panels)
+    sends = [c for c in callbacks if c.__qualname__.startswith("submission_grading_queue.")]
+    assert submission.status == "queued" and len(sends) == 1
 
 
 @pytest.mark.sandbox
@@ -445,13 +448,15 @@ def test_the_gradebook_costs_the_same_queries_for_3_or_20_students(
     client.get(url, params)  # warm the session and caches
     with CaptureQueriesContext(connection) as small:
         assert client.get(url, params).status_code == 200
+    few = small.final_queries - small.initial_queries  # the query log keeps only 9,000
 
     for n in range(17):
         student = student_in(room.cohort, last_name=f"Quliyev{n:02d}")
         ExerciseSummary.objects.create(
             exercise=room.exercise, student=student, attempts=1, best_score=1, max_score=6
         )
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    client.get(url, params)  # the new memberships retired the cached roles: warm again
+    with django_assert_max_num_queries(few):
         response = client.get(url, params)
     text = response.content.decode()
     assert text.count("Quliyev") == 17

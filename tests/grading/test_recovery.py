@@ -118,3 +118,24 @@ def test_a_working_grader_renews_its_lease_and_stops_when_done(settings, monkeyp
     assert not [t for t in threading.enumerate() if t.name == f"lease-{submission.pk}"]
     time.sleep(1.2)  # no renewal after the grading: a dead worker looks the same
     assert services.requeue_stuck_submissions() == 1
+
+
+def test_what_a_broker_forgot_is_sent_again_once_it_is_back_empty(monkeypatch):
+    """A Redis broker restarted without persistence comes back without the messages it held
+    (grading.queue.broker_emptied_at tells since when): they are sent again at once, not
+    after GRADING_REQUEUE_QUEUED_AFTER."""
+    sent = capture_sent(monkeypatch)
+    room = classroom()
+    forgotten = submit(room)
+    Submission.objects.filter(pk=forgotten.pk).update(sent_at=seconds_ago(30))
+    emptied = timezone.now()
+    after = submit(room)
+    Submission.objects.filter(pk=after.pk).update(sent_at=timezone.now())  # on the new broker
+    sent.clear()
+
+    assert services.requeue_stuck_submissions() == 0  # without the broker's word: 10 minutes
+    assert services.requeue_stuck_submissions(broker_emptied_at=emptied) == 1
+    assert [args for _name, args, _kw in sent] == [(forgotten.pk,)]
+    forgotten.refresh_from_db()
+    assert forgotten.sent_at > emptied
+    assert services.requeue_stuck_submissions(broker_emptied_at=emptied) == 0  # sent once

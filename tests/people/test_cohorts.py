@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from people.models import Cohort, Role
 from people.services import membership_create
@@ -92,13 +94,16 @@ def test_the_dashboard_query_count_does_not_grow_with_cohorts(
     teacher = teacher_of(cohort)
     client.force_login(teacher)
     client.get("/en/dashboard/")  # warm caches (site, locale)
-    with django_assert_max_num_queries(16) as few:
+    with CaptureQueriesContext(connection) as context:
         client.get("/en/dashboard/")
+    few = context.final_queries - context.initial_queries  # the log keeps only 9,000
+    assert few <= 16
     for _ in range(5):
         other = CohortFactory()
         membership_create(user=teacher, role=Role.TEACHER, cohort=other)
         student_in(other)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    client.get("/en/dashboard/")  # the new memberships retired the cached roles: warm again
+    with django_assert_max_num_queries(few):
         response = client.get("/en/dashboard/")
     # each cohort once in "My cohorts" (and again in the grading section's results table)
     assert len(set(re.findall(r'href="(/en/cohorts/\d+/)"', response.content.decode()))) == 6

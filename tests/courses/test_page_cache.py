@@ -1,0 +1,221 @@
+"""The lesson page is drawn from caches (cms/pagecache.py, cms/routing.py,
+courses.page_selectors.lesson_frame): what every reader sees is cached until any page
+changes, what is a student's own never is. A change published shows at once, in every
+language; nobody sees another student's answers; the queries are few and fixed."""
+
+import json
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.models import Enrolment, LessonPage
+from tests.factories import staff_user
+
+from .pages import choice, course, ids, lesson, question, quiz, student_of, translate
+
+pytestmark = pytest.mark.django_db
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "paragraph", "value": f"<p>{text}</p>", "id": str(uuid.uuid4())}
+
+
+def republish(page: LessonPage, **fields) -> LessonPage:
+    page = LessonPage.objects.get(pk=page.pk)
+    for name, value in fields.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+    return page
+
+
+def text_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def in_language(url: str, code: str) -> str:
+    return f"/{code}/" + url.split("/", 2)[2]
+
+
+def test_a_published_edit_shows_at_once_in_every_language(client):
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("First words")])
+    azeri = translate(a_lesson, "az", body=json.dumps([paragraph("İlk sözlər")]))
+    client.force_login(student_of(a_course))
+    en_url = a_lesson.url
+    az_url = in_language(azeri.url, "az")
+    ru_url = in_language(en_url, "ru")  # no Russian translation: the original is served
+    assert "First words" in text_of(client, en_url)
+    assert "İlk sözlər" in text_of(client, az_url)
+    assert "First words" in text_of(client, ru_url)
+
+    republish(a_lesson, body=json.dumps([paragraph("Second words")]))
+
+    assert "Second words" in text_of(client, en_url)
+    assert "First words" not in text_of(client, en_url)
+    assert "Second words" in text_of(client, ru_url)
+    assert "İlk sözlər" in text_of(client, az_url)  # the translation is its own page
+
+    republish(azeri, body=json.dumps([paragraph("İkinci sözlər")]))
+
+    assert "İkinci sözlər" in text_of(client, az_url)
+
+
+def test_a_renamed_neighbour_and_an_unpublished_lesson_show_at_once(client):
+    a_course = course()
+    first = lesson(a_course, title="Variables", body=[paragraph("x = 1")])
+    second = lesson(a_course, title="Loops", body=[paragraph("for")])
+    client.force_login(student_of(a_course))
+    assert "Next: Loops" in text_of(client, first.url)
+    assert client.get(second.url).status_code == 200
+
+    republish(second, title="Loops and ranges")
+    assert "Next: Loops and ranges" in text_of(client, first.url)
+
+    LessonPage.objects.get(pk=second.pk).unpublish()
+    assert client.get(second.url).status_code == 404
+    assert "Next:" not in text_of(client, first.url)
+
+
+def test_a_moved_course_is_found_at_its_new_address_only(client):
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("Moving words")])
+    student = student_of(a_course)
+    client.force_login(student)
+    old_url = a_lesson.url
+    assert "Moving words" in text_of(client, old_url)
+
+    a_course.refresh_from_db()
+    other = course()
+    a_lesson.refresh_from_db()
+    LessonPage.objects.get(pk=a_lesson.pk).move(other, pos="last-child")
+    moved = LessonPage.objects.get(pk=a_lesson.pk)
+    Enrolment.objects.create(course=other, student=student, source=Enrolment.Source.SELF)
+
+    assert moved.url != old_url
+    answer = client.get(old_url)  # Wagtail's redirect to where the page went
+    assert answer.status_code == 301 and answer["Location"] == moved.url
+    assert "Moving words" in text_of(client, moved.url)
+
+
+def test_a_preview_of_a_draft_is_never_served_to_students(client):
+    superuser = staff_user(is_superuser=True)
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("Live words")])
+    student = student_of(a_course)
+    draft = LessonPage.objects.get(pk=a_lesson.pk)
+    draft.body = json.dumps([paragraph("Draft words")])
+    draft.save_revision()  # saved, not published
+    client.force_login(superuser)
+    preview = client.get(reverse("wagtailadmin_pages:view_draft", args=[a_lesson.pk]))
+    assert "Draft words" in preview.content.decode()
+
+    client.force_login(student)
+    html = text_of(client, a_lesson.url)
+    assert "Live words" in html and "Draft words" not in html
+
+
+def test_a_students_answers_and_progress_are_never_shown_to_another(client):
+    a_course = course()
+    quizzed = lesson(
+        a_course,
+        body=[
+            paragraph("Read first"),
+            quiz(question("2 + 2?", choices=[choice("4", correct=True), choice("5")])),
+        ],
+        completion_rule="quiz",
+    )
+    ana, bob = student_of(a_course), student_of(a_course)
+    quiz_id, (question_id,), ((right, _wrong),) = ids(quizzed)
+
+    client.force_login(ana)
+    text_of(client, quizzed.url)  # the caches warm with Ana's visit
+    client.post(
+        reverse("courses:quiz-submit", args=[quizzed.pk, quiz_id]), {f"q-{question_id}": right}
+    )
+    ana_html = text_of(client, quizzed.url)
+    assert 'data-testid="quiz-passed"' in ana_html
+    assert 'data-testid="lesson-completed"' in ana_html
+
+    client.force_login(bob)
+    bob_html = text_of(client, quizzed.url)
+    assert "Read first" in bob_html and "2 + 2?" in bob_html
+    assert 'data-testid="quiz-passed"' not in bob_html
+    assert 'data-testid="lesson-completed"' not in bob_html
+    assert 'data-testid="feedback"' not in bob_html
+    assert not re.search(r"<input[^>]* checked", bob_html)
+
+
+def _queries(client, url: str, on_commit) -> list[str]:
+    with on_commit(execute=True):  # caches warm, as on any running server
+        client.get(url)
+        client.get(url)  # (the student's xAPI name is cached from their second visit)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in captured]
+
+
+# session, user, page, enrolment; the visit (savepoint, lesson progress, xAPI statement,
+# course progress, release); the student's progress and answers
+LESSON_PAGE_QUERIES = 11
+
+
+def test_a_lesson_page_reads_a_fixed_number_of_queries_however_long_the_lesson(
+    client, django_capture_on_commit_callbacks
+):
+    a_course = course()
+    short = lesson(
+        a_course, body=[quiz(question("1?", choices=[choice("1", correct=True), choice("2")]))]
+    )
+    long = lesson(
+        a_course,
+        body=[
+            *[paragraph(f"Paragraph {n}") for n in range(20)],
+            *[
+                quiz(question(f"Q{n}?", choices=[choice("a", correct=True), choice("b")]))
+                for n in range(3)
+            ],
+        ],
+    )
+    client.force_login(student_of(a_course))
+
+    on_commit = django_capture_on_commit_callbacks
+    few, many = _queries(client, short.url, on_commit), _queries(client, long.url, on_commit)
+
+    assert len(few) == len(many) == LESSON_PAGE_QUERIES, "\n".join(many)
+    # no page tree walk, no block prefetching, no competence lookups
+    assert not any("curricula_competence" in sql for sql in many)
+    assert sum('"wagtailcore_page"' in sql for sql in many) == 1
+
+
+def test_the_home_catalogue_shows_a_published_or_withdrawn_course_at_once(client):
+    first = course(title="Safe passwords")
+    assert "Safe passwords" in text_of(client, "/en/")  # drawn once, cached
+
+    second = course(first.get_parent().specific, title="Phishing at school")
+    assert "Phishing at school" in text_of(client, "/en/")
+
+    second.unpublish()
+    html = text_of(client, "/en/")
+    assert "Phishing at school" not in html and "Safe passwords" in html
+
+
+def test_a_lesson_is_drawn_from_the_database_while_the_cache_is_down(client, settings, caplog):
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("Still readable")])
+    client.force_login(student_of(a_course))
+    settings.CACHES = {  # a Redis that does not answer (nothing listens on port 9)
+        "default": {
+            "BACKEND": "lms.cache_backends.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+
+    assert "Still readable" in text_of(client, a_lesson.url)
+    assert "Still readable" in text_of(client, a_lesson.url)
+    assert "cache unavailable" in caplog.text
