@@ -76,8 +76,3 @@ class ViewRestrictionsMixin:
         if not any_view_restrictions():
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
-
-
-def invalidate() -> None:
-    """For other apps whose models pages render (images, competences, snippets)."""
-    PAGES.invalidate()

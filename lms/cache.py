@@ -24,13 +24,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache as django_cache
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
-
-# Django's cache, re-exported for the namespaces' users. With Redis it is
-# `lms.cache_backends.ResilientRedisCache`: Redis being down is a miss, not an error.
-cache = django_cache
 
 ENTRY_SECONDS = 24 * 3600  # entries of a version nobody reads any more go away by themselves
 _MISSING = object()

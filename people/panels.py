@@ -34,6 +34,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
@@ -42,7 +43,7 @@ from django.utils.html import escape
 from django.utils.timesince import timesince
 from wagtail import hooks
 
-from lms.cache import ENTRY_SECONDS, Namespace, cache
+from lms.cache import ENTRY_SECONDS, Namespace
 
 from . import sections, selectors
 from .models import Cohort, Institution, Membership

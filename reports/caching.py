@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import get_language
 
-from lms.cache import ENTRY_SECONDS, Namespace, cache
+from lms.cache import Namespace
 from people.models import Cohort
 
 ALL = Namespace("reports:all")
@@ -66,12 +66,11 @@ def reference(parts: tuple, compute: Callable[[], Any]) -> Any:
     """A reference read of the reports' filters (the frameworks, the regions, an
     institution by its code), retired with everything else (`ALL`). Nothing found (None)
     is not kept: a code nobody has is not worth a cache entry."""
-    key = ALL.key("reference", *parts)
-    value = cache.get(key)
+    value = ALL.get(("reference", *parts))
     if value is None:
         value = compute()
         if value is not None:
-            cache.set(key, value, ENTRY_SECONDS)
+            ALL.set(("reference", *parts), value)
     return value
 
 
