@@ -16,6 +16,18 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def stop_group(proc: subprocess.Popen | None) -> None:
+    """End a process started in a session of its own, with its children: SIGTERM to the
+    group, SIGKILL if it has not ended within 20 s."""
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 class WorkerProcess:
     def __init__(
         self,
@@ -109,13 +121,7 @@ class WorkerProcess:
         return [int(pid) for pid in out.split()]
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
         if getattr(self, "_log", None):
             self._log.close()
 

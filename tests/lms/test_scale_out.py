@@ -52,7 +52,7 @@ from people import logincodes
 from tests.courses.pages import lesson
 from tests.factories import student_in
 from tests.grading.factories import RIGHT, classroom, submission_notebook
-from tests.worker import ROOT, WorkerProcess, wait_for
+from tests.worker import ROOT, WorkerProcess, stop_group, wait_for
 from xapi.models import StatementOutbox
 from xapi.statements import Verb
 
@@ -181,13 +181,7 @@ class Process:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
 
 
 class WebServer(Process):
