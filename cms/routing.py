@@ -11,6 +11,8 @@ site's root is localized).
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.contenttypes.models import ContentType
 from django.urls import re_path
 from wagtail import urls as wagtail_urls
@@ -29,10 +31,16 @@ def serve(request, path):
         found = PAGES.get(key, local=True)
         if found is not None:
             page_id, content_type_id = found
-            model = ContentType.objects.get_for_id(content_type_id).model_class()
-            page = model.objects.filter(pk=page_id).first() if model else None
+
+            def load():
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                return model.objects.filter(pk=page_id).first() if model else None
+
+            # the page as it is now (any page change retires it), kept in this process;
+            # each request gets its own copy
+            page = PAGES.in_process(("route-page", page_id), load)
             if page is not None:
-                request._wagtail_route_for_request = (page, [], {})
+                request._wagtail_route_for_request = (copy.copy(page), [], {})
         if not hasattr(request, "_wagtail_route_for_request"):
             route = Page.route_for_request(request, path)
             if route is not None and not route[1] and not route[2]:

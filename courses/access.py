@@ -44,13 +44,17 @@ def reads_outline_only(user: User) -> bool:
     return (roles.institution_admin or roles.ministry_analyst) and not roles.student
 
 
-def lesson_access(user: User, lesson: Page, *, course_id: int | None = None) -> LessonAccess:
-    """`course_id`: the original course's id when the caller knows it."""
+def lesson_access(
+    user: User, lesson: Page, *, course_id: int | None = None, enrolled: bool | None = None
+) -> LessonAccess:
+    """`course_id`: the original course's id when the caller knows it; `enrolled`: whether
+    the user is enrolled in it, when the caller knows that (from the cache)."""
     if not user.is_authenticated:
         return LessonAccess(allowed=False, enrolled=False, reason="login")
-    if course_id is None:
-        course_id = canonical_page(lesson.get_parent().specific).pk
-    enrolled = Enrolment.objects.filter(student=user, course_id=course_id).exists()
+    if enrolled is None:
+        if course_id is None:
+            course_id = canonical_page(lesson.get_parent().specific).pk
+        enrolled = Enrolment.objects.filter(student=user, course_id=course_id).exists()
     if enrolled:
         return LessonAccess(allowed=True, enrolled=True)
     if is_author(user):

@@ -53,6 +53,14 @@ class CoursesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"courses.cohort_courses_{model}_{signal is post_save}",
                 )
+        # what a student did in a lesson is cached with their work (people.panels): an
+        # enrolment saved or deleted anywhere (the admin, a cascade) retires it
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.on_enrolment_changed,
+                sender="courses.Enrolment",
+                dispatch_uid=f"courses.enrolment_{signal is post_save}",
+            )
         # the student's dashboard panel is cached (people.panels): the skill profile
         evidence_replaced.connect(
             receivers.on_evidence_replaced, dispatch_uid="courses.panel_evidence"

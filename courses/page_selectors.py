@@ -8,14 +8,18 @@ every other read of the app is in selectors.py, which knows the page classes.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
-from cms.pagecache import PAGES
+from cms.pagecache import PAGES, cacheable
 from cms.translation import active_language, canonical_page, in_language, url_in_language
+from people import panels
 from people.models import User
 
 from . import access
@@ -75,18 +79,18 @@ class QuizState:
 
 
 def _quiz_state(
-    quiz: Quiz, latest: dict[str, QuizAttempt], counts: Counter, right: set[str]
+    quiz: Quiz, latest: dict[str, tuple], counts: Counter, right: set[str]
 ) -> QuizState:
     states = []
     for question in quiz.questions:
-        attempt = latest.get(question.id)
+        attempt = latest.get(question.id)  # (answer, is_correct) of the last answer
         used = counts[question.id]
         states.append(
             QuestionState(
                 question=question.public(),
                 answered=attempt is not None,
-                is_correct=bool(attempt and attempt.is_correct),
-                last_answer=tuple(str(v) for v in attempt.answer) if attempt else (),
+                is_correct=bool(attempt and attempt[1]),
+                last_answer=attempt[0] if attempt else (),
                 explanation=question.explanation
                 if quiz.may_explain(used=used, answered_right=question.id in right)
                 else "",
@@ -97,38 +101,73 @@ def _quiz_state(
     return QuizState(quiz.id, quiz.title, quiz.pass_percent, tuple(states), quiz.max_attempts)
 
 
+@dataclass(frozen=True)
+class ReaderWork:
+    """What one reader did in one lesson, as its page shows it: cached per reader until
+    their work changes (people.panels.student_work_cached; an enrolment, progress or an
+    answer retires it, opening a lesson does not)."""
+
+    enrolled: bool  # in the lesson's (original) course
+    completed: bool
+    attempts: tuple[
+        tuple[str, tuple[str, ...], bool], ...
+    ]  # (question, answer, right), oldest first
+
+
+def reader_work(*, user: User, lesson_id: int, course_id: int) -> ReaderWork:
+    """`lesson_id`, `course_id`: the originals (`lesson_refs`). No query while cached; else
+    one for the enrolment and, for an enrolled student, one for the progress and one for
+    the answers."""
+
+    def read() -> ReaderWork:
+        if not Enrolment.objects.filter(student=user, course_id=course_id).exists():
+            return ReaderWork(enrolled=False, completed=False, attempts=())
+        completed = LessonProgress.objects.filter(
+            student=user, lesson_id=lesson_id, completed_at__isnull=False
+        ).exists()
+        attempts = tuple(
+            (question_id, tuple(str(v) for v in answer), is_correct)
+            for question_id, answer, is_correct in QuizAttempt.objects.filter(
+                student=user, lesson_id=lesson_id
+            )
+            .order_by("answered_at", "pk")
+            .values_list("question_id", "answer", "is_correct")
+        )
+        return ReaderWork(enrolled=True, completed=completed, attempts=attempts)
+
+    if not user.is_authenticated:
+        return ReaderWork(enrolled=False, completed=False, attempts=())
+    return panels.student_work_cached(user.pk, ("lesson", lesson_id, course_id), read)
+
+
 @dataclass
 class LessonState:
-    progress: LessonProgress | None
+    completed: bool
     quizzes: dict[str, QuizState]  # by quiz block id
     enrolled: bool
 
 
 def lesson_state(
-    *, user: User, lesson: Page, enrolled: bool, original_id: int | None = None
+    *, user: User, lesson: Page, enrolled: bool, work: ReaderWork | None = None
 ) -> LessonState:
     """What a lesson page shows its reader: quizzes without answers, and for an enrolled
-    student their last answers, feedback and progress (one query for the progress, one
-    for the answers when the lesson has quizzes). `original_id`: the original lesson's
-    id when the caller knows it (`lesson_refs`)."""
+    student their last answers, feedback and progress. `work`: the reader's, when the
+    caller has it (`reader_work`), read here otherwise."""
     quizzes = quizzes_in(lesson.body.raw_data)
-    latest: dict[str, QuizAttempt] = {}
+    latest: dict[str, tuple] = {}
     counts: Counter = Counter()
     right: set[str] = set()  # questions answered right at least once
-    progress = None
-    if enrolled:
-        if original_id is None:
-            original_id = canonical_page(lesson).pk
-        progress = LessonProgress.objects.filter(student=user, lesson_id=original_id).first()
-        if quizzes:
-            attempts = QuizAttempt.objects.filter(student=user, lesson_id=original_id)
-            for attempt in attempts.order_by("answered_at", "pk"):
-                latest[attempt.question_id] = attempt
-                counts[attempt.question_id] += 1
-                if attempt.is_correct:
-                    right.add(attempt.question_id)
+    if enrolled and work is None:
+        refs = lesson_refs(lesson)
+        work = reader_work(user=user, lesson_id=refs.lesson.pk, course_id=refs.course.pk)
+    if enrolled and work is not None:
+        for question_id, answer, is_correct in work.attempts:
+            latest[question_id] = (answer, is_correct)
+            counts[question_id] += 1
+            if is_correct:
+                right.add(question_id)
     return LessonState(
-        progress=progress,
+        completed=bool(enrolled and work is not None and work.completed),
         quizzes={quiz.id: _quiz_state(quiz, latest, counts, right) for quiz in quizzes},
         enrolled=enrolled,
     )
@@ -329,7 +368,10 @@ def lesson_page(*, request, lesson: Page, enrolled: bool) -> dict:
     preview = bool(getattr(request, "is_preview", False))
     frame = lesson_frame(lesson, preview=preview)
     state = lesson_state(
-        user=request.user, lesson=lesson, enrolled=enrolled, original_id=frame.refs.lesson.pk
+        user=request.user,
+        lesson=lesson,
+        enrolled=enrolled,
+        work=getattr(request, "lesson_reader_work", None),
     )
     context = {
         "course": {"title": frame.course_title},
@@ -345,13 +387,41 @@ def lesson_page(*, request, lesson: Page, enrolled: bool) -> dict:
     return context
 
 
-def _body_item(request, lesson: Page, state: LessonState, part: tuple) -> tuple:
-    """(html, quiz state): a quiz with its reader's state is drawn by the template."""
+def _body_item(request, lesson: Page, state: LessonState, part: tuple) -> SafeString:
+    """A part of the body as this reader sees it: a quiz with their state, an exercise with
+    their panel."""
     if part[0] == "html":
-        return part[1], None
+        return part[1]
     if part[0] == "quiz":
         quiz = state.quizzes.get(part[1])
-        return (None, quiz) if quiz is not None else (part[2], None)
+        return _quiz_html(request, lesson, quiz, state.enrolled) if quiz is not None else part[2]
     block = lesson.body.stream_block.child_blocks["exercise"]
     value = block.to_python(part[2] or {})
-    return SafeString(block.render(value, context={"request": request, "page": lesson})), None
+    return SafeString(block.render(value, context={"request": request, "page": lesson}))
+
+
+_CSRF_MARK = "csrfmark0b6f1e9a7c"  # where the reader's CSRF token goes in a cached quiz
+
+
+def _quiz_html(request, lesson: Page, quiz: QuizState, enrolled: bool) -> SafeString:
+    """A quiz as its reader sees it. It is a function of the quiz, the reader's state in it
+    and the language, and readers share states (nothing answered yet, everything right at
+    the first try), so each state is drawn once and cached with the pages (retired by any
+    page change); the reader's own CSRF token is filled in."""
+
+    def draw() -> str:
+        context = {
+            "quiz": quiz,
+            "page": lesson,
+            "lesson_state": {"enrolled": enrolled},
+            "csrf_token": _CSRF_MARK,
+        }
+        return render_to_string("courses/blocks/quiz.html", context)
+
+    if not cacheable(request):
+        html = draw()
+    else:
+        state = hashlib.sha256(repr((quiz, enrolled)).encode()).hexdigest()[:32]
+        parts = ("quiz-html", lesson.pk, active_language(), state)
+        html = PAGES.get_or_set(parts, draw, local=True)
+    return mark_safe(html.replace(_CSRF_MARK, get_token(request)))  # noqa: S308 - drawn here

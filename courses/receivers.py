@@ -52,6 +52,12 @@ def on_evidence_replaced(sender, *, student_id: int, **kwargs):
     panels.student_changed(student_id)
 
 
+def on_enrolment_changed(sender, instance, **kwargs):
+    """An enrolment saved or deleted one by one (the services' bulk writes say so
+    themselves): the student's lesson pages and panel change."""
+    panels.student_changed(instance.student_id)
+
+
 def on_competences_changed(sender, **kwargs):
     """A competence, area or framework saved or deleted: every skill profile shows them."""
     panels.students_changed()

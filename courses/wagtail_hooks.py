@@ -33,7 +33,12 @@ def lesson_reading_gate(next_serve):
         if not isinstance(page, LessonPage):
             return next_serve(page, request, args, kwargs)
         refs = page_selectors.lesson_refs(page)
-        decision = access.lesson_access(request.user, page, course_id=refs.course.pk)
+        work = page_selectors.reader_work(
+            user=request.user, lesson_id=refs.lesson.pk, course_id=refs.course.pk
+        )
+        decision = access.lesson_access(
+            request.user, page, course_id=refs.course.pk, enrolled=work.enrolled
+        )
         if not decision.allowed and decision.reason == "login":
             return redirect_to_login(request.get_full_path())
         if not decision.allowed and decision.reason == "outline":
@@ -55,9 +60,11 @@ def lesson_reading_gate(next_serve):
                 },
                 status=403,
             )
-        request.lesson_enrolled = decision.enrolled  # read by LessonPage.get_context
+        # read by LessonPage.get_context
+        request.lesson_enrolled = decision.enrolled
+        request.lesson_reader_work = work
         if decision.enrolled:
-            services.lesson_visit(student=request.user, lesson=page, refs=refs)
+            services.lesson_visit_soon(student=request.user, lesson=page, refs=refs)
         return next_serve(page, request, args, kwargs)
 
     return serve

@@ -132,6 +132,17 @@ class Namespace:
         if local:
             _local_set(key, value)
 
+    def in_process(self, parts: tuple, compute: Callable[[], Any]):
+        """The entry, kept in this process only (never in the shared cache), computed on a
+        miss: for values that are cheap to keep but not to share (a model instance). The
+        caller must not change it: copy it first."""
+        key = self.key(*parts)
+        value = _local_get(key)
+        if value is _MISSING:
+            value = compute()
+            _local_set(key, value)
+        return value
+
     def invalidate(self) -> None:
         """Retire every entry of the namespace, now and once more after the transaction
         (if any) commits."""
@@ -146,3 +157,23 @@ class Namespace:
         remembered = getattr(_request, "versions", None)
         if remembered is not None:
             remembered.pop(self.name, None)
+
+
+# ---------------------------------------------------------------------------------------
+# Write buffers: a write made on every page view (a lesson visit) appended to a list in the
+# shared cache, and applied in bulk by a periodic task, instead of a transaction per view.
+# Only with Redis (lms.cache_backends.ResilientRedisCache): with any other cache, or
+# Redis down, `buffer_push` says no and the caller writes at once.
+# ---------------------------------------------------------------------------------------
+
+
+def buffer_push(name: str, item: str) -> bool:
+    """Append `item` to the buffer `name`; False when there is no shared buffer."""
+    push = getattr(cache, "list_push", None)
+    return bool(push and push(f"buffer:{name}", item))
+
+
+def buffer_take(name: str, limit: int) -> list[str]:
+    """Take (remove and return) the oldest `limit` items of the buffer `name`."""
+    take = getattr(cache, "list_take", None)
+    return take(f"buffer:{name}", limit) if take else []

@@ -108,3 +108,29 @@ class ResilientRedisCache(RedisCache):
         except DOWN as error:
             self._down("clear", error)
             return False
+
+    # A list in Redis, for writes buffered and applied in bulk (lms.cache.buffer_push).
+    def list_push(self, key: str, value: str) -> bool:
+        """Append `value`; False when Redis is down (the caller writes at once instead)."""
+        key = self.make_and_validate_key(key)
+        try:
+            self._cache.get_client(key, write=True).rpush(key, value)
+        except DOWN as error:
+            self._down("rpush", error)
+            return False
+        return True
+
+    def list_take(self, key: str, limit: int) -> list[str]:
+        """Remove and return the first `limit` values, atomically (two takers never get the
+        same value); [] when Redis is down."""
+        key = self.make_and_validate_key(key)
+        try:
+            client = self._cache.get_client(key, write=True)
+            with client.pipeline(transaction=True) as pipe:
+                pipe.lrange(key, 0, limit - 1)
+                pipe.ltrim(key, limit, -1)
+                values, _trimmed = pipe.execute()
+        except DOWN as error:
+            self._down("take", error)
+            return []
+        return [v.decode() if isinstance(v, bytes) else v for v in values]

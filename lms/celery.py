@@ -56,6 +56,13 @@ app.conf.update(
             "schedule": 5.0,
             "options": {"expires": 5},
         },
+        # Lesson views buffered in Redis (courses.services.lesson_visit_soon), written in
+        # bulk: a student's "last activity" follows within seconds.
+        "lesson-visits-flush": {
+            "task": "courses.tasks.lesson_visits_flush_task",
+            "schedule": 3.0,
+            "options": {"expires": 3},
+        },
         # Similarity checks of exercises whose deadline passed since their last check.
         "similarity-after-deadline": {
             "task": "grading.tasks.similarity_due_checks_task",

@@ -8,8 +8,9 @@ cached per student, language and time zone (`PANEL_SECONDS`), under versions tha
 it (as lms/cache.py's namespaces do):
 
 - the student's own (`student_changed`): every write of what one student's panel shows
-  calls it: an enrolment or a due date, a lesson visit, progress, a quiz answer, evidence,
-  a graded or regraded submission, a credential, a membership;
+  calls it: an enrolment or a due date, progress, a quiz answer, evidence, a graded or
+  regraded submission, a credential, a membership; a lesson visit moves only their
+  activity's (`student_active`), so what depends on their work alone stays cached;
 - everybody's (`students_changed`): a name any panel may show changed: a cohort, an
   institution, a competence, an exercise;
 - those the apps add through the `STUDENT_PANEL_VERSIONS` hook: courses adds the pages'
@@ -61,21 +62,33 @@ EVERYBODY = Namespace("people:student-panels")
 PANEL_SECONDS = 3600
 
 
-def _version_key(student_id: int) -> str:
-    return f"people:student-panel:{student_id}:version"
+# A student's two versions: their work (`student_changed`: enrolments, progress, answers,
+# results, memberships) and their activity (`student_active`: a lesson opened, which moves
+# "last activity" and nothing else). The panel depends on both; what depends on the work
+# alone (`student_work_cached`: what they did in a lesson) survives their reading.
+WORK, ACTIVITY = "version", "activity"
 
 
-def _own_version(student_id: int) -> int:
-    """The student's version: a random number, drawn again by each change. Unlike a
-    `Namespace`'s it expires (a day after it was drawn): then it is drawn again, which
-    retires the student's entries, and nobody keeps a version for every student."""
-    key = _version_key(student_id)
-    version = cache.get(key)
-    if version is None:
-        version = secrets.randbits(62)
-        if not cache.add(key, version, ENTRY_SECONDS):
-            version = cache.get(key, version)  # drawn by another reader meanwhile
-    return version
+def _version_key(student_id: int, kind: str = WORK) -> str:
+    return f"people:student-panel:{student_id}:{kind}"
+
+
+def _own_versions(student_id: int, kinds: tuple[str, ...] = (WORK, ACTIVITY)) -> tuple[int, ...]:
+    """The student's versions (one round trip): random numbers, drawn again by each change.
+    Unlike a `Namespace`'s they expire (a day after they were drawn): then they are drawn
+    again, which retires the student's entries, and nobody keeps versions for every
+    student."""
+    keys = [_version_key(student_id, kind) for kind in kinds]
+    found = cache.get_many(keys)
+    versions = []
+    for key in keys:
+        version = found.get(key)
+        if version is None:
+            version = secrets.randbits(62)
+            if not cache.add(key, version, ENTRY_SECONDS):
+                version = cache.get(key, version)  # drawn by another reader meanwhile
+        versions.append(version)
+    return tuple(versions)
 
 
 def student_changed(*student_ids: int) -> None:
@@ -84,16 +97,26 @@ def student_changed(*student_ids: int) -> None:
     As `Namespace.invalidate`: at once, and again once the writer's transaction commits
     (a panel drawn from the old rows in between was drawn under a version already gone).
     Each time is one write to the cache for any number of students: a new version each."""
+    _renew_soon(student_ids, WORK)
+
+
+def student_active(*student_ids: int) -> None:
+    """These students opened a lesson: their panel's "last activity" moved; what they
+    did (`student_work_cached`) did not."""
+    _renew_soon(student_ids, ACTIVITY)
+
+
+def _renew_soon(student_ids, kind: str) -> None:
     if not student_ids:
         return
     ids = sorted(set(student_ids))
-    _renew(ids)
+    _renew(ids, kind)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _renew(ids), robust=True)
+        transaction.on_commit(lambda: _renew(ids, kind), robust=True)
 
 
-def _renew(student_ids: list[int]) -> None:
-    versions = {_version_key(pk): secrets.randbits(62) for pk in student_ids}
+def _renew(student_ids: list[int], kind: str) -> None:
+    versions = {_version_key(pk, kind): secrets.randbits(62) for pk in student_ids}
     cache.set_many(versions, ENTRY_SECONDS)
 
 
@@ -118,7 +141,7 @@ class StudentPanel:
 
 def _key(student_id: int, parts: tuple) -> str:
     versions = (
-        _own_version(student_id),
+        *_own_versions(student_id),
         EVERYBODY.version(),
         *(fn().version() for fn in hooks.get_hooks(STUDENT_PANEL_VERSIONS)),
     )
@@ -150,6 +173,19 @@ def student_cached(student_id: int, parts: tuple, compute):
     if value is _MISSING:
         value = compute()
         cache.set(key, value, PANEL_SECONDS)
+    return value
+
+
+def student_work_cached(student_id: int, parts: tuple, compute, timeout: int = PANEL_SECONDS):
+    """`compute()`, cached for one student until their work changes (`student_changed`),
+    not their activity: what a student did in a lesson (their enrolment, progress and
+    answers) read on every lesson page. `parts`: what else the value depends on."""
+    (version,) = _own_versions(student_id, (WORK,))
+    key = ":".join(map(str, ("people:student-work", student_id, version, *parts)))
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, timeout)
     return value
 
 

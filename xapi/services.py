@@ -137,6 +137,12 @@ def _context(language: str, *, parents=(), groups=(), extensions: dict | None = 
 
 def lesson_viewed(*, student, lesson, course, at) -> list[StatementOutbox]:
     """`student` experienced `lesson` (the original page of the course `course`)."""
+    return lessons_viewed([(student, lesson, course, at)])
+
+
+def lessons_viewed(views) -> list[StatementOutbox]:
+    """`lesson_viewed` for many views at once, (student, lesson, course, at) each: one
+    statement a view, stored in one write."""
     return statements_record(
         [
             build.statement(
@@ -146,6 +152,7 @@ def lesson_viewed(*, student, lesson, course, at) -> list[StatementOutbox]:
                 timestamp=at,
                 context=_context(_language(lesson), parents=[_course(course)]),
             )
+            for student, lesson, course, at in views
         ]
     )
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.models import Enrolment, LessonPage
+from lms.cache_backends import ResilientRedisCache
 from tests.factories import staff_user
 
 from .pages import choice, course, ids, lesson, question, quiz, student_of, translate
@@ -151,6 +152,53 @@ def test_a_students_answers_and_progress_are_never_shown_to_another(client):
     assert not re.search(r"<input[^>]* checked", bob_html)
 
 
+def _csrf_in_quiz(html: str) -> str:
+    form = re.search(r'<section class="quiz.*?</section>', html, re.S).group(0)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+
+def test_readers_sharing_a_cached_quiz_each_get_their_own_csrf_token():
+    """Two students who have answered nothing see the same quiz, drawn once: the form in
+    each page carries that reader's token, and the check goes through with it only."""
+    from django.test import Client
+
+    a_course = course()
+    quizzed = lesson(
+        a_course, body=[quiz(question("2 + 2?", choices=[choice("4", correct=True), choice("5")]))]
+    )
+    quiz_id, (question_id,), ((right, _wrong),) = ids(quizzed)
+    ana, bob = student_of(a_course), student_of(a_course)
+    ana_client, bob_client = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    ana_client.force_login(ana)
+    bob_client.force_login(bob)
+    submit = reverse("courses:quiz-submit", args=[quizzed.pk, quiz_id])
+
+    ana_token = _csrf_in_quiz(text_of(ana_client, quizzed.url))
+    bob_token = _csrf_in_quiz(text_of(bob_client, quizzed.url))  # the quiz from the cache
+
+    # Bob's page must not carry Ana's token: with it, his check is refused
+    refused = bob_client.post(submit, {f"q-{question_id}": right, "csrfmiddlewaretoken": ana_token})
+    assert refused.status_code == 403
+    checked = bob_client.post(submit, {f"q-{question_id}": right, "csrfmiddlewaretoken": bob_token})
+    assert checked.status_code == 302
+    assert 'data-testid="quiz-passed"' in text_of(bob_client, quizzed.url)
+    assert 'data-testid="quiz-passed"' not in text_of(ana_client, quizzed.url)
+
+
+def test_an_enrolment_removed_in_the_admin_closes_the_lesson_at_once(client):
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("Only for the enrolled")])
+    student = student_of(a_course)
+    client.force_login(student)
+    assert "Only for the enrolled" in text_of(client, a_lesson.url)  # cached: enrolled
+
+    Enrolment.objects.get(student=student).delete()
+
+    response = client.get(a_lesson.url)
+    assert response.status_code == 403
+    assert "Only for the enrolled" not in response.content.decode()
+
+
 def _queries(client, url: str, on_commit) -> list[str]:
     with on_commit(execute=True):  # caches warm, as on any running server
         client.get(url)
@@ -160,9 +208,10 @@ def _queries(client, url: str, on_commit) -> list[str]:
     return [q["sql"] for q in captured]
 
 
-# session, user, page, enrolment; the visit (savepoint, lesson progress, xAPI statement,
-# course progress, release); the student's progress and answers
-LESSON_PAGE_QUERIES = 11
+# session, user; the visit (savepoint, lesson progress, xAPI statement, course progress,
+# release), written at once: the tests' cache is no Redis to buffer it in
+# (test_lesson_visits.py). The page, the enrolment, progress and answers come from caches.
+LESSON_PAGE_QUERIES = 7
 
 
 def test_a_lesson_page_reads_a_fixed_number_of_queries_however_long_the_lesson(
@@ -190,7 +239,7 @@ def test_a_lesson_page_reads_a_fixed_number_of_queries_however_long_the_lesson(
     assert len(few) == len(many) == LESSON_PAGE_QUERIES, "\n".join(many)
     # no page tree walk, no block prefetching, no competence lookups
     assert not any("curricula_competence" in sql for sql in many)
-    assert sum('"wagtailcore_page"' in sql for sql in many) == 1
+    assert not any('"wagtailcore_page"' in sql for sql in many)
 
 
 def test_the_home_catalogue_shows_a_published_or_withdrawn_course_at_once(client):
@@ -205,7 +254,10 @@ def test_the_home_catalogue_shows_a_published_or_withdrawn_course_at_once(client
     assert "Phishing at school" not in html and "Safe passwords" in html
 
 
-def test_a_lesson_is_drawn_from_the_database_while_the_cache_is_down(client, settings, caplog):
+def test_a_lesson_is_drawn_from_the_database_while_the_cache_is_down(
+    client, settings, caplog, monkeypatch
+):
+    monkeypatch.setattr(ResilientRedisCache, "_logged_at", 0.0)  # logged once a minute
     a_course = course()
     a_lesson = lesson(a_course, body=[paragraph("Still readable")])
     client.force_login(student_of(a_course))
