@@ -53,6 +53,17 @@ class CoursesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"courses.cohort_courses_{model}_{signal is post_save}",
                 )
+        # a cohort's progress page is cached (selectors.cohort_progress): its members
+        # and their names
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.on_cohort_member_changed,
+                sender="people.Membership",
+                dispatch_uid=f"courses.cohort_progress_member_{signal is post_save}",
+            )
+        post_save.connect(
+            receivers.on_user_saved, sender="people.User", dispatch_uid="courses.progress_names"
+        )
         # what a student did in a lesson is cached with their work (people.panels): an
         # enrolment saved or deleted anywhere (the admin, a cascade) retires it
         for signal in (post_save, post_delete):

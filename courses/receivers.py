@@ -52,6 +52,19 @@ def on_evidence_replaced(sender, *, student_id: int, **kwargs):
     panels.student_changed(student_id)
 
 
+def on_cohort_member_changed(sender, instance, **kwargs):
+    """A member joined or left a cohort: its progress page lists its students."""
+    if instance.cohort_id:
+        selectors.cohort_progress_changed(cohort_ids=[instance.cohort_id])
+
+
+def on_user_saved(sender, instance, created, update_fields=None, **kwargs):
+    """A name may have changed: the progress pages of the user's cohorts show it. (A login
+    saves the time of the last login only.)"""
+    if not created and set(update_fields or ()) != {"last_login"}:
+        selectors.cohort_progress_changed(student_ids=[instance.pk])
+
+
 def on_enrolment_changed(sender, instance, **kwargs):
     """An enrolment saved or deleted one by one (the services' bulk writes say so
     themselves): the student's lesson pages and panel change."""

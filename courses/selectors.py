@@ -9,11 +9,13 @@ in Python.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
@@ -23,7 +25,7 @@ from cms.pagecache import PAGES
 from cms.translation import active_language, canonical_page, in_language, url_in_language
 from curricula.models import Competence, CurriculumPage
 from evidence.models import CompetenceEvidence
-from lms.cache import Namespace
+from lms.cache import Namespace, PerId
 from people import access as people_access
 from people.models import Cohort, Membership, Role, User
 
@@ -341,6 +343,7 @@ class CohortProgress:
     rows: tuple[ProgressRow, ...]
     expected_percent: int | None  # where the pace of the assignment says students should be
     average_percent: int
+    key: str = ""  # the cache's key of the rows, when they came from it (or went in)
 
     @property
     def behind_count(self) -> int:
@@ -408,22 +411,31 @@ def _cohort_progress_rows(cohort_id: int, course_id: int) -> tuple[list[tuple], 
     return students, lessons
 
 
-def cohort_progress(
-    *, cohort: Cohort, course: CoursePage, assignment: CourseAssignment | None = None
-) -> CohortProgress:
-    """Students x lessons of one course: what each completed, quiz scores, who is behind.
-    Two queries whatever the cohort's size (three without `assignment`, the cohort's
-    assignment of the course when the caller has it); the course's outline is cached."""
-    outline = course_outline(course)
-    course_id = outline.course.pk
-    now = timezone.now()
-    if assignment is None or (assignment.cohort_id, assignment.course_id) != (
-        cohort.pk,
-        course_id,
-    ):
-        assignment = CourseAssignment.objects.filter(cohort=cohort, course_id=course_id).first()
-    lesson_ids = [lesson.pk for lesson in outline.lessons]
-    students, progress = _cohort_progress_rows(cohort.pk, course_id)
+# What a cohort's progress page reads (its students' rows in a course), cached per cohort
+# until one of its students' progress or the cohort's roster changes
+# (`cohort_progress_changed`), or any cohort's (a course's lessons recounted). The pace
+# (expected percent, who is behind) is worked out per request: it moves with the clock.
+COHORT_PROGRESS = PerId("courses:cohort-progress")
+EVERY_COHORT_PROGRESS = Namespace("courses:every-cohort-progress")
+COHORT_PROGRESS_SECONDS = 3600
+
+
+def cohort_progress_changed(*, cohort_ids=(), student_ids=()) -> None:
+    """What the progress pages of these cohorts (and of the cohorts of these students)
+    show changed: progress, a name, a member."""
+    ids = set(cohort_ids)
+    if student_ids:
+        ids.update(
+            Membership.objects.filter(
+                user_id__in=set(student_ids), role=Role.STUDENT, cohort__isnull=False
+            ).values_list("cohort_id", flat=True)
+        )
+    COHORT_PROGRESS.renew(*ids)
+
+
+def _measure(cohort_id: int, course_id: int, lesson_ids: tuple[int, ...]) -> list[tuple]:
+    """(student, cells, lessons completed, percent, last activity) of each student."""
+    students, progress = _cohort_progress_rows(cohort_id, course_id)
     cells: dict[tuple[int, int], ProgressCell] = {}
     shared: dict[tuple[str, int | None], ProgressCell] = {}  # equal cells are one object
     for student_id, lesson_id, status, score in progress:
@@ -440,6 +452,37 @@ def cohort_progress(
         percent = done * 100 // len(lesson_ids) if lesson_ids else 0
         student = StudentName(pk, username, first_name, last_name)
         measured.append((student, row_cells, done, percent, activity))
+    return measured
+
+
+def cohort_progress(
+    *, cohort: Cohort, course: CoursePage, assignment: CourseAssignment | None = None
+) -> CohortProgress:
+    """Students x lessons of one course: what each completed, quiz scores, who is behind.
+    No query while cached, else two whatever the cohort's size (one more without
+    `assignment`, the cohort's assignment of the course when the caller has it); the
+    course's outline is cached."""
+    outline = course_outline(course)
+    course_id = outline.course.pk
+    now = timezone.now()
+    if assignment is None or (assignment.cohort_id, assignment.course_id) != (
+        cohort.pk,
+        course_id,
+    ):
+        assignment = CourseAssignment.objects.filter(cohort=cohort, course_id=course_id).first()
+    lesson_ids = tuple(lesson.pk for lesson in outline.lessons)
+    parts = (
+        cohort.pk,
+        COHORT_PROGRESS.version(cohort.pk),
+        EVERY_COHORT_PROGRESS.version(),
+        course_id,
+        hashlib.sha256(repr(lesson_ids).encode()).hexdigest()[:16],  # the outline's lessons
+    )
+    key = ":".join(map(str, ("courses:cohort-progress", *parts)))
+    measured = cache.get(key)
+    if measured is None:
+        measured = _measure(cohort.pk, course_id, lesson_ids)
+        cache.set(key, measured, COHORT_PROGRESS_SECONDS)
     average = round(sum(m[3] for m in measured) / len(measured)) if measured else 0
     expected = _expected_percent(assignment, now)
 
@@ -464,6 +507,7 @@ def cohort_progress(
         rows=rows,
         expected_percent=expected,
         average_percent=average,
+        key=f"{key}:{expected}:{average}",  # who is behind follows from these two
     )
 
 

@@ -31,7 +31,7 @@ from people import panels
 from people.models import Cohort, Membership, Role, User
 from xapi import services as xapi
 
-from . import page_selectors
+from . import page_selectors, selectors
 from .models import (
     CompletionRule,
     CourseAssignment,
@@ -247,6 +247,7 @@ def _refresh_course(*, student: User, course: CoursePage, now) -> CourseProgress
     progress.last_activity_at = now
     progress.save()
     panels.student_changed(student.pk)  # their dashboard's progress and results
+    selectors.cohort_progress_changed(student_ids=[student.pk])  # their teachers' pages
     return progress
 
 
@@ -316,6 +317,7 @@ def lesson_visit(*, student: User, lesson: LessonPage, refs: LessonRefs | None =
         summary.last_activity_at = now
         summary.save()
     panels.student_active(student.pk)  # "last activity" on their dashboard
+    selectors.cohort_progress_changed(student_ids=[student.pk])  # and their teachers' pages
 
 
 # Lesson visits in bulk. A class opening a lesson at 9:00 is thousands of views a minute;
@@ -465,7 +467,9 @@ def _visits_write(items: list[str]) -> VisitsFlushed:
         for s, lesson, _course_id, at in views
         if (s, lesson) in pairs
     )
-    panels.student_active(*{s for s, _l in pairs})  # "last activity" on their dashboards
+    visitors = {s for s, _l in pairs}
+    panels.student_active(*visitors)  # "last activity" on their dashboards
+    selectors.cohort_progress_changed(student_ids=visitors)  # and their teachers' pages
     written = sum(p[1] for p in pairs.values())
     return VisitsFlushed(written, len({s for s, _l in pairs}), skipped + len(views) - written)
 
@@ -730,6 +734,7 @@ def course_lessons_recount(*, course: CoursePage) -> int:
     CourseProgress.objects.bulk_update(
         rows, ["lessons_total", "lessons_completed", "percent", "completed_at"]
     )
+    selectors.EVERY_COHORT_PROGRESS.invalidate()
     return len(rows)
 
 

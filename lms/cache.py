@@ -18,6 +18,7 @@ another process (a worker) is seen there only when its entries expire.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -157,6 +158,40 @@ class Namespace:
         remembered = getattr(_request, "versions", None)
         if remembered is not None:
             remembered.pop(self.name, None)
+
+
+class PerId:
+    """A version per id (a cohort, ...): entries about one id are keyed by its version, and
+    a change to what they show draws a new one (`renew`), now and again once the writer's
+    transaction commits, as `Namespace.invalidate` does. A version is a random number that
+    expires a day after it was drawn (then drawn again, which only costs a miss), so
+    nothing is kept for ids nobody reads."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _key(self, pk) -> str:
+        return f"{self.name}:{pk}:version"
+
+    def version(self, pk) -> int:
+        key = self._key(pk)
+        version = cache.get(key)
+        if version is None:
+            version = secrets.randbits(62)
+            if not cache.add(key, version, ENTRY_SECONDS):
+                version = cache.get(key, version)  # drawn by another reader meanwhile
+        return version
+
+    def renew(self, *ids) -> None:
+        ids = sorted(set(ids))
+        if not ids:
+            return
+        self._draw(ids)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: self._draw(ids), robust=True)
+
+    def _draw(self, ids) -> None:
+        cache.set_many({self._key(pk): secrets.randbits(62) for pk in ids}, ENTRY_SECONDS)
 
 
 # ---------------------------------------------------------------------------------------

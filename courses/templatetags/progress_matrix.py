@@ -6,6 +6,7 @@ import functools
 from datetime import datetime
 
 from django import template
+from django.core.cache import cache
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,7 +42,19 @@ def _when(language: str | None, zone: str, at: datetime) -> str:
 @register.simple_tag
 def progress_rows(table) -> SafeString:
     """A `<tr>` for each row of a `selectors.CohortProgress`: the student, their percent,
-    each lesson's status and quiz score, their last activity."""
+    each lesson's status and quiz score, their last activity. Kept in the cache with the
+    rows (`table.key`), per language and time zone."""
+    if not table.key:
+        return _rows(table)
+    key = f"{table.key}:rows:{get_language()}:{get_current_timezone_name()}"
+    html = cache.get(key)
+    if html is None:
+        html = _rows(table)
+        cache.set(key, str(html), 3600)
+    return mark_safe(html)  # noqa: S308 - written by _rows, every value escaped
+
+
+def _rows(table) -> SafeString:
     pieces = _pieces()
     cells: dict[tuple[str, int | None], str] = {}  # few distinct cells: each written once
     out = []

@@ -209,9 +209,10 @@ def _queries(client, url: str, on_commit) -> list[str]:
 
 
 # session, user; the visit (savepoint, lesson progress, xAPI statement, course progress,
-# release), written at once: the tests' cache is no Redis to buffer it in
-# (test_lesson_visits.py). The page, the enrolment, progress and answers come from caches.
-LESSON_PAGE_QUERIES = 7
+# the student's cohorts, whose progress pages it retires, release), written at once: the
+# tests' cache is no Redis to buffer it in (test_lesson_visits.py). The page, the
+# enrolment, progress and answers come from caches.
+LESSON_PAGE_QUERIES = 8
 
 
 def test_a_lesson_page_reads_a_fixed_number_of_queries_however_long_the_lesson(

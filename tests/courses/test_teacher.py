@@ -24,11 +24,13 @@ from .pages import course, ids, lesson, question, quiz_lesson
 pytestmark = pytest.mark.django_db
 
 # Queries of each teacher page, whatever the number of students (see the tests below).
-# The progress page and its CSV: the session, the user, the cohort's students and their
-# lessons; the cohort with its courses, the course's outline and the cohorts the teacher
-# teaches come from the cache (courses.selectors, people.access.taught_cohort_ids).
-PROGRESS_PAGE_QUERIES = 4
-CSV_QUERIES = 4
+# The progress page and its CSV: the session and the user; the cohort's students and their
+# lessons (two more queries when their progress changed since: tests/courses/
+# test_cohort_progress_cache.py), the cohort with its courses, the course's outline and the
+# cohorts the teacher teaches come from the cache (courses.selectors,
+# people.access.taught_cohort_ids).
+PROGRESS_PAGE_QUERIES = 2
+CSV_QUERIES = 2
 STATISTICS_QUERIES = 12
 COHORT_PAGE_QUERIES = 19  # 3 of them grading's section: the cohort's share of the queue
 
