@@ -15,23 +15,13 @@ from courses import services
 from courses.models import LessonPage
 from people.models import Role
 from people.services import membership_create
-from tests.factories import CohortFactory, student_in, teacher_of
+from tests.factories import CohortFactory, student_in
 
 from .pages import ids
 from .test_dashboard import assigned_course
 from .test_lesson_visits import redis_cache  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(name="9-A")
-
-
-@pytest.fixture
-def teacher(cohort):
-    return teacher_of(cohort)
 
 
 def progress_page(client, cohort, a_course) -> str:

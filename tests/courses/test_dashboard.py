@@ -14,7 +14,7 @@ from courses import services
 from courses.charts import skill_profile_svg
 from courses.selectors import SkillBar
 from people import panels
-from tests.factories import CohortFactory, student_in, teacher_of
+from tests.factories import student_in
 
 from .pages import course, ids, lesson, question, quiz_lesson
 
@@ -29,16 +29,6 @@ STUDENT_DASHBOARD_QUERIES = 10
 STUDENT_DASHBOARD_CACHED_QUERIES = 2
 # 4 of them grading's: the needs-grading count, its share per cohort, the cohorts' links
 TEACHER_DASHBOARD_QUERIES = 16
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(name="9-A")
-
-
-@pytest.fixture
-def teacher(cohort):
-    return teacher_of(cohort)
 
 
 def assigned_course(cohort, teacher, title="Python basics", due_in_days=14):

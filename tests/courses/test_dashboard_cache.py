@@ -30,16 +30,6 @@ from .test_dashboard import STUDENT_DASHBOARD_CACHED_QUERIES, assigned_course
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cohort():
-    return CohortFactory(name="9-A")
-
-
-@pytest.fixture
-def teacher(cohort):
-    return teacher_of(cohort)
-
-
 def dashboard(client, language: str = "en") -> str:
     response = client.get(f"/{language}/dashboard/")
     assert response.status_code == 200

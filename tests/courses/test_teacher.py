@@ -36,11 +36,6 @@ COHORT_PAGE_QUERIES = 19  # 3 of them grading's section: the cohort's share of t
 
 
 @pytest.fixture
-def cohort():
-    return CohortFactory(name="9-A")
-
-
-@pytest.fixture
 def teacher(cohort):
     return teacher_of(cohort, username="elvin")
 
