@@ -401,6 +401,7 @@ def _body_item(request, lesson: Page, state: LessonState, part: tuple) -> SafeSt
 
 
 _CSRF_MARK = "csrfmark0b6f1e9a7c"  # where the reader's CSRF token goes in a cached quiz
+QUIZ_HTML_SECONDS = 3600  # a state nobody has any more goes soon
 
 
 def _quiz_html(request, lesson: Page, quiz: QuizState, enrolled: bool) -> SafeString:
@@ -423,5 +424,5 @@ def _quiz_html(request, lesson: Page, quiz: QuizState, enrolled: bool) -> SafeSt
     else:
         state = hashlib.sha256(repr((quiz, enrolled)).encode()).hexdigest()[:32]
         parts = ("quiz-html", lesson.pk, active_language(), state)
-        html = PAGES.get_or_set(parts, draw, local=True)
+        html = PAGES.get_or_set(parts, draw, QUIZ_HTML_SECONDS, local=True)
     return mark_safe(html.replace(_CSRF_MARK, get_token(request)))  # noqa: S308 - drawn here

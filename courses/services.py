@@ -431,8 +431,14 @@ def _visits_write(items: list[str]) -> VisitsFlushed:
         row.last_visited_at = max(row.last_visited_at or last, last)
         changed.append(row)
     LessonProgress.objects.bulk_update(changed, ["visits", "first_visited_at", "last_visited_at"])
-    # a row made meanwhile by an answer (in its own transaction): counted in the next flush
-    LessonProgress.objects.bulk_create(new, ignore_conflicts=True)
+    # a row made since the read above by an answer (in its own transaction, with no visit
+    # counted): it takes these views
+    LessonProgress.objects.bulk_create(
+        new,
+        update_conflicts=True,
+        unique_fields=["student", "lesson"],
+        update_fields=["visits", "first_visited_at", "last_visited_at"],
+    )
     # the course's last activity: the latest view of each student in each course
     latest: dict[tuple[int, int], datetime] = {}
     for (student_id, _lesson_id), (course_id, _count, _first, last) in pairs.items():
