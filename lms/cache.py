@@ -76,15 +76,31 @@ def forget_local() -> None:
         _local.clear()
 
 
+_namespaces: list[Namespace] = []
+_EVERY = "\x00every"  # marks a request that has read every namespace's version
+
+
 class Namespace:
     def __init__(self, name: str):
         self.name = name
         self.version_key = f"{name}:version"
+        _namespaces.append(self)
 
     def version(self) -> int:
         remembered = getattr(_request, "versions", None)
-        if remembered is not None and self.name in remembered:
-            return remembered[self.name]
+        if remembered is not None:
+            if self.name in remembered:
+                return remembered[self.name]
+            if _EVERY not in remembered and getattr(cache, "round_trips", False):
+                # the first version a request reads: every namespace's, in one round trip
+                # to Redis (a page reads several: pages, roles, a cohort's courses...)
+                remembered[_EVERY] = True
+                found = cache.get_many([ns.version_key for ns in _namespaces])
+                for ns in _namespaces:
+                    if found.get(ns.version_key) is not None:
+                        remembered[ns.name] = found[ns.version_key]
+                if self.name in remembered:
+                    return remembered[self.name]
         version = cache.get(self.version_key)
         if version is None:
             cache.add(self.version_key, time.time_ns(), None)

@@ -27,6 +27,7 @@ DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 class ResilientRedisCache(RedisCache):
     _logged_at = 0.0
+    round_trips = True  # a read costs a round trip, many keys cost one (lms.cache)
 
     def _down(self, operation: str, error: Exception) -> None:
         now = time.monotonic()
