@@ -114,8 +114,9 @@ bench-grading: install system-deps runtimes
 bench-run: install system-deps runtimes
 	$(PY) bench/run.py
 
+# STUDENTS=2000000: the national size (32 million pieces of evidence; about half an hour)
 bench-reports: install
-	$(PY) bench/reports.py
+	$(PY) bench/reports.py $(STUDENTS)
 
 bench-similarity: install
 	$(PY) bench/similarity.py

@@ -1,6 +1,8 @@
 """How long the ministry's reports take on a country-sized database (prints figures; not a test).
 
-    make bench-reports          # or: .venv/bin/python bench/reports.py [students]
+    make bench-reports                   # 200,000 students
+    make bench-reports STUDENTS=2000000  # the national size (32 million pieces of evidence)
+    .venv/bin/python bench/reports.py [students]
 
 Creates its own PostgreSQL database (DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/bench_reports), migrates it, and bulk-loads a
@@ -8,11 +10,19 @@ synthetic country with INSERT ... SELECT generate_series (never row by row): 200
 students in 8,000 cohorts of 25 at 1,640 schools, universities and the state scholarship
 programme across every region, ~8 competences each out of 33 (DigComp 2.2 and UNESCO AI
 for students), two pieces of evidence per student and competence spread over ten months,
-and course progress. Then it rebuilds the roll-ups from scratch (set-based), builds the
-national report, and times the dashboard page as an analyst's browser gets it (the real view
-through Django's test client: session, filters, report, charts, template) over a mix of
-filters (country, each region, tracks, kinds, institutions, a past month), twice. The
-database is dropped at the end.
+and course progress. Then it rebuilds the roll-ups from scratch (set-based, timed: the
+`rebuild:` line), builds the national report, and times the dashboard page as an analyst's
+browser gets it (the real view through Django's test client: session, filters, report,
+charts, template) over a mix of filters (country, each region, tracks, kinds, institutions,
+a past month), twice, each page drawn afresh (the page cache retired before it: what the
+first reader after a roll-up change waits for). Last, a burst of graded notebooks goes
+through the incremental path (the `incremental refresh:` line): each student's graded cells
+written as one evidence batch by evidence_replace, as grading does, which queues one refresh
+task per batch on the default queue; the tasks are taken off the queue and run through the
+task's own function, timed. The database is dropped at the end.
+
+BENCH_REUSE=1 keeps the loaded data between runs while tuning (no load, the rebuild still
+runs); BENCH_KEEP=1 keeps the database at the end.
 
 Last line: `national report: <S> s for <N> students (dashboard p95 <D> ms)`, where <D> is the
 95th percentile of whole dashboard pages; the per-query figures are on an earlier line.
@@ -40,7 +50,12 @@ COMPETENCES_PER_STUDENT = 8
 EVIDENCE_PER_PAIR = 2
 TARGET_REPORT_S = 2.0
 TARGET_DASHBOARD_P95_MS = 300
+TARGET_DASHBOARD_P95_MS_NATIONAL = 150  # at 2,000,000 students (issue 17)
+TARGET_REBUILD_S_NATIONAL = 120
+NATIONAL = 2_000_000
 DASHBOARD_ROUNDS = 2  # every filter set twice: a p95 over 60 pages, not decided by one
+REFRESH_BATCHES = 2_000  # graded notebooks in the burst, one student each
+REFRESH_CELLS = 8  # graded cells per notebook, two per competence
 
 
 T = SimpleNamespace()  # the tables' names, from the models once Django is set up
@@ -89,21 +104,21 @@ def load_country(students: int) -> None:
         cur.execute(
             f"""
             INSERT INTO {T.institution} (code, kind, region_id, is_active, name_en, name_az,
-                                         name_ru)
+                                         name_ru, allow_local_passwords)
             SELECT 'school-' || i, 'school',
                    (%(regions)s::bigint[])[1 + (CASE WHEN i %% 3 = 0 THEN 0 ELSE i END)
                                                    %% array_length(%(regions)s::bigint[], 1)],
-                   true, 'School No. ' || i, 'Məktəb № ' || i, 'Школа № ' || i
+                   true, 'School No. ' || i, 'Məktəb № ' || i, 'Школа № ' || i, true
             FROM generate_series(1, %(schools)s) i
             UNION ALL
             SELECT 'university-' || i, 'university',
                    (%(regions)s::bigint[])[1 + i %% array_length(%(regions)s::bigint[], 1)],
-                   true, 'University ' || i, 'Universitet ' || i, 'Университет ' || i
+                   true, 'University ' || i, 'Universitet ' || i, 'Университет ' || i, true
             FROM generate_series(1, %(universities)s) i
             UNION ALL
             SELECT 'scholarship', 'scholarship', (%(regions)s::bigint[])[1], true,
                    'State scholarship programme', 'Dövlət təqaüd proqramı',
-                   'Государственная стипендиальная программа'
+                   'Государственная стипендиальная программа', true
             """,
             {"regions": regions, "schools": schools, "universities": universities},
         )
@@ -206,6 +221,7 @@ def dashboard_timings() -> tuple[list[float], list[float]]:
     from django.utils import timezone, translation
 
     from people.models import Institution, Membership, Region, Role, User
+    from reports import caching
 
     ministry, _created = Institution.objects.get_or_create(
         code="bench-ministry",
@@ -246,13 +262,18 @@ def dashboard_timings() -> tuple[list[float], list[float]]:
         + [{"institution": code} for code in institutions]
     )
     queries: list[float] = []
+    slowest = {"seconds": 0.0, "sql": "", "page": {}}
+    current: dict = {}
 
     def clock(execute, sql, params, many, context):
         started = time.monotonic()
         try:
             return execute(sql, params, many, context)
         finally:
-            queries.append(time.monotonic() - started)
+            took = time.monotonic() - started
+            queries.append(took)
+            if took > slowest["seconds"]:
+                slowest.update(seconds=took, sql=" ".join(sql.split()), page=current)
 
     def get(params: dict) -> None:
         response = client.get(url, params)
@@ -262,14 +283,98 @@ def dashboard_timings() -> tuple[list[float], list[float]]:
             raise SystemExit(f"dashboard {params}: no report on the page")
 
     get({})  # the first request of a fresh process loads templates and translations
-    pages: list[float] = []
+    pages: list[tuple[float, dict]] = []
     with connection.execute_wrapper(clock):
         for _round in range(DASHBOARD_ROUNDS):
             for params in filter_sets:
+                caching.ALL.invalidate()  # drawn afresh: no page of an earlier request
+                current = params
                 started = time.monotonic()
                 get(params)
-                pages.append(time.monotonic() - started)
-    return pages, queries
+                pages.append((time.monotonic() - started, params))
+    warm = []
+    for params in filter_sets:  # and once more as the cache then serves them
+        started = time.monotonic()
+        get(params)
+        warm.append(time.monotonic() - started)
+    return pages, queries, slowest, warm
+
+
+def refresh_burst(batches: int, cells: int) -> None:
+    """A burst of graded notebooks through the incremental path, timed: `batches` students
+    (spread over the country) each get `cells` graded cells on four of their competences,
+    written as one evidence batch by evidence_replace in its own transaction, as grading
+    does. Each commit queues one refresh task on the default queue; the tasks are taken off
+    the queue (captured where they would go to the broker) and run one after the other
+    through the task's own function, as one default-queue worker process would."""
+    import random
+
+    from celery import current_app
+    from django.db import connection, transaction
+
+    from evidence.services import EvidenceItem, EvidenceScope, evidence_replace
+    from reports import queue
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT m.user_id, m.cohort_id FROM {T.membership} m
+            WHERE m.role = 'student' AND m.cohort_id IS NOT NULL
+            ORDER BY md5(m.user_id::text) LIMIT %s""",
+            [batches],
+        )
+        students = cur.fetchall()
+        cur.execute(
+            f"""SELECT c.id FROM {T.competence} c JOIN {T.area} a ON a.id = c.area_id
+            JOIN {T.framework} f ON f.id = a.framework_id
+            WHERE f.kind IN ('digcomp', 'unesco-students') ORDER BY c.id"""
+        )
+        competences = [pk for (pk,) in cur.fetchall()]
+    task = current_app.tasks[queue.MASTERY_REFRESH]
+    queued: list[tuple[list, str | None]] = []
+
+    def capture(args=None, kwargs=None, **options):  # where the broker would take it
+        queued.append((list(args), options.get("queue")))
+
+    rng = random.Random(17)
+    prefix = "exercise:bench-refresh:"
+    task.apply_async = capture
+    try:
+        started = time.monotonic()
+        for student_id, cohort_id in students:
+            # four of the eight competences the bench gave the student's cohort
+            own = [competences[(cohort_id + k) % len(competences)] for k in range(8)]
+            tagged = rng.sample(own, 4)
+            items = [
+                EvidenceItem(
+                    f"{prefix}{n}", tagged[n % 4], rng.randint(1, 3), rng.choice([0.0, 0.6, 1.0])
+                )
+                for n in range(cells)
+            ]
+            with transaction.atomic():
+                evidence_replace(
+                    student_id=student_id,
+                    scope=EvidenceScope.under("exercise", prefix),
+                    items=items,
+                )
+        written_s = time.monotonic() - started
+    finally:
+        del task.apply_async
+    rows = len(students) * cells
+    on_default = sum(1 for _args, name in queued if name == queue.DEFAULT_QUEUE)
+    say(
+        f"  graded burst: {len(students):,} batches of {cells} evidence rows ({rows:,} rows) "
+        f"written in {written_s:.1f} s; {len(queued):,} refresh tasks queued "
+        f"({on_default:,} on the {queue.DEFAULT_QUEUE} queue): one per batch, not per row"
+    )
+    started = time.monotonic()
+    for args, _queue in queued:
+        task.run(*args)  # what the default-queue worker runs for each task
+    refresh_s = time.monotonic() - started
+    say(
+        f"incremental refresh: {rows / refresh_s:,.0f} evidence rows/s ({len(queued):,} tasks "
+        f"in {refresh_s:.1f} s: {len(queued) / refresh_s:,.0f} batches/s, "
+        f"{refresh_s / len(queued) * 1000:.1f} ms per batch, one worker process)"
+    )
 
 
 ACADEMIC_YEAR = ""
@@ -285,6 +390,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
     os.environ["DEBUG"] = "false"  # no query log in memory
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # a cache in memory, as fast as the shared Redis of a deployment (the laptop's default,
+    # a folder of files, lists the folder on every write)
+    os.environ.setdefault("CACHE_URL", "locmemcache://bench-reports")
     say(f"Database {urlsplit(url).path.lstrip('/')} on {urlsplit(url).hostname}")
     reuse = os.environ.get("BENCH_REUSE") == "1"  # while tuning: keep the loaded data
     if not reuse:
@@ -316,14 +424,20 @@ def main() -> None:
             cur.execute(f"SELECT count(DISTINCT competence_id) FROM {T.evidence}")
             competences = cur.fetchone()[0]
         say(f"  {evidence:,} pieces of evidence on {competences} competences")
-        with timed("rebuild_mastery (set-based)"):
-            result = mastery_rebuild()
+        started = time.monotonic()
+        result = mastery_rebuild()
+        rebuild_s = time.monotonic() - started
         say(
             f"  {result.rollups:,} roll-ups, {result.steps:,} steps, "
             f"{result.cohort_changes:,} cohort changes, {result.cohort_activity:,} cohort months"
         )
+        say(
+            f"rebuild: {rebuild_s:.1f} s for {evidence:,} evidence rows "
+            f"({evidence / rebuild_s:,.0f} rows/s, rebuild_mastery from scratch)"
+        )
         with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+            # what autovacuum does to a table in use: the planner's figures, and visibility
+            cur.execute("VACUUM ANALYZE")
         assert MasteryRollup.objects.exists()
 
         # the national report: every figure, suppressed, rendered as the delivered JSON
@@ -346,24 +460,35 @@ def main() -> None:
             say(f"  national report as {fmt}: {time.monotonic() - started:.2f} s")
 
         # the dashboard as an analyst's browser gets it, over a mix of filters
-        pages, queries = dashboard_timings()
+        timings, queries, slowest, warm = dashboard_timings()
+        pages = [seconds for seconds, _params in timings]
         query_p95 = statistics.quantiles(queries, n=20)[-1] * 1000
         p95 = statistics.quantiles(pages, n=20)[-1] * 1000
         say(
             f"  dashboard queries: {len(queries)} in {len(pages)} pages; query p95 "
-            f"{query_p95:.0f} ms, slowest query {max(queries) * 1000:.0f} ms"
+            f"{query_p95:.0f} ms, slowest query {slowest['seconds'] * 1000:.0f} ms "
+            f"(page {slowest['page'] or 'country'}): {slowest['sql'][:160]}"
         )
+        slowest_page = max(timings, key=lambda timing: timing[0])
         say(
-            f"  dashboard pages: {len(pages)} ({DASHBOARD_ROUNDS} rounds of "
+            f"  dashboard pages drawn afresh: {len(pages)} ({DASHBOARD_ROUNDS} rounds of "
             f"{len(pages) // DASHBOARD_ROUNDS} filter sets); page median "
             f"{statistics.median(pages) * 1000:.0f} ms, p95 {p95:.0f} ms, slowest "
-            f"{max(pages) * 1000:.0f} ms"
+            f"{slowest_page[0] * 1000:.0f} ms ({slowest_page[1] or 'country'}); "
+            f"from the cache: median {statistics.median(warm) * 1000:.0f} ms"
         )
-        met = report_s <= TARGET_REPORT_S and p95 < TARGET_DASHBOARD_P95_MS
+        national = students >= NATIONAL
+        target_p95 = TARGET_DASHBOARD_P95_MS_NATIONAL if national else TARGET_DASHBOARD_P95_MS
+        met = report_s <= TARGET_REPORT_S and p95 < target_p95
+        if national:
+            met = met and rebuild_s < TARGET_REBUILD_S_NATIONAL
         say(
             f"  targets (report <= {TARGET_REPORT_S:.0f} s, dashboard page p95 < "
-            f"{TARGET_DASHBOARD_P95_MS} ms): {'met' if met else 'NOT met'}"
+            f"{target_p95} ms"
+            + (f", rebuild < {TARGET_REBUILD_S_NATIONAL} s" if national else "")
+            + f"): {'met' if met else 'NOT met'}"
         )
+        refresh_burst(REFRESH_BATCHES, REFRESH_CELLS)
     finally:
         if os.environ.get("BENCH_KEEP") != "1":
             drop_database(url)

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.exports import download
@@ -26,6 +27,12 @@ from .builds import report_build_file, report_build_request
 from .filters import FILTER_KEYS, FilterError, ReportFilters, filter_choices
 from .models import ReportBuild, ReportFormat
 from .reading import Channel, can_view_reports, report_read_rendered
+
+# Rows of a place breakdown (regions, institutions, cohorts) a page shows: a region lists
+# thousands of institutions at national size. The files (CSV, XLSX, ...) hold every row.
+BREAKDOWN_PAGE_ROWS = 50
+PAGED_BREAKDOWNS = ("region", "institution", "cohort")
+PAGE_DIGITS = 6  # no table has a million pages
 
 
 def _require_report_role(request: HttpRequest) -> None:
@@ -51,21 +58,77 @@ def _breadcrumbs(filters: ReportFilters, analyst: bool) -> list[tuple[str, str |
     return crumbs
 
 
-def _link_drill_downs(report: dict, filters: ReportFilters, analyst: bool) -> None:
+def _link_drill_downs(name: str, rows: list[dict], filters: ReportFilters, analyst: bool) -> None:
+    if name not in ("region", "institution") or (name == "region" and not analyst):
+        return
     query = filters.as_dict()  # once: a region's table links every institution in it
+    for row in rows:
+        if not row["suppressed"]:
+            linked = {**query, name: row["key"]}
+            row["link"] = "?" + urlencode({k: v for k, v in linked.items() if v})
+
+
+def _page_param(params: QueryDict) -> tuple[QueryDict, int]:
+    """(the filters without `page`, the page of the place breakdown asked for: 1 by
+    default); a page that is no whole number of 1 or more is a FilterError."""
+    filters = params.copy()
+    raw = (filters.pop("page", None) or [""])[-1].strip()
+    if not raw:
+        return filters, 1
+    if not raw.isdigit() or len(raw) > PAGE_DIGITS or int(raw) < 1:
+        raise FilterError(_("The page must be a whole number, 1 or more."))
+    return filters, int(raw)
+
+
+def _page_link(filters: ReportFilters, name: str, number: int) -> str:
+    query = filters.query(page=number if number > 1 else None)
+    return "?" + urlencode(query) + f"#breakdown-{name}"
+
+
+def _sections(filters: ReportFilters, report: dict, analyst: bool, page: int) -> list[dict]:
+    """The breakdown tables as the page shows them: a place breakdown longer than a page
+    shows page `page` of its rows (in the document's order), with links to the pages
+    before and after that keep every filter. Rows are protected one by one
+    (reports/privacy.py), so a page shows each row exactly as the whole table and the files
+    do. A page past the last is a FilterError."""
+    sections = []
     for name, rows in report["breakdowns"].items():
-        if name not in ("region", "institution") or (name == "region" and not analyst):
-            continue
-        for row in rows:
-            if not row["suppressed"]:
-                linked = {**query, name: row["key"]}
-                row["link"] = "?" + urlencode({k: v for k, v in linked.items() if v})
+        paging = None
+        if name in PAGED_BREAKDOWNS and len(rows) > BREAKDOWN_PAGE_ROWS:
+            pages = -(-len(rows) // BREAKDOWN_PAGE_ROWS)
+            if page > pages:
+                raise FilterError(
+                    ngettext(
+                        "There is no page %(page)d: the table has %(pages)d page.",
+                        "There is no page %(page)d: the table has %(pages)d pages.",
+                        pages,
+                    )
+                    % {"page": page, "pages": pages}
+                )
+            start = (page - 1) * BREAKDOWN_PAGE_ROWS
+            shown = rows[start : start + BREAKDOWN_PAGE_ROWS]
+            paging = {
+                "number": page,
+                "pages": pages,
+                "first_row": start + 1,
+                "last_row": start + len(shown),
+                "rows": len(rows),
+                "previous": _page_link(filters, name, page - 1) if page > 1 else None,
+                "next": _page_link(filters, name, page + 1) if page < pages else None,
+            }
+            rows = shown
+        _link_drill_downs(name, rows, filters, analyst)
+        title = exports.SECTION_TITLES[name]()
+        sections.append({"name": name, "title": title, "rows": rows, "paging": paging})
+    return sections
 
 
-def _report_html(filters: ReportFilters, report: dict, *, analyst: bool) -> tuple[str, str]:
+def _report_html(
+    filters: ReportFilters, report: dict, *, analyst: bool, page: int = 1
+) -> tuple[str, str]:
     """The report's HTML above and below its download forms: the same for every reader of
-    the scope of the same kind (analyst or not), so reports.reading caches it."""
-    _link_drill_downs(report, filters, analyst)
+    the scope of the same kind (analyst or not), so reports.reading caches it (per page of
+    the place breakdown)."""
     context = {
         "choices": filter_choices(),
         "analyst": analyst,
@@ -75,7 +138,7 @@ def _report_html(filters: ReportFilters, report: dict, *, analyst: bool) -> tupl
         "chart_competences": charts.competence_bars(report),
         "chart_bands": charts.band_distribution(report),
         "chart_trend": charts.trend_lines(report),
-        "section_titles": {k: v() for k, v in exports.SECTION_TITLES.items()},
+        "sections": _sections(filters, report, analyst, page),
     }
     return (
         render_to_string("reports/_report_top.html", context),
@@ -89,12 +152,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _require_report_role(request)
     analyst = access.roles_of(request.user).ministry_analyst
     try:
+        params, page = _page_param(request.GET)
         read = report_read_rendered(
             reader=request.user,
             channel=Channel.PAGE,
-            params=request.GET,
-            render=partial(_report_html, analyst=analyst),
-            variant=(analyst,),
+            params=params,
+            render=partial(_report_html, analyst=analyst, page=page),
+            variant=(analyst, page, BREAKDOWN_PAGE_ROWS),
         )
     except FilterError as exc:
         context = {

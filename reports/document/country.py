@@ -13,11 +13,10 @@ from .figures import CohortSums, LevelSum, Place, ScopeFigures, Unit, gather
 from .queries import (
     active_per_month,
     as_of,
-    cohort_sums,
     competence_sums,
     level_sums,
     narrowed,
-    scope_cohorts,
+    region_cohort_sums,
     trend_start,
 )
 
@@ -30,9 +29,7 @@ def country_figures(filters: ReportFilters) -> ScopeFigures:
         region_id, kind, track = row.group  # a region or a city: summed into its region
         return Unit(regions[region_id].parent_id or region_id, kind, track)
 
-    cohorts = cohort_sums(
-        filters, scope_cohorts(filters), ["institution__region_id", "institution__kind", "track"]
-    )
+    cohorts = region_cohort_sums(filters)
     levels = narrowed(
         filters,
         RegionLevelChange.objects.filter(**as_of(filters)).exclude(kind=Institution.Kind.MINISTRY),

@@ -39,7 +39,7 @@ class CohortSums(NamedTuple):
     """The scope's cohorts summed in the database for one group."""
 
     group: tuple  # the values of the columns grouped by, in the order asked
-    cohorts: int  # how many cohorts
+    cohorts: int  # how many cohorts (0: summed from the region tables, which keep no count)
     enrolled: int  # students enrolled now
     enrolled_key: int  # their record keys, summed
     completed: int  # students who completed a course by the end of the period

@@ -20,8 +20,10 @@ from .rollups import (
     MasteryRollup,
     MasteryStep,
     RecordKey,
+    RegionEnrolment,
     RegionLevelChange,
     RegionMonthlyActivity,
+    RegionMonthlyCompletion,
 )
 
 __all__ = [
@@ -38,8 +40,10 @@ __all__ = [
     "MasteryStep",
     "MinistryEndpoint",
     "RecordKey",
+    "RegionEnrolment",
     "RegionLevelChange",
     "RegionMonthlyActivity",
+    "RegionMonthlyCompletion",
     "ReportAccessLog",
     "ReportBuild",
     "ReportDelivery",

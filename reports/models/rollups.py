@@ -14,7 +14,8 @@ Each layer is derived from the one before and rebuildable from scratch with
 4. Per region, institution kind, track and academic year: `MasteryCube`, the cohort
    changes summed up; and the cube summed once more, over competences
    (`RegionLevelChange`) and over regions (`CountryCompetenceChange`), and the cohorts'
-   activity likewise (`RegionMonthlyActivity`): a few thousand rows each, what a
+   activity, enrolment and course completions likewise (`RegionMonthlyActivity`,
+   `RegionEnrolment`, `RegionMonthlyCompletion`): a few thousand rows each, what a
    country-wide page reads.
 Every ministry figure is an aggregate query over these tables, then protected
 (reports/privacy.py). Next to each count the tables carry the sum of the record keys
@@ -194,8 +195,9 @@ class MasteryStep(StudentCompetence):
 class CohortMasteryChange(LevelChange):
     """A cohort's students arriving at / leaving a level on a competence in a month."""
 
-    # the students' cohort (a student in two cohorts counts in both)
-    cohort = derived_key("people.Cohort", _("cohort"), indexed=True)
+    # the students' cohort (a student in two cohorts counts in both); looked up through the
+    # unique index, which leads with it (an index of its own would double the upkeep)
+    cohort = derived_key("people.Cohort", _("cohort"))
     # which competence
     competence = derived_key("curricula.Competence", _("competence"))
 
@@ -275,7 +277,8 @@ class CohortMonthlyCompletion(models.Model):
 class CohortMonthlyActivity(models.Model):
     """How many of a cohort's students produced evidence in a month (any competence)."""
 
-    cohort = derived_key("people.Cohort", _("cohort"), indexed=True)  # whose students
+    # whose students; looked up through the unique index, which leads with it
+    cohort = derived_key("people.Cohort", _("cohort"))
     month = models.DateField(_("month"))  # first day of the month
     students = models.IntegerField(_("active students"))  # distinct students with evidence
     key_sum = models.BigIntegerField(_("key sum"), default=0)  # their record keys, summed
@@ -386,6 +389,58 @@ class RegionMonthlyActivity(KindTrackYear):
             models.UniqueConstraint(
                 fields=["region", "kind", "track", "academic_year", "month"],
                 name="regionactivity_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.kind} · {self.track} · {self.month:%Y-%m}"
+
+
+class RegionEnrolment(KindTrackYear):
+    """CohortEnrolment summed by the cohort's region, institution kind, track and academic
+    year: the country's students enrolled without a row per cohort."""
+
+    # the institution's region or city, as in the cube
+    region = derived_key("people.Region", _("region"))
+    # student memberships in those cohorts
+    students = models.IntegerField(_("students"))
+    # their record keys, summed likewise
+    key_sum = models.BigIntegerField(_("key sum"), default=0)
+
+    class Meta:
+        verbose_name = _("region enrolment")
+        verbose_name_plural = _("region enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "track", "academic_year"],
+                name="regionenrolment_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.kind} · {self.track} · {self.students}"
+
+
+class RegionMonthlyCompletion(KindTrackYear):
+    """CohortMonthlyCompletion summed by the cohort's region, institution kind, track and
+    academic year: the country's course completions without a row per cohort."""
+
+    # the institution's region or city, as in the cube
+    region = derived_key("people.Region", _("region"))
+    # first day of the month
+    month = models.DateField(_("month"))
+    # students whose first completed course falls in that month
+    students = models.IntegerField(_("students"))
+    # their record keys, summed likewise
+    key_sum = models.BigIntegerField(_("key sum"), default=0)
+
+    class Meta:
+        verbose_name = _("region monthly completion")
+        verbose_name_plural = _("region monthly completions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "track", "academic_year", "month"],
+                name="regioncompletion_unique",
             ),
         ]
 

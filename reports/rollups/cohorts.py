@@ -15,6 +15,7 @@ from ..models import (
     InstitutionLevelChange,
     MasteryCube,
     MasteryStep,
+    RegionEnrolment,
     RegionLevelChange,
     RegionMonthlyActivity,
 )
@@ -122,6 +123,15 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
                           key_sum = {enrolment}.key_sum + excluded.key_sum""",  # noqa: S608
             [cohort_id, sign, sign * key],
         )
+        region_enrolment = RegionEnrolment._meta.db_table
+        cursor.execute(
+            f"""INSERT INTO {region_enrolment} ({", ".join(REGION_KEY[:4])}, students, key_sum)
+            VALUES (%s, %s, %s, %s, %s, %s)
+            ON CONFLICT ({", ".join(REGION_KEY[:4])})
+            DO UPDATE SET students = {region_enrolment}.students + excluded.students,
+                          key_sum = {region_enrolment}.key_sum + excluded.key_sum""",  # noqa: S608
+            [*dims, sign, sign * key],
+        )
         activity = CohortMonthlyActivity._meta.db_table
         cursor.execute(
             f"""INSERT INTO {activity} (cohort_id, month, students, key_sum)
@@ -150,4 +160,5 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
     CountryCompetenceChange.objects.filter(**empty).delete()
     CohortMonthlyActivity.objects.filter(cohort_id=cohort_id, students=0, key_sum=0).delete()
     RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()
+    RegionEnrolment.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()
     rollups_changed(cohort_ids=[cohort_id])

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Avg, Case, Count, IntegerField, Max, Min, Value, When
@@ -52,6 +51,7 @@ from .tables import (
     REGION_ACTIVITY_KEY,
     REGION_COLUMNS,
     REGION_KEY,
+    CohortPlace,
     cohort_places,
     student_cohort_ids,
     upsert,
@@ -68,20 +68,74 @@ def mastery_refresh_queue(*, student_id: int, competence_ids: Iterable[int]) -> 
 
 @transaction.atomic
 def mastery_refresh_student(*, student_id: int, competence_ids: Iterable[int]) -> int:
-    """Recompute a student's roll-ups and steps on `competence_ids` from the evidence that
-    stands now, and move the cohort figures by the difference; returns how many pairs
-    changed. Idempotent: run twice (a redelivered task, the catch-up finding the same pair),
-    the second run finds the stored steps equal to the evidence and changes nothing."""
+    """Recompute a student's roll-ups and steps on `competence_ids` (one evidence batch)
+    from the evidence that stands now, and move the cohort figures by the difference;
+    returns how many pairs changed. A batch costs the same couple of dozen statements
+    however many competences and rows it has: each table is read and written once for
+    the whole batch, never once per pair or per row. Idempotent: run twice (a redelivered
+    task, the catch-up finding the same pair), the second run finds the stored steps equal
+    to the evidence and changes nothing."""
+    ids = sorted(set(competence_ids))
+    if not ids:
+        return 0
     _lock_student(student_id)
-    counted_in = None
-    changed = 0
-    for competence_id in sorted(set(competence_ids)):
-        moved, counted_in = _refresh_pair(student_id, competence_id, counted_in)
-        changed += moved
-    if changed and counted_in is not None:
+    frameworks = dict(Competence.objects.filter(pk__in=ids).values_list("pk", "area__framework_id"))
+    evidence = CompetenceEvidence.objects.filter(student_id=student_id, competence_id__in=ids)
+    rows: dict[int, list] = defaultdict(list)
+    for competence_id, *row in evidence.values_list(
+        "competence_id", "recorded_at", "level", "score"
+    ):
+        rows[competence_id].append(row)
+    # a competence that is gone has no steps (its evidence went with it)
+    new_steps = {c: steps_from(rows[c]) if c in frameworks else {} for c in ids}
+    old_steps: dict[int, dict[date, int]] = defaultdict(dict)
+    for competence_id, month, level in MasteryStep.objects.filter(
+        student_id=student_id, competence_id__in=ids
+    ).values_list("competence_id", "month", "level"):
+        old_steps[competence_id][month] = level
+    _store_rollups(student_id, evidence, frameworks, ids, [c for c in ids if new_steps[c]])
+    moved = [c for c in ids if new_steps[c] != old_steps[c]]
+    if not moved:
+        return 0
+    # the months the student was active in before, on the competences the batch left alone
+    untouched = set(
+        MasteryStep.objects.filter(student_id=student_id)
+        .exclude(competence_id__in=moved)
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    _delete(MasteryStep, student_id=[student_id], competence_id=moved)
+    MasteryStep.objects.bulk_create(
+        MasteryStep(
+            student_id=student_id,
+            competence_id=c,
+            framework_id=frameworks[c],
+            month=month,
+            level=level,
+        )
+        for c in moved
+        for month, level in sorted(new_steps[c].items())
+    )
+    cohort_ids = student_cohort_ids(student_id)
+    if cohort_ids:
+        key = record_key(student_id)
+        places = cohort_places(cohort_ids)
+        changes: dict[tuple[int, int], Counter] = {}
+        for c in moved:
+            if c not in frameworks:
+                continue  # the competence gone: its cohort rows went with it
+            pair = changes_from(new_steps[c])
+            pair.subtract(changes_from(old_steps[c]))
+            changes[(c, frameworks[c])] = pair
+        _add_changes(places, changes, key)
+        before = untouched.union(*(old_steps[c] for c in moved))
+        after = untouched.union(*(new_steps[c] for c in moved))
+        activity = {month: 1 for month in after - before}
+        activity.update({month: -1 for month in before - after})
+        _add_activity(places, activity, key)
         # the reports drawing these cohorts' figures are retired (reports/caching.py)
-        rollups_changed(cohort_ids=counted_in.cohort_ids)
-    return changed
+        rollups_changed(cohort_ids=cohort_ids)
+    return len(moved)
 
 
 def mastery_refresh_stale(*, since=None) -> int:
@@ -135,167 +189,165 @@ def _level_expression():
     )
 
 
-class CountedIn(NamedTuple):
-    """Where a student's figures count, looked up once per refresh."""
+ROLLUP_FIGURES = [
+    "framework",
+    "level",
+    "evidence_count",
+    "average_score",
+    "first_activity_at",
+    "last_activity_at",
+]
 
-    cohort_ids: list[int]  # the student's cohorts
-    key: int  # the student's record key, summed beside every count they are in
 
-
-def _refresh_pair(
-    student_id: int, competence_id: int, counted_in: CountedIn | None
-) -> tuple[bool, CountedIn | None]:
-    """(whether the steps moved, where the student counts if it had to be looked up)."""
-    framework_id = (
-        Competence.objects.filter(pk=competence_id).values_list("area__framework_id", flat=True)
-    ).first()
-    evidence = CompetenceEvidence.objects.filter(student_id=student_id, competence_id=competence_id)
-    new_steps = (
-        steps_from(evidence.values_list("recorded_at", "level", "score"))
-        if framework_id is not None
-        else {}
-    )
-    pair_steps = MasteryStep.objects.filter(student_id=student_id, competence_id=competence_id)
-    old_steps = dict(pair_steps.values_list("month", "level"))
-    if not new_steps:
-        MasteryRollup.objects.filter(student_id=student_id, competence_id=competence_id).delete()
-    else:
-        figures = evidence.aggregate(
-            level=_level_expression(),
-            evidence_count=Count("pk"),
-            average_score=Avg("score"),
-            first_activity_at=Min("recorded_at"),
-            last_activity_at=Max("recorded_at"),
+def _store_rollups(
+    student_id: int, evidence, frameworks: dict, ids: list[int], present: list[int]
+) -> None:
+    """The student's roll-ups on the batch's competences, from the evidence that stands:
+    one aggregate over the batch's pairs, one upsert, one delete of the pairs left without
+    evidence."""
+    figures = (
+        evidence.filter(competence_id__in=present)
+        .order_by()
+        .values("competence_id")
+        .annotate(
+            level_reached=_level_expression(),
+            count=Count("pk"),
+            average=Avg("score"),
+            first=Min("recorded_at"),
+            last=Max("recorded_at"),
         )
-        MasteryRollup.objects.update_or_create(
+    )
+    rollups = [
+        MasteryRollup(
             student_id=student_id,
-            competence_id=competence_id,
-            defaults={"framework_id": framework_id, **figures},
+            competence_id=f["competence_id"],
+            framework_id=frameworks[f["competence_id"]],
+            level=f["level_reached"],
+            evidence_count=f["count"],
+            average_score=f["average"],
+            first_activity_at=f["first"],
+            last_activity_at=f["last"],
         )
-    if new_steps == old_steps:
-        return False, counted_in
-    pair_steps.delete()
-    MasteryStep.objects.bulk_create(
-        MasteryStep(
-            student_id=student_id,
-            competence_id=competence_id,
-            framework_id=framework_id,
-            month=month,
-            level=level,
-        )
-        for month, level in new_steps.items()
+        for f in sorted(figures, key=lambda f: f["competence_id"])
+    ]
+    MasteryRollup.objects.bulk_create(
+        rollups,
+        update_conflicts=True,
+        unique_fields=["student", "competence"],
+        update_fields=ROLLUP_FIGURES,
     )
-    if counted_in is None:
-        cohort_ids = student_cohort_ids(student_id)
-        counted_in = CountedIn(cohort_ids, record_key(student_id) if cohort_ids else 0)
-    cohort_ids, key = counted_in
-    if not cohort_ids or framework_id is None:
-        # no cohort: nothing to count in; the competence gone: its cohort rows went with it
-        return True, counted_in
-    changes = changes_from(new_steps)
-    changes.subtract(changes_from(old_steps))
-    _add_changes(cohort_ids, competence_id, framework_id, changes, key)
-    touched = set(new_steps) ^ set(old_steps)
-    still_active = set(
-        MasteryStep.objects.filter(student_id=student_id, month__in=touched)
-        .exclude(competence_id=competence_id)
-        .values_list("month", flat=True)
-    )
-    activity = {
-        month: (1 if month in new_steps else -1) for month in touched if month not in still_active
-    }
-    _add_activity(cohort_ids, activity, key)
-    return True, counted_in
+    left = sorted(set(ids) - set(present))  # no evidence any more, or the competence gone
+    if left:
+        _delete(MasteryRollup, student_id=[student_id], competence_id=left)
 
 
-def _add_changes(cohort_ids, competence_id, framework_id, changes: Counter, key: int) -> None:
+def _zero_rows(model, count: list[str], **keys) -> None:
+    """Delete the rows among `keys` ({column: the values just moved}) whose figures net to
+    zero (a level row whose change nets to zero stays while it still moves the key sum)."""
+    _delete(model, zero=count, **keys)
+
+
+def _delete(model, *, zero: list[str] = (), **keys) -> None:
+    """DELETE the rows of a derived table (nothing refers to them) whose columns hold the
+    values of `keys` ({column: values}) and whose `zero` columns are 0, in one statement
+    (a queryset's delete() would read the rows first)."""
+    adapt = connection.ops.adapt_datefield_value
+    where, params = [], []
+    for column, values in keys.items():
+        where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+        params.extend(adapt(v) if isinstance(v, date) else v for v in values)
+    where.extend(f"{column} = 0" for column in zero)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {model._meta.db_table} WHERE {' AND '.join(where)}",  # noqa: S608
+            params,
+        )
+
+
+def _add_changes(
+    places: dict[int, CohortPlace], changes: dict[tuple[int, int], Counter], key: int
+) -> None:
     """Move the cohort and institution tables, the cube and its sums by a student's changes
-    on one competence, and their key sums by the student's record `key` as many times
-    (rows in key order, so concurrent refreshes lock them in the same order)."""
-    items = [(month, level, delta) for (month, level), delta in sorted(changes.items()) if delta]
+    on the batch's competences ({(competence, framework): {(month, level): delta}}), and
+    their key sums by the student's record `key` as many times: one upsert per table, rows
+    in key order, so concurrent refreshes lock them in the same order."""
+    items = [
+        (c, f, month, level, delta)
+        for (c, f), pair in sorted(changes.items())
+        for (month, level), delta in sorted(pair.items())
+        if delta
+    ]
     if not items:
         return
     adapt = connection.ops.adapt_datefield_value
-    upsert(
-        CohortMasteryChange,
-        CHANGE_KEY,
-        CHANGE_COLUMNS,
-        CHANGE,
-        [
-            (c, competence_id, framework_id, adapt(m), lv, d, d * key)
-            for c in sorted(cohort_ids)
-            for m, lv, d in items
-        ],
-    )
-    cube: Counter = Counter()
+    cohort: Counter = Counter()
     per_institution: Counter = Counter()
-    for place in cohort_places(cohort_ids).values():
-        for month, level, delta in items:
-            cube[(place.region_id, place.kind, place.track, place.academic_year, month, level)] += (
-                delta
-            )
-            per_institution[
-                (place.institution_id, place.track, place.academic_year, month, level)
-            ] += delta
+    cube: Counter = Counter()
+    region: Counter = Counter()
     country: Counter = Counter()
-    for (_region, kind, track, year, month, level), delta in cube.items():
-        country[(kind, track, year, month, level)] += delta
-    upsert(
+    for cohort_id, p in places.items():
+        for c, f, month, level, delta in items:
+            cohort[(cohort_id, c, f, month, level)] += delta
+            per_institution[(p.institution_id, p.track, p.academic_year, f, month, level)] += delta
+            cube[(p.region_id, p.kind, p.track, p.academic_year, c, f, month, level)] += delta
+            region[(p.region_id, p.kind, p.track, p.academic_year, f, month, level)] += delta
+            country[(p.kind, p.track, p.academic_year, c, f, month, level)] += delta
+    for model, unique, columns, sums in (
+        (CohortMasteryChange, CHANGE_KEY, CHANGE_COLUMNS, cohort),
+        (InstitutionLevelChange, LEVEL_KEY, LEVEL_COLUMNS, per_institution),
+        (MasteryCube, CUBE_KEY, CUBE_COLUMNS, cube),
+        (RegionLevelChange, REGION_KEY, REGION_COLUMNS, region),
+        (CountryCompetenceChange, COUNTRY_KEY, COUNTRY_COLUMNS, country),
+    ):
+        upsert(
+            model,
+            unique,
+            columns,
+            CHANGE,
+            [(*k[:-2], adapt(k[-2]), k[-1], d, d * key) for k, d in sorted(sums.items()) if d],
+        )
+    competences = sorted({c for c, *_rest in items})
+    frameworks = sorted({f for _c, f, *_rest in items})
+    months = sorted({month for _c, _f, month, *_rest in items})
+    tracks = sorted({p.track for p in places.values()})
+    years = sorted({p.academic_year for p in places.values()})
+    kinds = sorted({p.kind for p in places.values()})
+    regions = sorted({p.region_id for p in places.values()})
+    common = {"track": tracks, "academic_year": years, "month": months}
+    _zero_rows(
+        CohortMasteryChange,
+        CHANGE,
+        cohort_id=sorted(places),
+        competence_id=competences,
+        month=months,
+    )
+    _zero_rows(
         InstitutionLevelChange,
-        LEVEL_KEY,
-        LEVEL_COLUMNS,
         CHANGE,
-        [
-            (i, t, y, framework_id, adapt(m), lv, d, d * key)
-            for (i, t, y, m, lv), d in sorted(per_institution.items())
-            if d
-        ],
+        institution_id=sorted({p.institution_id for p in places.values()}),
+        framework_id=frameworks,
+        **common,
     )
-    upsert(
+    _zero_rows(
         MasteryCube,
-        CUBE_KEY,
-        CUBE_COLUMNS,
         CHANGE,
-        [
-            (r, k, t, y, competence_id, framework_id, adapt(m), lv, d, d * key)
-            for (r, k, t, y, m, lv), d in sorted(cube.items())
-            if d
-        ],
+        region_id=regions,
+        kind=kinds,
+        competence_id=competences,
+        **common,
     )
-    upsert(
+    _zero_rows(
         RegionLevelChange,
-        REGION_KEY,
-        REGION_COLUMNS,
         CHANGE,
-        [
-            (r, k, t, y, framework_id, adapt(m), lv, d, d * key)
-            for (r, k, t, y, m, lv), d in sorted(cube.items())
-            if d
-        ],
+        region_id=regions,
+        kind=kinds,
+        framework_id=frameworks,
+        **common,
     )
-    upsert(
-        CountryCompetenceChange,
-        COUNTRY_KEY,
-        COUNTRY_COLUMNS,
-        CHANGE,
-        [
-            (k, t, y, competence_id, framework_id, adapt(m), lv, d, d * key)
-            for (k, t, y, m, lv), d in sorted(country.items())
-            if d
-        ],
-    )
-    # a row whose change nets to zero stays while it still moves the key sum
-    empty = {"change": 0, "key_change": 0}
-    CohortMasteryChange.objects.filter(
-        cohort_id__in=cohort_ids, competence_id=competence_id, **empty
-    ).delete()
-    InstitutionLevelChange.objects.filter(framework_id=framework_id, **empty).delete()
-    MasteryCube.objects.filter(competence_id=competence_id, **empty).delete()
-    RegionLevelChange.objects.filter(framework_id=framework_id, **empty).delete()
-    CountryCompetenceChange.objects.filter(competence_id=competence_id, **empty).delete()
+    _zero_rows(CountryCompetenceChange, CHANGE, kind=kinds, competence_id=competences, **common)
 
 
-def _add_activity(cohort_ids, deltas: dict[date, int], key: int) -> None:
+def _add_activity(places: dict[int, CohortPlace], deltas: dict[date, int], key: int) -> None:
     """Move the cohorts' active students, and their sums per region, kind and track, and
     the key sums by the student's record `key`."""
     deltas = {month: delta for month, delta in sorted(deltas.items()) if delta}
@@ -307,10 +359,10 @@ def _add_activity(cohort_ids, deltas: dict[date, int], key: int) -> None:
         ["cohort_id", "month"],
         ["cohort_id", "month", *COUNT],
         COUNT,
-        [(c, adapt(m), d, d * key) for c in cohort_ids for m, d in deltas.items()],
+        [(c, adapt(m), d, d * key) for c in sorted(places) for m, d in deltas.items()],
     )
     per_region: Counter = Counter()
-    for place in cohort_places(cohort_ids).values():
+    for place in places.values():
         for month, delta in deltas.items():
             per_region[(place.region_id, place.kind, place.track, place.academic_year, month)] += (
                 delta
@@ -326,5 +378,11 @@ def _add_activity(cohort_ids, deltas: dict[date, int], key: int) -> None:
             if d
         ],
     )
-    CohortMonthlyActivity.objects.filter(cohort_id__in=cohort_ids, students=0, key_sum=0).delete()
-    RegionMonthlyActivity.objects.filter(students=0, key_sum=0).delete()
+    months = sorted(deltas)
+    _zero_rows(CohortMonthlyActivity, COUNT, cohort_id=sorted(places), month=months)
+    _zero_rows(
+        RegionMonthlyActivity,
+        COUNT,
+        region_id=sorted({p.region_id for p in places.values()}),
+        month=months,
+    )
