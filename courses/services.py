@@ -356,7 +356,13 @@ def lesson_visits_flush(*, limit: int = VISITS_PER_FLUSH, rounds: int = 20) -> V
         items = buffer_take(VISITS_BUFFER, limit)
         if not items:
             break
-        done = _visits_write(items)
+        try:
+            done = _visits_write(items)
+        except Exception:
+            # the database refused (down, a deadlock): the views go back for the next run
+            for item in items:
+                buffer_push(VISITS_BUFFER, item)
+            raise
         views, students, skipped = (
             views + done.views,
             students + done.students,

@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -124,6 +124,26 @@ def test_the_flush_drops_what_is_not_a_view_and_writes_the_rest(client, redis_ca
     assert (done.views, done.skipped) == (2, 3)
     assert LessonProgress.objects.get(student=student).visits == 2
     assert "not a view was dropped" in caplog.text
+
+
+def test_views_a_failed_flush_took_go_back_for_the_next(client, redis_cache, monkeypatch):
+    a_course = course()
+    a_lesson = lesson(a_course, body=[paragraph("Tuples")])
+    student = student_of(a_course)
+    client.force_login(student)
+    client.get(a_lesson.url)
+    client.get(a_lesson.url)
+
+    def down(items):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(services, "_visits_write", down)
+    with pytest.raises(OperationalError):
+        services.lesson_visits_flush()
+    monkeypatch.undo()
+
+    assert services.lesson_visits_flush().views == 2
+    assert LessonProgress.objects.get(student=student).visits == 2
 
 
 def test_without_redis_a_view_is_written_at_once(client):
