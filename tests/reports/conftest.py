@@ -88,6 +88,28 @@ def school(region: Region, **kwargs) -> Institution:
     return InstitutionFactory(region=region, **kwargs)
 
 
+def evidence_rolled_up(groups, competences, key: str) -> None:
+    """Quiz evidence for every student of `groups` ((cohort, students) pairs) on the first
+    four competences, levels 1-4 spread over the last three months; then the roll-ups."""
+    from reports.rollups import mastery_rebuild
+
+    CompetenceEvidence.objects.bulk_create(
+        CompetenceEvidence(
+            student=s,
+            competence=c,
+            level=1 + (i + j) % 4,
+            score=1.0,
+            source="quiz",
+            source_key=f"quiz:{key}:{j}",
+            recorded_at=months_ago(i % 3),
+        )
+        for _cohort, students in groups
+        for i, s in enumerate(students)
+        for j, c in enumerate(competences[:4])
+    )
+    mastery_rebuild()
+
+
 def cohort_with_students(institution: Institution, n: int, *, track="school", **kwargs):
     cohort = CohortFactory(
         institution=institution, track=track, academic_year=this_year(), **kwargs

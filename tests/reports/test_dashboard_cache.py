@@ -12,13 +12,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from courses.models import CourseProgress
-from evidence.models import CompetenceEvidence
 from people.models import Region
 from reports.models import ReportAccessLog
-from reports.rollups import completion_refresh, mastery_rebuild
+from reports.rollups import completion_refresh
 from tests.factories import PASSWORD, admin_of, analyst, student_in
 
-from .conftest import cohort_with_students, months_ago, published, school
+from .conftest import cohort_with_students, evidence_rolled_up, published, school
 
 pytestmark = pytest.mark.django_db
 
@@ -36,21 +35,7 @@ def country(competences, region):
         cohort_with_students(b, 12),
         cohort_with_students(far, 11),
     ]
-    CompetenceEvidence.objects.bulk_create(
-        CompetenceEvidence(
-            student=s,
-            competence=c,
-            level=1 + (i + j) % 4,
-            score=1.0,
-            source="quiz",
-            source_key=f"quiz:cache:{j}",
-            recorded_at=months_ago(i % 3),
-        )
-        for _cohort, students in groups
-        for i, s in enumerate(students)
-        for j, c in enumerate(competences[:4])
-    )
-    mastery_rebuild()
+    evidence_rolled_up(groups, competences, "cache")
     return {"schools": (a, b, far), "groups": groups}
 
 

@@ -10,13 +10,11 @@ import re
 
 import pytest
 
-from evidence.models import CompetenceEvidence
 from reports import views
 from reports.builds import report_build_run
-from reports.rollups import mastery_rebuild
 from tests.factories import PASSWORD, analyst
 
-from .conftest import cohort_with_students, months_ago, school
+from .conftest import cohort_with_students, evidence_rolled_up, school
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +36,7 @@ def baku(competences, region, monkeypatch):
         cohort_with_students(schools[2], 3),
         cohort_with_students(university, 11, track="university"),
     ]
-    CompetenceEvidence.objects.bulk_create(
-        CompetenceEvidence(
-            student=s,
-            competence=c,
-            level=1 + (i + j) % 4,
-            score=1.0,
-            source="quiz",
-            source_key=f"quiz:paging:{j}",
-            recorded_at=months_ago(i % 3),
-        )
-        for _cohort, students in groups
-        for i, s in enumerate(students)
-        for j, c in enumerate(competences[:4])
-    )
-    mastery_rebuild()
+    evidence_rolled_up(groups, competences, "paging")
     return schools
 
 
