@@ -17,7 +17,10 @@ messages), in which no hidden-test source ever was. Of the grading run only scor
 statuses reach the student, under sentences the grader writes itself (`score`). The
 student run goes first and is over, its outputs final, before the grading run starts:
 nothing the grading kernel does can reach them. A source without hidden tests runs once,
-as the student version: that run is both.
+as the student version: that run is both. An executor with ``execute_pair`` runs the two
+in one kernel (grading.sandbox.graded_copy): the cells both runs share run once, and the
+kernel is forked at the first hidden test into a graded copy that is given the hidden
+tests only once the student run is over; same order, same guarantee.
 
 A test's hint (`hints`: grade_id -> text, written by the teacher) is the only thing said
 about a hidden test's failure besides its name; it ends the message of any failed test.
@@ -167,8 +170,18 @@ def _grade(
         return score(spec, student, shown, hints=hints), shown.notebook
     sanitized = sanitize(source_nb, submission_nb)
     _check_same_places(sanitized, student)
-    shown = execute(student.notebook)  # first: final before hidden tests are in a kernel
-    execution = execute(sanitized.notebook)
+    pair = getattr(executor, "execute_pair", None)
+    if pair is not None:  # one kernel, forked at the first hidden test, in the same order
+        shown, execution = pair(
+            student.notebook,
+            sanitized.notebook,
+            limits=limits,
+            allow_unsandboxed=allow_unsandboxed,
+            env=env,
+        )
+    else:
+        shown = execute(student.notebook)  # first: final before hidden tests are in a kernel
+        execution = execute(sanitized.notebook)
     return score(spec, sanitized, execution, explained_by=shown, hints=hints), shown.notebook
 
 

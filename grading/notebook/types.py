@@ -75,8 +75,11 @@ class Executor(Protocol):
     """Runs every code cell of a notebook and reports what the kernel said about each.
 
     grading.sandbox provides the real ones (a warm pool's kernel, or a cold sandboxed
-    one); tests pass a fake. Raises what the machine raises (no sandbox here, a kernel that
-    would not start): failures of the grading machine, to retry, not results to store.
+    one); tests pass a fake. A real one also has ``execute_pair(student_nb, graded_nb,
+    ...)``: the student run and the grading run of a hidden-test exercise, in that order,
+    in one kernel (grading.sandbox.graded_copy). Raises what the machine raises (no
+    sandbox here, a kernel that would not start): failures of the grading machine, to
+    retry, not results to store.
     """
 
     def __call__(

@@ -107,6 +107,8 @@ DEFAULT_LIMITS = SandboxLimits()
 
 #: Where the sandbox finds the ZeroMQ sockets and its connection file.
 SANDBOX_RUNTIME_DIR = "/run/kernel"
+#: In the socket directory, the directory a graded copy of the kernel listens in.
+COPY_DIR = "copy"
 #: The only writable directory inside the sandbox: HOME, cwd and TMPDIR.
 SANDBOX_SCRATCH_DIR = "/tmp"  # noqa: S108 (inside the sandbox: a private, size-limited tmpfs)
 #: Uid of the student inside an unprivileged user namespace ("nobody").
@@ -775,6 +777,7 @@ class SandboxedKernel:
             self._uid_lease = UidLease(base / "uids")
             owner = self._uid_lease.acquire()
             os.chown(ipc_dir, owner, owner)
+        self._make_copy_dir(ipc_dir, owner)
         # The kernel's stdout/stderr must not reach the grader's own (a submission could flood
         # or forge the worker's log). stderr goes to a file for start-up diagnostics; the
         # file size limit bounds it.
@@ -823,7 +826,8 @@ class SandboxedKernel:
             # now on the student's uid cannot add, remove or replace anything in the
             # directory the grader connects through, and reconnecting there is safe.
             os.chown(ipc_dir, os.geteuid(), os.getegid())
-            os.chmod(ipc_dir, 0o700)
+            # Traversable, for the graded copy's own directory in it (graded_copy.py).
+            os.chmod(ipc_dir, 0o711)  # noqa: S103 (traversable, neither listable nor writable)
 
     def _kernel_manager(
         self, ipc_dir: Path, owner: int | None, info_fd: int
@@ -918,6 +922,27 @@ class SandboxedKernel:
 
     async def is_alive(self) -> bool:
         return self.km is not None and bool(await self.km.is_alive())
+
+    # -- the graded copy (graded_copy.py) ---------------------------------------------------
+
+    def _make_copy_dir(self, ipc_dir: Path, owner: int | None) -> None:
+        """The one directory of the socket directory the student's uid may write to: where
+        a graded copy of the kernel listens. Whatever is there, the grader opens only a
+        socket, never following a link (``graded_copy._GradedRunner.connect``)."""
+        copy_dir = ipc_dir / COPY_DIR
+        copy_dir.mkdir(mode=0o700)
+        if owner is not None:
+            os.chown(copy_dir, owner, owner)
+
+    def graded_copy_socket(self) -> tuple[str, str] | None:
+        """Where a graded copy of this kernel listens: (path inside, path here)."""
+        if self._dir is None:
+            return None
+        outside = str(self._dir / "ipc" / COPY_DIR / "graded")
+        if len(outside.encode()) > 100:  # a Unix socket's path has at most 108 bytes
+            return None
+        inside = f"{SANDBOX_RUNTIME_DIR}/{COPY_DIR}/graded" if self.sandboxed else outside
+        return inside, outside
 
     # -- data files -----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import copy
 import json
 import logging
@@ -111,6 +112,7 @@ def _grader_install(complete_token, dropped_token, stream_budget, files_dir, fil
 
     if hasattr(shell.history_manager, "outputs"):
         shell.history_manager.outputs = KeepNothing()
+    shell._grader_streams = (sys.stdout, sys.stderr)  # ipykernel's, for a graded copy
 
     armed = [False]
     kernel_stdout = sys.stdout  # ipykernel's stream; student code may rebind sys.stdout
@@ -198,6 +200,16 @@ def execute_notebook(
     the result then says ``sandboxed=False``. ``KernelStartError`` means the kernel could not
     start at all: an infrastructure failure to retry, not a result to store.
     """
+    sandboxed = sandbox_or_allowed(allow_unsandboxed)
+    runtime = runtimes.get(env.runtime if env else "")
+    return _run_sync(
+        async_execute_notebook(nb, limits=limits, sandboxed=sandboxed, env=env, runtime=runtime)
+    )
+
+
+def sandbox_or_allowed(allow_unsandboxed: bool) -> bool:
+    """Whether a sandbox is usable here; without one, SandboxUnavailable unless running
+    without one is allowed (local development only, said loudly in the log)."""
     sandboxed = bubblewrap_available()
     if not sandboxed:
         if not allow_unsandboxed:
@@ -210,10 +222,7 @@ def execute_notebook(
             "machine and allow_unsandboxed=True. The notebook can read and change anything "
             "this process can. Never do this with real submissions."
         )
-    runtime = runtimes.get(env.runtime if env else "")
-    return _run_sync(
-        async_execute_notebook(nb, limits=limits, sandboxed=sandboxed, env=env, runtime=runtime)
-    )
+    return sandboxed
 
 
 async def async_execute_notebook(
@@ -325,6 +334,10 @@ class _NotebookRunner(NotebookClient):
         self._memory_checked_at = time.monotonic()
         self._memory_exact_at = time.monotonic()
         self._anon_at_start = 0.0  # the kernel's own anonymous memory before any cell
+        # While a graded copy (graded_copy.py) shares the kernel's pages, what the kernel had
+        # of its own when it was forked: private to neither, still memory of the sandbox.
+        self.shared_mb = 0.0
+        self.threads_at_setup = 0  # threads of the kernel itself, before any cell
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -349,7 +362,10 @@ class _NotebookRunner(NotebookClient):
             silent=True,
             store_history=False,
             allow_stdin=False,
-            user_expressions={"setup": f"exec({source!r})"},
+            # ... and how many threads the kernel runs before any cell (graded_copy.py)
+            user_expressions={
+                "setup": f"exec({source!r}) or __import__('threading').active_count()"
+            },
         )
         deadline = time.monotonic() + SETUP_TIMEOUT_S
         reply = await self._collect(msg_id, None, -1, until=deadline, keep_outputs=False)
@@ -360,18 +376,24 @@ class _NotebookRunner(NotebookClient):
         setup = reply["content"].get("user_expressions", {}).get("setup", {})
         if reply["content"].get("status") != "ok" or setup.get("status") != "ok":
             raise KernelStartError(f"the kernel set-up failed: {reply['content']}")
+        with contextlib.suppress(TypeError, ValueError):
+            self.threads_at_setup = int(setup.get("data", {}).get("text/plain", ""))
         self._anon_at_start = self.kernel.anon_memory_mb()
         self._memory_checked_at = self._memory_exact_at = time.monotonic()
 
     # -- the notebook ---------------------------------------------------------------------
 
-    async def run(self) -> tuple[list[CellExecution], str]:
-        """Every code cell in order; after a stop, the remaining cells are "not_run"."""
+    async def run(
+        self, start: int = 0, end: int | None = None, *, deadline: float | None = None
+    ) -> tuple[list[CellExecution], str]:
+        """Every code cell in order (of ``nb.cells[start:end]``); after a stop, the
+        remaining cells are "not_run"."""
         cells: list[CellExecution] = []
         stop = ""
-        deadline = time.monotonic() + self.limits.notebook_timeout_s
+        if deadline is None:
+            deadline = time.monotonic() + self.limits.notebook_timeout_s
         for index, cell in enumerate(self.nb.cells):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or index < start or (end is not None and index >= end):
                 continue
             # Outputs and counts in the input are the student's claims, not this run's.
             cell.outputs = []
@@ -403,9 +425,7 @@ class _NotebookRunner(NotebookClient):
         """Execute one cell. Returns its execution and, if the notebook must stop, why."""
         self._marker_seen = False
         self.clear_before_next_output = False
-        msg_id = self.kc.execute(
-            cell.source, store_history=True, allow_stdin=False, stop_on_error=False
-        )
+        msg_id = await self._execute(cell.source)
         cell_deadline = time.monotonic() + self.limits.cell_timeout_s
         until = min(cell_deadline, notebook_deadline)
         reply = await self._collect(msg_id, cell, index, until=until)
@@ -427,7 +447,7 @@ class _NotebookRunner(NotebookClient):
         }
         execution = self._failed(cell, index, "timeout", "TimeoutError", reason)
         # Interrupt it and carry on with the next cell, as nbgrader does, if it stops in time.
-        self.kernel.interrupt()
+        await self._interrupt(msg_id)
         grace = min(time.monotonic() + INTERRUPT_GRACE_S, notebook_deadline)
         late = await self._collect(msg_id, cell, index, until=grace, keep_outputs=False)
         if late is None or late is _DIED:
@@ -439,6 +459,13 @@ class _NotebookRunner(NotebookClient):
                 % {"index": index + 1, "seconds": self.limits.cell_timeout_s}
             )
         return execution, ""
+
+    async def _execute(self, source: str) -> str:
+        """Send one cell to the kernel; returns the request's id."""
+        return self.kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
+
+    async def _interrupt(self, msg_id: str) -> None:
+        self.kernel.interrupt()
 
     def _judge(self, index: int, cell: NotebookNode, reply: dict[str, Any]) -> CellExecution:
         """The kernel's reply, believed only as far as the completion marker backs it."""
@@ -495,7 +522,7 @@ class _NotebookRunner(NotebookClient):
         if not (since >= MEMORY_EXACT_INTERVAL_S or (near and since >= MEMORY_NEAR_INTERVAL_S)):
             return False
         self._memory_exact_at = time.monotonic()
-        used = self.kernel.memory_mb()
+        used = self.kernel.memory_mb() + self.shared_mb
         if used <= limit:
             return False
         self.memory_exceeded_mb = used

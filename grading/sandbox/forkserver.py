@@ -523,6 +523,7 @@ class ForkedKernel(SandboxedKernel):
         self._uid_lease = UidLease(self.server.kernels_dir.parent.parent / "uids")
         owner = self._uid_lease.acquire()
         os.chown(ipc_dir, owner, owner)
+        self._make_copy_dir(ipc_dir, owner)
         write_identity_files(self._dir, owner)
         self._stderr = open(self._dir / "kernel.stderr", "wb")  # noqa: SIM115 (closed in shutdown)
         return ipc_dir, owner

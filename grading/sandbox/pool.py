@@ -72,6 +72,7 @@ from grading.sandbox.bubblewrap import (
 )
 from grading.sandbox.execute import async_execute_notebook, run_notebook_in_kernel
 from grading.sandbox.forkserver import ForkedKernel, ForkServer
+from grading.sandbox.graded_copy import async_execute_pair, run_pair_in_kernel
 from grading.sandbox.runtimes import Runtime
 
 log = logging.getLogger("grading.pool")
@@ -124,6 +125,10 @@ class PoolStats:
     warm_kernels_died: int = 0
     refill_failures: int = 0
     server_restarts: int = 0
+    # Hidden-test exercises (graded_copy.py): both runs in one kernel, or the grading run
+    # in a kernel of its own because no graded copy could be had.
+    pairs_in_one_kernel: int = 0
+    pairs_apart: int = 0
 
 
 class _Lane:
@@ -237,6 +242,23 @@ class WarmPool:
         return asyncio.run_coroutine_threadsafe(
             i18n.carry(self.aexecute(nb, limits=limits, env=env, runtime=runtime)), self._loop
         )
+
+    def execute_pair(
+        self,
+        student_nb: NotebookNode,
+        graded_nb: NotebookNode,
+        *,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        allow_unsandboxed: bool = False,
+        env: ExecutionEnv | None = None,
+    ) -> tuple[ExecutionResult, ExecutionResult]:
+        """The pipeline's two runs of a hidden-test exercise (graded_copy.py), in one warm
+        kernel when a graded copy can be had."""
+        if self._loop is None:
+            raise RuntimeError("the pool is not running")
+        runtime = runtimes.get(env.runtime if env else "")
+        pair = self.aexecute_pair(student_nb, graded_nb, limits=limits, env=env, runtime=runtime)
+        return asyncio.run_coroutine_threadsafe(i18n.carry(pair), self._loop).result()
 
     def warm_count(self, runtime: str | None = None) -> int:
         """Warm kernels of a runtime (default: the first runtime kept warm)."""
@@ -469,6 +491,63 @@ class WarmPool:
         else:
             self.stats.forked_on_demand += 1
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
+
+    async def aexecute_pair(
+        self,
+        student_nb: NotebookNode,
+        graded_nb: NotebookNode,
+        *,
+        limits: SandboxLimits,
+        env: ExecutionEnv | None,
+        runtime: Runtime,
+    ) -> tuple[ExecutionResult, ExecutionResult]:
+        """Both runs in a fresh kernel: warm, else forked on demand, else cold; the grading
+        run in a kernel of its own when no graded copy could be had."""
+        started = time.monotonic()
+        lane = self._lane(runtime)
+        kernel, how = await self._take(lane, limits)
+        if kernel is None:
+            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=how)
+        try:
+            shown, graded = await run_pair_in_kernel(
+                student_nb, graded_nb, kernel, limits=limits, env=env
+            )
+        except KernelStartError as exc:
+            reason = f"the {how} kernel failed: {exc}"
+            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=reason)
+        finally:
+            self._discard(kernel)
+            self._poke()
+        if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
+            self.stats.regraded_after_server_crash += 1
+            reason = "the fork server died while the notebook ran"
+            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=reason)
+        if how == "warm":
+            self.stats.warm += 1
+        else:
+            self.stats.forked_on_demand += 1
+        if graded is None:
+            self.stats.pairs_apart += 1
+            graded = await self.aexecute(graded_nb, limits=limits, env=env, runtime=runtime)
+        else:
+            self.stats.pairs_in_one_kernel += 1
+        return dataclasses.replace(shown, duration_s=time.monotonic() - started), graded
+
+    async def _cold_pair(
+        self,
+        student_nb: NotebookNode,
+        graded_nb: NotebookNode,
+        limits: SandboxLimits,
+        env: ExecutionEnv | None,
+        runtime: Runtime,
+        *,
+        reason: str,
+    ) -> tuple[ExecutionResult, ExecutionResult]:
+        log.warning("grading with a cold-started kernel: %s", reason)
+        self.stats.cold += 1
+        return await async_execute_pair(
+            student_nb, graded_nb, limits=limits, sandboxed=True, env=env, runtime=runtime
+        )
 
     async def _take(self, lane: _Lane, limits: SandboxLimits) -> tuple[SandboxedKernel | None, str]:
         """A fresh kernel for these limits and how it was had, or (None, why not)."""
