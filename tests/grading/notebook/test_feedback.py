@@ -153,3 +153,47 @@ def test_html_and_scripts_from_student_outputs_are_neutralised(output):
 
     assert "<script" not in html
     assert not re.search(r"<[^>]*\bonerror\s*=", html)
+
+
+def test_the_page_is_nbconvert_s_without_its_second_parse(monkeypatch):
+    # The exporter skips nbconvert's BeautifulSoup pass over the whole page (most of its
+    # CPU) and adds what that pass adds itself: the same elements and attributes, an alt
+    # text on images without one and focusable cells included.
+    from html.parser import HTMLParser
+
+    from nbconvert import HTMLExporter
+
+    from grading.notebook import feedback
+
+    source = square_exercise()
+    _html, result = feedback_for(square=ANSWER)
+    executed = answered(release(source), square=ANSWER)
+    cell(executed, "square").outputs = [
+        new_output("stream", name="stdout", text="squaring 2\n"),
+        new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}),
+    ]
+
+    class Stock(HTMLExporter):  # nbconvert's own last step, over the same rendering
+        def from_notebook_node(self, nb, resources=None, **kw):
+            return HTMLExporter.from_notebook_node(self, nb, resources, **kw)
+
+    def elements(page: str) -> list[tuple[str, list]]:
+        found = []
+
+        class Collect(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                # a class is a set of names: BeautifulSoup writes it without extra spaces
+                attrs = [(k, " ".join(v.split()) if k == "class" else v) for k, v in attrs]
+                found.append((tag, sorted(attrs, key=lambda kv: kv[0])))
+
+        Collect().feed(page)
+        return found
+
+    ours = render_feedback_html(source, executed, result)
+    monkeypatch.setattr(feedback, "_FeedbackExporter", Stock)
+    monkeypatch.setattr(feedback._exporters, "html", None, raising=False)
+    stock = render_feedback_html(source, executed, result)
+
+    assert "No description has been provided for this image" in ours
+    assert 'tabindex="0"' in ours
+    assert elements(ours) == elements(stock)
