@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +30,11 @@ class ReportsConfig(AppConfig):
             receivers.on_membership_deleted,
             sender="people.Membership",
             dispatch_uid="reports.member_left",
+        )
+        pre_delete.connect(
+            receivers.on_cohort_deleting,
+            sender="people.Cohort",
+            dispatch_uid="reports.cohort_deleting",
         )
         # what the reports name and count by: every cached report is retired (the roll-ups
         # retire only the reports they move, reports/rollups/ calling reports.caching)

@@ -98,15 +98,20 @@ def report_read_rendered(
     params: Mapping,
     render: Callable[[ReportFilters, dict], Any],
     variant: tuple = (),
+    place_rows: slice | None = None,
 ) -> RenderedRead:
     """`report_read` for a page: what `render(filters, document)` makes of the report,
     kept in the cache per scope, filters, language and `variant` (what else the rendering
     depends on: the reader's kind) until the roll-ups or names it shows change
     (reports/caching.py). Access is checked first and the read logged, cached or not;
-    `render` must not depend on the reader beyond `variant`."""
+    `render` must not depend on the reader beyond `variant`. `place_rows`: the rows of
+    the place breakdown the page shows (report_document builds a region's report for
+    them only); `variant` must then tell pages apart."""
     filters = report_access(reader=reader, channel=channel, params=params)
     rendered = caching.rendered(
-        filters, (channel, *variant), lambda: render(filters, report_document(filters))
+        filters,
+        (channel, *variant),
+        lambda: render(filters, report_document(filters, place_rows=place_rows)),
     )
     log = _log(reader, channel, filters, None)
     return RenderedRead(filters=filters, rendered=rendered, log=log)

@@ -7,6 +7,7 @@ from people.models import Cohort, Role
 
 from .rollups import (
     CUBE_FIELDS,
+    cohort_completions_remove,
     cohort_member_apply,
     mastery_cube_rederive_queue,
     mastery_refresh_queue,
@@ -32,6 +33,11 @@ def on_membership_deleted(sender, instance, **kwargs) -> None:
         and Cohort.objects.filter(pk=instance.cohort_id).exists()
     ):
         cohort_member_apply(student_id=instance.user_id, cohort_id=instance.cohort_id, sign=-1)
+
+
+def on_cohort_deleting(sender, instance, **kwargs) -> None:
+    """Before a cohort is deleted (its completion rows go with it, unseen by the recount)."""
+    cohort_completions_remove(cohort_id=instance.pk)
 
 
 def remember_cube_fields(sender, instance, raw=False, **kwargs) -> None:

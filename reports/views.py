@@ -92,10 +92,14 @@ def _sections(filters: ReportFilters, report: dict, analyst: bool, page: int) ->
     (reports/privacy.py), so a page shows each row exactly as the whole table and the files
     do. A page past the last is a FilterError."""
     sections = []
+    held = report.get("place_rows") or {}  # a page's build holds only the page's rows
     for name, rows in report["breakdowns"].items():
         paging = None
-        if name in PAGED_BREAKDOWNS and len(rows) > BREAKDOWN_PAGE_ROWS:
-            pages = -(-len(rows) // BREAKDOWN_PAGE_ROWS)
+        count, first = len(rows), 0
+        if held.get("breakdown") == name:
+            count, first = held["rows"], held["first"]
+        if name in PAGED_BREAKDOWNS and count > BREAKDOWN_PAGE_ROWS:
+            pages = -(-count // BREAKDOWN_PAGE_ROWS)
             if page > pages:
                 raise FilterError(
                     ngettext(
@@ -106,13 +110,13 @@ def _sections(filters: ReportFilters, report: dict, analyst: bool, page: int) ->
                     % {"page": page, "pages": pages}
                 )
             start = (page - 1) * BREAKDOWN_PAGE_ROWS
-            shown = rows[start : start + BREAKDOWN_PAGE_ROWS]
+            shown = rows[start - first : start - first + BREAKDOWN_PAGE_ROWS]
             paging = {
                 "number": page,
                 "pages": pages,
                 "first_row": start + 1,
                 "last_row": start + len(shown),
-                "rows": len(rows),
+                "rows": count,
                 "previous": _page_link(filters, name, page - 1) if page > 1 else None,
                 "next": _page_link(filters, name, page + 1) if page < pages else None,
             }
@@ -159,6 +163,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             params=params,
             render=partial(_report_html, analyst=analyst, page=page),
             variant=(analyst, page, BREAKDOWN_PAGE_ROWS),
+            # a region's report is built for the rows the page shows
+            place_rows=slice((page - 1) * BREAKDOWN_PAGE_ROWS, page * BREAKDOWN_PAGE_ROWS),
         )
     except FilterError as exc:
         context = {

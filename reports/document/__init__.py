@@ -35,18 +35,32 @@ BUILDERS = {
 
 
 def report_document(
-    filters: ReportFilters, *, progress: Callable[[int], None] | None = None
+    filters: ReportFilters,
+    *,
+    progress: Callable[[int], None] | None = None,
+    place_rows: slice | None = None,
 ) -> dict:
     """The report for `filters`, protected, as a JSON-ready dict (schema report-v1).
-    `progress` hears the percentage done (a background build shows it)."""
+    `progress` hears the percentage done (a background build shows it).
+
+    `place_rows`: a page's build, which shows only those rows of the place breakdown (a
+    region lists thousands of institutions). A region's report then holds just those rows
+    of it, and `place_rows` ({"breakdown", "rows", "first"}: the breakdown's name, how
+    many rows it has in full, the index of the first one held); every row, total and
+    other table is the same as in the whole report (rows are protected one by one). Not
+    for files, the API or deliveries, which hold every row. Other scopes build every row
+    (and hold no `place_rows`)."""
     k = settings.REPORTS_MIN_GROUP_SIZE
     step = progress or (lambda percent: None)
     bands = Bands.of(filters.framework)
-    scope = BUILDERS[filters.scope](filters)
+    if place_rows is not None and filters.scope == "region":
+        scope = region_figures(filters, rows=place_rows)
+    else:
+        scope = BUILDERS[filters.scope](filters)
     step(75)
     tables = protected_tables(filters, scope, bands, k)
     step(100)
-    return {
+    document = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
@@ -67,3 +81,10 @@ def report_document(
         "competences": tables.competences,
         "trend": tables.trend,
     }
+    if scope.place_rows is not None:
+        document["place_rows"] = {
+            "breakdown": scope.place,
+            "rows": scope.place_rows,
+            "first": scope.place_first,
+        }
+    return document

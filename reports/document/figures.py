@@ -69,6 +69,13 @@ class ScopeFigures:
     competence_levels: Sequence[LevelSum]  # group: (competence id,)
     month_levels: Sequence[LevelSum]  # group: (month,): changes in that month
     month_active: Mapping[date, Cell]  # active students per month of the trend
+    # a page's build (region.py): `places` are the rows of one page of the place
+    # breakdown, `place_units` their figures, `place_rows` how many rows the whole
+    # breakdown has and `place_first` the index of the first one shown; `units` then
+    # carry place 0 (the totals, kinds and tracks come from the region tables)
+    place_units: Mapping[Unit, Tally] | None = None
+    place_rows: int | None = None
+    place_first: int = 0
 
 
 class Tally:

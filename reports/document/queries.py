@@ -180,10 +180,11 @@ def cohort_sums(filters: ReportFilters, cohorts: QuerySet, dims: list[str]) -> l
         ]
 
 
-def region_cohort_sums(filters: ReportFilters) -> list[CohortSums]:
+def region_cohort_sums(filters: ReportFilters, regions=None) -> list[CohortSums]:
     """The country's cohorts of the period's year summed per (region or city, institution
     kind, track), from the region tables (a few hundred rows, never one per cohort): the
-    same figures as `cohort_sums` over every cohort grouped alike."""
+    same figures as `cohort_sums` over every cohort grouped alike. `regions`: only those
+    (ids, or a subquery of them)."""
     sums: dict[tuple, list[int]] = {}
 
     def add(rows, at: int) -> None:
@@ -202,6 +203,8 @@ def region_cohort_sums(filters: ReportFilters) -> list[CohortSums]:
         rows = narrowed(filters, model.objects.filter(**lookups)).exclude(
             kind=Institution.Kind.MINISTRY
         )
+        if regions is not None:
+            rows = rows.filter(region__in=regions)
         add(
             rows.order_by()
             .values(*group)

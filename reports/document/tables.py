@@ -79,7 +79,8 @@ def grouped(units: Mapping[Unit, Tally], key_of: Callable[[Unit], Hashable]) -> 
 
 def breakdowns(filters: ReportFilters, scope: ScopeFigures, bands: Bands) -> dict[str, list]:
     """The scope's place breakdown, then kind (not inside one institution) and track."""
-    by_place = grouped(scope.units, lambda unit: unit.place)
+    place_units = scope.units if scope.place_units is None else scope.place_units
+    by_place = grouped(place_units, lambda unit: unit.place)
     tables = {
         scope.place: [
             group_row(place.key, place.label, bands, by_place.get(place.id, Tally()))

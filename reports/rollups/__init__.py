@@ -10,7 +10,12 @@ in the tables of reports/models/rollups.py.
 Both paths produce the same rows by construction (tests/reports/test_rollup.py checks it).
 """
 
-from .cohorts import CUBE_FIELDS, cohort_member_apply, mastery_cube_rederive_queue
+from .cohorts import (
+    CUBE_FIELDS,
+    cohort_completions_remove,
+    cohort_member_apply,
+    mastery_cube_rederive_queue,
+)
 from .rebuild import RebuildResult, completion_refresh, mastery_cube_rederive, mastery_rebuild
 from .refresh import mastery_refresh_queue, mastery_refresh_stale, mastery_refresh_student
 from .steps import month_of
@@ -18,6 +23,7 @@ from .steps import month_of
 __all__ = [
     "CUBE_FIELDS",
     "RebuildResult",
+    "cohort_completions_remove",
     "cohort_member_apply",
     "completion_refresh",
     "mastery_cube_rederive",

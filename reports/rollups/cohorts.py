@@ -11,6 +11,7 @@ from ..models import (
     CohortEnrolment,
     CohortMasteryChange,
     CohortMonthlyActivity,
+    CohortMonthlyCompletion,
     CountryCompetenceChange,
     InstitutionLevelChange,
     MasteryCube,
@@ -18,6 +19,7 @@ from ..models import (
     RegionEnrolment,
     RegionLevelChange,
     RegionMonthlyActivity,
+    RegionMonthlyCompletion,
 )
 from .keys import record_key
 from .tables import (
@@ -162,3 +164,27 @@ def cohort_member_apply(*, student_id: int, cohort_id: int, sign: int) -> None:
     RegionMonthlyActivity.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()
     RegionEnrolment.objects.filter(region_id=place.region_id, students=0, key_sum=0).delete()
     rollups_changed(cohort_ids=[cohort_id])
+
+
+def cohort_completions_remove(*, cohort_id: int) -> None:
+    """A cohort is being deleted: its course completions (which its deletion takes with it,
+    and which no recount sees go) come out of the region sums. Its memberships take the
+    rest out one student at a time (cohort_member_apply)."""
+    place = cohort_places([cohort_id]).get(cohort_id)
+    if place is None:
+        return
+    table = RegionMonthlyCompletion._meta.db_table
+    keys = ", ".join(REGION_ACTIVITY_KEY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} ({keys}, students, key_sum)
+            SELECT %s, %s, %s, %s, month, -students, -key_sum
+            FROM {CohortMonthlyCompletion._meta.db_table} WHERE cohort_id = %s
+            ON CONFLICT ({keys})
+            DO UPDATE SET students = {table}.students + excluded.students,
+                          key_sum = {table}.key_sum + excluded.key_sum""",  # noqa: S608
+            [place.region_id, place.kind, place.track, place.academic_year, cohort_id],
+        )
+    RegionMonthlyCompletion.objects.filter(
+        region_id=place.region_id, students=0, key_sum=0
+    ).delete()

@@ -32,9 +32,11 @@ SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "reports" / "schema" / "report-v1.json").read_text()
 )
 SECRET_NAMES = ("Secretname", "Pupil")
-# a region's dashboard drawn from the roll-ups: session, user, levels, cohorts, the cube's
-# and the institutions' level sums, activity, institution names, competences, audit row
-COLD_REGION_PAGE = 10
+# a region's dashboard drawn from the roll-ups: session, user, levels, the cube's sums,
+# the region tables' enrolment, completions and activity, the trend's activity, the
+# institutions in order, the shown institutions' cohorts and level sums, competences,
+# audit row
+COLD_REGION_PAGE = 13
 
 
 @pytest.fixture

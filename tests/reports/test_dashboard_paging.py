@@ -130,3 +130,47 @@ def test_a_short_table_has_no_pager(client, baku, monkeypatch):
     page = open_page(client, "/en/reports/?region=baku")
     assert institution_rows(page) == ["lyceum-1", "school-2", "tiny-school", "university-9"]
     assert 'data-testid="pager-institution"' not in page and "Page 1 of" not in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"track": "school"}, {"track": "university"}, {"kind": "school"}, {"language": "az"}],
+)
+def test_a_page_build_holds_the_whole_reports_figures(baku, competences, params):
+    """A page's build (only its rows of the institution breakdown summed one by one; the
+    total, kinds and tracks from the region tables) shows exactly the figures of the whole
+    report, which sums every cohort and institution: the same rows on every page, the
+    same total, breakdowns, competences and trend. A school in a city of the region
+    counts in both."""
+    from django.utils import translation
+
+    from people.models import Region
+    from reports.document import report_document
+    from reports.filters import parse_filters
+
+    city = Region.objects.get(code="baku-city")
+    evidence_rolled_up(
+        [cohort_with_students(school(city, name_en="City school", code="city-school"), 13)],
+        competences,
+        "paging-city",
+    )
+    language = params.pop("language", "en")
+    with translation.override(language):
+        filters = parse_filters({"region": "baku", **params}, user=None)
+        whole = report_document(filters)
+        rows = whole["breakdowns"]["institution"]
+        assert rows
+        for start in range(0, len(rows) + 3, 2):
+            page = report_document(filters, place_rows=slice(start, start + 2))
+            held = page.pop("place_rows")
+            if len(rows) <= 2:  # one page: every row
+                assert held == {"breakdown": "institution", "rows": len(rows), "first": 0}
+                assert page["breakdowns"]["institution"] == rows
+            else:
+                first = min(start, len(rows))
+                assert held == {"breakdown": "institution", "rows": len(rows), "first": first}
+                assert page["breakdowns"]["institution"] == rows[start : start + 2]
+            for name in ("total", "competences", "trend", "filters", "bands"):
+                assert page[name] == whole[name], name
+            for name in ("kind", "track"):
+                assert page["breakdowns"][name] == whole["breakdowns"][name], name

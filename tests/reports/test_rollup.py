@@ -389,3 +389,43 @@ def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(record, compete
     assert snapshot() == incremental
     call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert schema() == before and snapshot() == incremental
+
+
+def test_a_deleted_cohort_takes_its_figures_out_of_every_sum(
+    record, competences, region, django_capture_on_commit_callbacks, eager
+):
+    """Deleting a cohort (its memberships and figures go with it) leaves the institution,
+    region and country sums as a rebuild makes them: nothing of it is left behind, in the
+    levels, the activity, the enrolment or the course completions."""
+    from django.utils import timezone
+
+    from courses.models import CourseProgress
+    from reports.models import CohortMonthlyCompletion
+    from reports.rollups import completion_refresh
+    from tests.courses.pages import course
+
+    institution = school(region)
+    (_kept, kept_students), (gone, gone_students) = (
+        cohort_with_students(institution, 4),
+        cohort_with_students(institution, 5),
+    )
+    c = course()
+    for n, s in enumerate(kept_students + gone_students):
+        record(s, competences[n % 3], level=1 + n % 4, when=months_ago(n % 3))
+        CourseProgress.objects.create(
+            student=s,
+            course=c,
+            lessons_total=2,
+            lessons_completed=2,
+            percent=100,
+            completed_at=timezone.now(),
+        )
+    completion_refresh()
+    assert CohortMonthlyCompletion.objects.filter(cohort=gone).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        gone.delete()
+    completion_refresh()  # the beat task, ten minutes later
+    incremental = snapshot()
+    assert incremental["region_completion"] and incremental["region_enrolment"]
+    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert snapshot() == incremental
