@@ -927,21 +927,22 @@ class SandboxedKernel:
 
     def _make_copy_dir(self, ipc_dir: Path, owner: int | None) -> None:
         """The one directory of the socket directory the student's uid may write to: where
-        a graded copy of the kernel listens. Whatever is there, the grader opens only a
-        socket, never following a link (``graded_copy._GradedRunner.connect``)."""
+        the kernel and its graded copy serve cells (direct.py). Whatever is there, the
+        grader opens only a socket, never following a link (``direct.connect``)."""
         copy_dir = ipc_dir / COPY_DIR
         copy_dir.mkdir(mode=0o700)
         if owner is not None:
             os.chown(copy_dir, owner, owner)
 
-    def graded_copy_socket(self) -> tuple[str, str] | None:
-        """Where a graded copy of this kernel listens: (path inside, path here)."""
+    def copy_socket(self, name: str) -> tuple[str, str] | None:
+        """Where the kernel, or a graded copy of it, serves cells (direct.py), by name:
+        (path inside, path here)."""
         if self._dir is None:
             return None
-        outside = str(self._dir / "ipc" / COPY_DIR / "graded")
+        outside = str(self._dir / "ipc" / COPY_DIR / name)
         if len(outside.encode()) > 100:  # a Unix socket's path has at most 108 bytes
             return None
-        inside = f"{SANDBOX_RUNTIME_DIR}/{COPY_DIR}/graded" if self.sandboxed else outside
+        inside = f"{SANDBOX_RUNTIME_DIR}/{COPY_DIR}/{name}" if self.sandboxed else outside
         return inside, outside
 
     # -- data files -----------------------------------------------------------------------

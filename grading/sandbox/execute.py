@@ -17,6 +17,10 @@ The kernel runs student code, so nothing it says is trusted blindly:
   process (a dead kernel means every later cell is "not_run", never "ok"), caps the output it
   keeps and the size of the messages it accepts, and always kills the sandbox at the end.
 
+Once set up, the kernel serves cells on a socket of its own (``direct.py``): the same
+messages ipykernel publishes, without a trip through its IOPub thread per message; a kernel
+that cannot serve goes on over ZeroMQ. Everything below holds either way.
+
 Residual risk, documented rather than hidden: the kernel is one process that the student
 controls once their first cell has run. A student who reads the token out of the
 transformer's closure and prints it from a patched ``run_cell`` after a failing cell, or who
@@ -38,7 +42,9 @@ import json
 import logging
 import secrets
 import signal
+import socket
 import time
+import uuid
 from typing import Any
 
 import zmq
@@ -51,9 +57,10 @@ from nbformat.v4 import new_output
 from grading.notebook import i18n
 from grading.notebook.i18n import gettext as _
 from grading.notebook.types import CellExecution, ExecutionEnv, ExecutionResult, SandboxLimits
-from grading.sandbox import runtimes
+from grading.sandbox import direct, runtimes
 from grading.sandbox.bubblewrap import (
     DEFAULT_LIMITS,
+    MAX_MESSAGE_BYTES,
     KernelStartError,
     SandboxedKernel,
     SandboxUnavailable,
@@ -270,7 +277,11 @@ async def run_notebook_in_kernel(
     file_names = kernel.put_files(dict(env.files)) if env and env.files else []
     runner = _NotebookRunner(copy.deepcopy(nb), kernel, limits or kernel.limits, file_names)
     await runner.set_up_kernel()
-    cells, error = await runner.run()
+    try:
+        await runner.serve()
+        cells, error = await runner.run()
+    finally:
+        runner.close()
     return ExecutionResult(
         notebook=runner.nb,
         cells=tuple(cells),
@@ -338,6 +349,9 @@ class _NotebookRunner(NotebookClient):
         # of its own when it was forked: private to neither, still memory of the sandbox.
         self.shared_mb = 0.0
         self.threads_at_setup = 0  # threads of the kernel itself, before any cell
+        # Once the kernel serves on a socket of its own (direct.py), cells go there.
+        self._socket: socket.socket | None = None
+        self._buffer = bytearray()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -430,6 +444,7 @@ class _NotebookRunner(NotebookClient):
         until = min(cell_deadline, notebook_deadline)
         reply = await self._collect(msg_id, cell, index, until=until)
         if reply is _DIED:
+            await self._settle()
             reason = self._death_reason()
             return self._failed(cell, index, "error", "DeadKernelError", reason), (
                 # counted from 1, as a reader counts cells from the top
@@ -462,10 +477,147 @@ class _NotebookRunner(NotebookClient):
 
     async def _execute(self, source: str) -> str:
         """Send one cell to the kernel; returns the request's id."""
+        if self._socket is not None:
+            msg_id = uuid.uuid4().hex
+            await self._send({"code": source, "msg_id": msg_id})
+            return msg_id
         return self.kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
 
     async def _interrupt(self, msg_id: str) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                await self._send({"interrupt": msg_id})
+            return
         self.kernel.interrupt()
+
+    # -- a socket of the kernel's own (direct.py) -------------------------------------------
+
+    async def serve(self) -> bool:
+        """Ask the set-up kernel to serve cells on a socket of its own, and connect to it.
+        False (the kernel then goes on over ZeroMQ) if it cannot: no socket directory, or
+        the request failed; KernelStartError if the kernel neither serves nor answers."""
+        paths = self.kernel.copy_socket("kernel")
+        if paths is None or self.threads_at_setup <= 0:
+            return False
+        inside, outside = paths
+        msg_id = self.kc.execute(
+            "",
+            silent=True,
+            store_history=False,
+            allow_stdin=False,
+            user_expressions={"serve": direct.serve_expression(inside, self.threads_at_setup)},
+        )
+        deadline = time.monotonic() + SETUP_TIMEOUT_S
+        delay = 0.001
+        while time.monotonic() < deadline:
+            if any(
+                msg.get("parent_header", {}).get("msg_id") == msg_id
+                for msg in self._drain(self._shell)
+            ):
+                log.warning("the kernel could not serve on its socket; cells go over ZeroMQ")
+                return False  # it answered: the request failed, the kernel is free again
+            # not bound yet, or bound and not yet listening
+            with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
+                self._socket = await direct.connect(outside)
+                return True
+            if not await self.kernel.is_alive():
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+        raise KernelStartError("the kernel did not start serving on its socket")
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    async def _send(self, request: dict[str, Any]) -> None:
+        assert self._socket is not None
+        data = json.dumps(request).encode() + b"\n"
+        await asyncio.get_running_loop().sock_sendall(self._socket, data)
+
+    async def _receive(self, wait: float) -> list[tuple[bytes, list[bytes]]]:
+        """The complete messages that arrived within ``wait`` seconds; EOFError when the
+        kernel is gone or sends more than a kernel may."""
+        assert self._socket is not None
+        loop = asyncio.get_running_loop()
+        try:
+            data = await asyncio.wait_for(loop.sock_recv(self._socket, 1 << 16), wait)
+        except TimeoutError:
+            return []
+        except OSError:
+            data = b""
+        if not data:
+            raise EOFError
+        self._buffer += data
+        messages = []
+        while True:
+            message, used = direct.parse(self._buffer)
+            if message is None:
+                break
+            del self._buffer[:used]
+            messages.append(message)
+        if len(self._buffer) > MAX_MESSAGE_BYTES:
+            raise EOFError
+        return messages
+
+    async def fork_copy(self, inside: str) -> str:
+        """Ask the serving kernel to fork a copy that waits on ``inside``; "" once it does,
+        else why not."""
+        msg_id = uuid.uuid4().hex
+        try:
+            await self._send({"fork": inside, "msg_id": msg_id})
+        except OSError as exc:
+            return str(exc)
+        deadline = time.monotonic() + SETUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                received = await self._receive(POLL_INTERVAL_S)
+            except EOFError:
+                return "the kernel ended"
+            for kind, frames in received:
+                if kind != b"f" or len(frames) != 1:
+                    continue
+                with contextlib.suppress(ValueError, TypeError, AttributeError):
+                    outcome = json.loads(frames[0])
+                    if outcome.get("msg_id") == msg_id:
+                        return str(outcome.get("why", "")) if outcome.get("why") else ""
+        return "no answer"
+
+    async def _collect_direct(
+        self, msg_id: str, cell: NotebookNode | None, index: int, until: float, keep: bool
+    ) -> Any:
+        """`_collect` over the socket: the reply comes after every output of the cell, on
+        the same stream. None if ``until`` passed without one, _DIED if the kernel (or the
+        copy, or their sandbox) ended."""
+        while True:
+            now = time.monotonic()
+            if now - self._memory_checked_at >= MEMORY_CHECK_INTERVAL_S:
+                self._memory_checked_at = now
+                if self._memory_exceeded():
+                    return _DIED
+            if now >= until:
+                return None
+            wait = min(until - now, POLL_INTERVAL_S, MEMORY_CHECK_INTERVAL_S)
+            try:
+                received = await self._receive(wait)
+            except EOFError:
+                return _DIED
+            if not received and not await self.kernel.is_alive():
+                return _DIED
+            for kind, frames in received:
+                try:
+                    _identities, signed = self._session.feed_identities(frames)
+                    msg = self._session.deserialize(signed)
+                except Exception as exc:  # the kernel is untrusted: never let it crash us
+                    log.debug("dropped an unreadable kernel message: %s", exc)
+                    continue
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if kind == b"r" and msg.get("msg_type") == "execute_reply":
+                    return msg
+                if kind == b"o":
+                    self._on_iopub(msg, cell, index, keep)
 
     def _judge(self, index: int, cell: NotebookNode, reply: dict[str, Any]) -> CellExecution:
         """The kernel's reply, believed only as far as the completion marker backs it."""
@@ -530,6 +682,15 @@ class _NotebookRunner(NotebookClient):
         self.kernel.kill_now()
         return True
 
+    async def _settle(self, wait: float = 1.0) -> None:
+        """A kernel's socket can end a moment before its sandbox: wait that moment, so
+        the reason has the exit status (a CPU limit, a crash)."""
+        if self._socket is None:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and await self.kernel.is_alive():
+            await asyncio.sleep(0.01)
+
     def _death_reason(self) -> str:
         if self.memory_exceeded_mb is not None:
             return _("The kernel was stopped: memory limit of %(limit)d MB exceeded") % {
@@ -574,6 +735,8 @@ class _NotebookRunner(NotebookClient):
         the latest IOPub message, whichever is later, but never past ``until``: a kernel
         whose IOPub went silent costs a second, not a whole cell time limit.
         """
+        if self._socket is not None:
+            return await self._collect_direct(msg_id, cell, index, until, keep_outputs)
         poller = zmq.asyncio.Poller()
         poller.register(self.kc.shell_channel.socket, zmq.POLLIN)
         poller.register(self.kc.iopub_channel.socket, zmq.POLLIN)

@@ -72,6 +72,25 @@ def test_outputs_are_those_of_a_plain_jupyter_run():
     assert [c.execution_count for c in result.notebook.cells] == [1, 2, 3, 4]
 
 
+def test_what_a_jupyter_kernel_does_besides_python_works_too():
+    # Cells go over the kernel's own socket (grading/sandbox/direct.py), not ipykernel's
+    # request loop: what that loop adds must still be there.
+    result = run(
+        "print('a')\nprint('b')",  # streams written together arrive as one output
+        "import os\nos.system('echo from the shell')",  # written to the file descriptor
+        "import asyncio\nawait asyncio.sleep(0.01)\n'awaited'",  # top-level await
+        "input('name? ')",  # no input in grading
+        "import time\nprint('early')\ntime.sleep(0.5)\nprint('late')",  # a slow printer
+    )
+
+    assert statuses(result) == ["ok", "ok", "ok", "error", "ok"]
+    assert outputs(result, 0) == [new_output("stream", name="stdout", text="a\nb\n")]
+    assert "from the shell" in "".join(o.get("text", "") for o in outputs(result, 1))
+    assert outputs(result, 2)[0]["data"] == {"text/plain": "'awaited'"}
+    assert result.cell(3).ename == "StdinNotImplementedError"
+    assert "".join(o.get("text", "") for o in outputs(result, 4)) == "early\nlate\n"
+
+
 def test_magics_and_multi_line_last_expressions_work():
     result = run("%time y = 2", "(y +\n 1)", "%%capture\nprint('hidden')")
 
@@ -180,17 +199,29 @@ def test_a_kernel_patched_to_report_success_is_caught():
 
 
 def test_a_forged_execute_reply_is_caught():
+    # Every way the kernel builds its replies: ZeroMQ's session.send, and session.msg, which
+    # builds them on the kernel's own socket (direct.py).
     forge = """
         kernel = get_ipython().kernel
-        send = kernel.session.send
+        send, msg = kernel.session.send, kernel.session.msg
+
+        def forged(content):
+            if content and content.get("status") == "error":
+                return {"status": "ok", "execution_count": content.get("execution_count"),
+                        "user_expressions": {}, "payload": []}
+            return content
 
         def forged_send(stream, msg_or_type, content=None, *args, **kwargs):
-            if msg_or_type == "execute_reply" and content and content.get("status") == "error":
-                content = {"status": "ok", "execution_count": content.get("execution_count"),
-                           "user_expressions": {}, "payload": []}
+            if msg_or_type == "execute_reply":
+                content = forged(content)
             return send(stream, msg_or_type, content, *args, **kwargs)
 
-        kernel.session.send = forged_send
+        def forged_msg(msg_type, content=None, *args, **kwargs):
+            if msg_type == "execute_reply":
+                content = forged(content)
+            return msg(msg_type, content, *args, **kwargs)
+
+        kernel.session.send, kernel.session.msg = forged_send, forged_msg
     """
     result = run(forge, "raise ValueError('hidden test failed')")
 
@@ -205,11 +236,27 @@ def test_removing_the_graders_check_fails_closed():
     assert result.cell(1).ename == "IncompleteExecutionError"
 
 
-def test_a_kernel_that_closes_its_own_sockets_runs_out_of_time():
-    result = run("get_ipython().kernel.shell_stream.close()", "print('never answered')")
+def test_a_kernel_that_stops_itself_runs_out_of_time():
+    result = run("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)", "print('never')")
 
     assert statuses(result) == ["timeout", "not_run"]
     assert "did not respond" in result.error and result.duration_s < 10
+
+
+def test_a_kernel_that_closes_its_own_sockets_is_stopped_at_once():
+    close_all = """
+        import os, stat
+        for fd in range(3, 1024):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
+            except OSError:
+                pass
+    """
+    result = run(close_all, "print('never answered')")
+
+    assert statuses(result) in (["error", "not_run"], ["timeout", "not_run"])
+    assert result.error and result.duration_s < 10
 
 
 def test_a_chatty_background_thread_does_not_break_later_cells():
