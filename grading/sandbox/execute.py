@@ -44,7 +44,6 @@ import secrets
 import signal
 import socket
 import time
-import uuid
 from typing import Any
 
 import zmq
@@ -352,6 +351,7 @@ class _NotebookRunner(NotebookClient):
         # Once the kernel serves on a socket of its own (direct.py), cells go there.
         self._socket: socket.socket | None = None
         self._buffer = bytearray()
+        self._id_prefix, self._requests = secrets.token_hex(4), 0
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -478,10 +478,15 @@ class _NotebookRunner(NotebookClient):
     async def _execute(self, source: str) -> str:
         """Send one cell to the kernel; returns the request's id."""
         if self._socket is not None:
-            msg_id = uuid.uuid4().hex
+            msg_id = self._next_id()
             await self._send({"code": source, "msg_id": msg_id})
             return msg_id
         return self.kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
+
+    def _next_id(self) -> str:
+        """A request's id on the kernel's socket: unique in this run, and cheap."""
+        self._requests += 1
+        return f"{self._id_prefix}-{self._requests}"
 
     async def _interrupt(self, msg_id: str) -> None:
         if self._socket is not None:
@@ -564,7 +569,7 @@ class _NotebookRunner(NotebookClient):
     async def fork_copy(self, inside: str) -> str:
         """Ask the serving kernel to fork a copy that waits on ``inside``; "" once it does,
         else why not."""
-        msg_id = uuid.uuid4().hex
+        msg_id = self._next_id()
         try:
             await self._send({"fork": inside, "msg_id": msg_id})
         except OSError as exc:

@@ -220,7 +220,7 @@ async def _fork(runner: _NotebookRunner, kernel: SandboxedKernel) -> str | None:
         return None
     inside, outside = paths
     before_anon = kernel.anon_memory_mb()
-    own_mb = kernel.memory_mb()
+    own_mb = _own_memory_mb(runner, kernel, before_anon)
     why = await runner.fork_copy(inside)
     if why:
         log.info("no graded copy (%s); grading in a fresh kernel", why)
@@ -230,6 +230,21 @@ async def _fork(runner: _NotebookRunner, kernel: SandboxedKernel) -> str | None:
     runner.shared_mb = own_mb
     runner._anon_at_start += kernel.anon_memory_mb() - before_anon
     return outside
+
+
+#: Memory a fresh kernel of each runtime has of its own before any cell, measured exactly
+#: once per grading process (an exact measure walks every page table: ~10 ms).
+_KERNEL_OWN_MB: dict[str, float] = {}
+
+
+def _own_memory_mb(runner: _NotebookRunner, kernel: SandboxedKernel, anon_mb: float) -> float:
+    """What the kernel has of its own as it is forked (private to neither process after
+    the fork): a fresh kernel's own memory and what its cells allocated since."""
+    grown = max(0.0, anon_mb - runner._anon_at_start)
+    base = _KERNEL_OWN_MB.get(kernel.runtime.name)
+    if base is None:
+        base = _KERNEL_OWN_MB[kernel.runtime.name] = max(0.0, kernel.memory_mb() - grown)
+    return base + grown
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from grading.notebook.release import release
 from .builders import (
     HIDDEN_CHECK,
     answer,
+    answered,
     autotest,
     cell,
     code,
@@ -130,3 +131,21 @@ def test_drops_attachments_only_a_removed_solution_showed():
 def test_refuses_a_broken_source():
     with pytest.raises(NotebookError, match="is graded but has no points"):
         release(notebook(autotest("t", "assert True", points=None)))
+
+
+def test_released_and_sanitized_notebooks_are_valid_notebooks():
+    # Cells are assembled without nbformat's check of each cell: the whole is checked here.
+    import nbformat
+    from nbformat.v4 import new_raw_cell
+
+    from grading.notebook.sanitize import sanitize, sanitize_student_version
+
+    source = square_exercise()
+    source.cells.append(new_raw_cell("raw text", metadata={"format": "text/plain"}))
+    submission = answered(release(source), square="def square(x):\n    return x * x")
+    for nb in (
+        release(source),
+        sanitize(source, submission).notebook,
+        sanitize_student_version(source, submission).notebook,
+    ):
+        nbformat.validate(nb)
