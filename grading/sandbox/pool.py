@@ -55,7 +55,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from nbformat import NotebookNode
@@ -469,27 +469,12 @@ class WarmPool:
         started = time.monotonic()
         if runtime is None:
             runtime = runtimes.get(env.runtime if env else "")
-        lane = self._lane(runtime)
-        kernel, how = await self._take(lane, limits)
-        if kernel is None:
-            return await self._cold(nb, limits, started, env, runtime, reason=how)
-        try:
-            result = await run_notebook_in_kernel(nb, kernel, limits=limits, env=env)
-        except KernelStartError as exc:
-            # No student code ran yet (this is the grader's set-up request): not their fault.
-            reason = f"the {how} kernel failed: {exc}"
-            return await self._cold(nb, limits, started, env, runtime, reason=reason)
-        finally:
-            self._discard(kernel)
-            self._poke()
-        if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
-            self.stats.regraded_after_server_crash += 1
-            reason = "the fork server died while the notebook ran"
-            return await self._cold(nb, limits, started, env, runtime, reason=reason)
-        if how == "warm":
-            self.stats.warm += 1
-        else:
-            self.stats.forked_on_demand += 1
+        result = await self._in_fresh_kernel(
+            runtime,
+            limits,
+            lambda kernel: run_notebook_in_kernel(nb, kernel, limits=limits, env=env),
+            lambda reason: self._cold(nb, limits, started, env, runtime, reason=reason),
+        )
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
     async def aexecute_pair(
@@ -504,34 +489,50 @@ class WarmPool:
         """Both runs in a fresh kernel: warm, else forked on demand, else cold; the grading
         run in a kernel of its own when no graded copy could be had."""
         started = time.monotonic()
-        lane = self._lane(runtime)
-        kernel, how = await self._take(lane, limits)
-        if kernel is None:
-            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=how)
-        try:
-            shown, graded = await run_pair_in_kernel(
+        shown, graded = await self._in_fresh_kernel(
+            runtime,
+            limits,
+            lambda kernel: run_pair_in_kernel(
                 student_nb, graded_nb, kernel, limits=limits, env=env
-            )
-        except KernelStartError as exc:
-            reason = f"the {how} kernel failed: {exc}"
-            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=reason)
-        finally:
-            self._discard(kernel)
-            self._poke()
-        if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
-            self.stats.regraded_after_server_crash += 1
-            reason = "the fork server died while the notebook ran"
-            return await self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason=reason)
-        if how == "warm":
-            self.stats.warm += 1
-        else:
-            self.stats.forked_on_demand += 1
+            ),
+            lambda reason: self._cold_pair(student_nb, graded_nb, limits, env, runtime, reason),
+        )
         if graded is None:
             self.stats.pairs_apart += 1
             graded = await self.aexecute(graded_nb, limits=limits, env=env, runtime=runtime)
         else:
             self.stats.pairs_in_one_kernel += 1
         return dataclasses.replace(shown, duration_s=time.monotonic() - started), graded
+
+    async def _in_fresh_kernel(
+        self,
+        runtime: Runtime,
+        limits: SandboxLimits,
+        run: Callable[[SandboxedKernel], Awaitable[Any]],
+        cold: Callable[[str], Awaitable[Any]],
+    ) -> Any:
+        """``run(kernel)`` in a fresh kernel (warm, else forked on demand), thrown away
+        after; ``cold(reason)`` instead when there is none, when it failed before any
+        student code ran (the grader's set-up request: not the student's fault), or when
+        the fork server died while it ran."""
+        kernel, how = await self._take(self._lane(runtime), limits)
+        if kernel is None:
+            return await cold(how)
+        try:
+            result = await run(kernel)
+        except KernelStartError as exc:
+            return await cold(f"the {how} kernel failed: {exc}")
+        finally:
+            self._discard(kernel)
+            self._poke()
+        if isinstance(kernel, ForkedKernel) and kernel.lost_with_server():
+            self.stats.regraded_after_server_crash += 1
+            return await cold("the fork server died while the notebook ran")
+        if how == "warm":
+            self.stats.warm += 1
+        else:
+            self.stats.forked_on_demand += 1
+        return result
 
     async def _cold_pair(
         self,
@@ -540,9 +541,8 @@ class WarmPool:
         limits: SandboxLimits,
         env: ExecutionEnv | None,
         runtime: Runtime,
-        *,
         reason: str,
-    ) -> tuple[ExecutionResult, ExecutionResult]:
+    ) -> tuple[ExecutionResult, ExecutionResult | None]:
         log.warning("grading with a cold-started kernel: %s", reason)
         self.stats.cold += 1
         return await async_execute_pair(
