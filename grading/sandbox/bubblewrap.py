@@ -934,6 +934,17 @@ class SandboxedKernel:
         if owner is not None:
             os.chown(copy_dir, owner, owner)
 
+    def copy_dir_writable(self, writable: bool) -> None:
+        """The copy directory is the student's uid's only while the grader's code binds a
+        socket in it (the kernel's at set-up, a graded copy's as it is made); the rest of
+        the time it is the grader's, so no student code can fill the grader's disk there."""
+        uid = self._uid_lease.uid if self._uid_lease is not None else None
+        if self._dir is None or uid is None:
+            return
+        owner = uid if writable else os.geteuid()
+        with contextlib.suppress(OSError):
+            os.chown(self._dir / "ipc" / COPY_DIR, owner, uid if writable else os.getegid())
+
     def copy_socket(self, name: str) -> tuple[str, str] | None:
         """Where the kernel, or a graded copy of it, serves cells (direct.py), by name:
         (path inside, path here)."""

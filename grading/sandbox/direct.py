@@ -19,10 +19,11 @@ Requests (one JSON object per line): ``{"code": ..., "msg_id": ...}`` runs a cel
 refused, history kept, IPython's own runner for top-level ``await``);
 ``{"interrupt": msg_id}`` raises KeyboardInterrupt in that cell, as a kernel's interrupt
 request does; ``{"fork": path, "msg_id": ...}`` makes a copy. Answers: ``b"o"`` + frames
-(an IOPub message), ``b"r"`` + frames (the execute reply), ``b"f"`` + one JSON frame (the
-fork's outcome). Nothing here is trusted more than the kernel: the grader judges replies
-by the completion marker, bounds what it reads, and opens the socket without following
-links (`connect`).
+(an IOPub message), ``b"r"`` + frames (the execute reply), ``b"b"`` (the copy's socket is
+bound: the grader takes back the directory, `SandboxedKernel.copy_dir_writable`) and
+``b"f"`` (the fork's outcome), each + one JSON frame. Nothing here is trusted more than
+the kernel: the grader judges replies by the completion marker, bounds what it reads, and
+opens the socket without following links (`connect`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import struct
 
 #: The program a kernel runs to serve (and each graded copy it forks).
 SERVE = r"""
-def _grader_serve(path, most_threads, ready_w=-1):
+def _grader_serve(path, most_threads, ready_w=-1, server=None):
     import asyncio, json, os, queue, signal, socket, struct, sys, threading, time
     shell = get_ipython()
     kernel = shell.kernel
@@ -53,9 +54,10 @@ def _grader_serve(path, most_threads, ready_w=-1):
         session = getattr(owner, "session", None)
         if session is not None:
             session.pid = me
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
+    if server is None:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(1)
     if ready_w >= 0:
         os.write(ready_w, b"1")
         os.close(ready_w)
@@ -128,7 +130,10 @@ def _grader_serve(path, most_threads, ready_w=-1):
         if request is None:
             os._exit(0)
         if "fork" in request:
-            why = _grader_copy(request["fork"], most_threads + 2, conn)  # + reader, flusher
+            def bound(msg_id=request["msg_id"]):
+                send(b"b", [json.dumps({"msg_id": msg_id}).encode()])
+
+            why = _grader_copy(request["fork"], most_threads + 2, conn, bound)  # + reader, flusher
             send(b"f", [json.dumps({"msg_id": request["msg_id"], "why": why}).encode()])
             continue
         code = request["code"]
@@ -169,23 +174,35 @@ def _grader_serve(path, most_threads, ready_w=-1):
         send(b"r", kernel.session.serialize(reply, ident=[b"grader"]))
 
 
-def _grader_copy(path, most_threads, conn):
-    import os, select, signal, threading
+def _grader_copy(path, most_threads, conn, bound):
+    import os, select, signal, socket, threading
     if threading.active_count() > most_threads:
         return "the notebook started threads, which a copy would not have"
+    # bound before the fork, which runs the notebook's own fork hooks: the grader takes the
+    # directory back at once
+    try:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(1)
+    except OSError as exc:
+        bound()
+        return "no socket: %s" % exc
+    bound()
     ready_r, ready_w = os.pipe()
     try:
         pid = os.fork()
     except OSError as exc:
+        server.close()
         return "no fork: %s" % exc
     if pid == 0:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupts are not ours
             os.close(ready_r)
             conn.close()
-            _grader_serve(path, 1, ready_w)  # the copy's only thread
+            _grader_serve(path, 1, ready_w, server)  # the copy's only thread
         finally:
             os._exit(0)
+    server.close()
     os.close(ready_w)
     ready = bool(select.select([ready_r], [], [], 10.0)[0]) and os.read(ready_r, 1) == b"1"
     os.close(ready_r)

@@ -524,6 +524,7 @@ class _NotebookRunner(NotebookClient):
             # not bound yet, or bound and not yet listening
             with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
                 self._socket = await direct.connect(outside)
+                self.kernel.copy_dir_writable(False)  # bound: no student code writes there
                 return True
             if not await self.kernel.is_alive():
                 break
@@ -570,6 +571,15 @@ class _NotebookRunner(NotebookClient):
         """Ask the serving kernel to fork a copy that waits on ``inside``; "" once it does,
         else why not."""
         msg_id = self._next_id()
+        # The copy's socket is bound (by the kernel, before it forks) in a directory the
+        # student's uid may write to only until it says so: ``b"b"``.
+        self.kernel.copy_dir_writable(True)
+        try:
+            return await self._fork_outcome(msg_id, inside)
+        finally:
+            self.kernel.copy_dir_writable(False)
+
+    async def _fork_outcome(self, msg_id: str, inside: str) -> str:
         try:
             await self._send({"fork": inside, "msg_id": msg_id})
         except OSError as exc:
@@ -581,12 +591,16 @@ class _NotebookRunner(NotebookClient):
             except EOFError:
                 return "the kernel ended"
             for kind, frames in received:
-                if kind != b"f" or len(frames) != 1:
+                if kind not in (b"b", b"f") or len(frames) != 1:
                     continue
                 with contextlib.suppress(ValueError, TypeError, AttributeError):
                     outcome = json.loads(frames[0])
-                    if outcome.get("msg_id") == msg_id:
-                        return str(outcome.get("why", "")) if outcome.get("why") else ""
+                    if outcome.get("msg_id") != msg_id:
+                        continue
+                    if kind == b"b":
+                        self.kernel.copy_dir_writable(False)
+                        continue
+                    return str(outcome.get("why", "")) if outcome.get("why") else ""
         return "no answer"
 
     async def _collect_direct(

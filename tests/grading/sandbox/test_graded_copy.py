@@ -18,6 +18,7 @@ from grading.notebook.pipeline import grade_with_feedback
 from grading.notebook.release import release
 from grading.notebook.sanitize import sanitize, sanitize_student_version
 from grading.notebook.types import SandboxLimits
+from grading.sandbox import direct
 from grading.sandbox.execute import execute_notebook
 from grading.sandbox.executor import ColdExecutor
 from grading.sandbox.forkserver import ForkServer
@@ -192,27 +193,59 @@ def test_what_the_copy_writes_is_not_there_for_the_students_later_cells(pool):
     assert [c.score for c in graded.result.cells if c.grade_id.startswith("test")] == [1, 2, 1]
 
 
-def test_a_link_put_where_the_copy_listens_is_never_followed(pool, tmp_path):
-    # A student cell after the hidden test replaces the copy's socket with a link to a
-    # socket of the machine: the grader opens only a socket, so it grades in a fresh
-    # kernel instead, and the machine's socket never hears of it.
+def test_no_student_code_can_write_where_the_sockets_are(pool, tmp_path):
+    # The directory the kernel and its copy bind their sockets in is on the grader's disk:
+    # the student's uid may write there only while the grader's own code binds a socket.
+    # A student cell that tries to replace the copy's socket with a link to a socket of
+    # the machine, or to fill the disk, is refused; grading goes on in one kernel.
     trap_path = str(tmp_path / "trap.sock")
     trap = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     trap.bind(trap_path)
     trap.listen(1)
     trap.setblocking(False)
-    relink = f"""
+    attempts = f"""
         import os
-        os.unlink('/run/kernel/copy/graded')
-        os.symlink({trap_path!r}, '/run/kernel/copy/graded')
+        refused = []
+        for attempt in (
+            lambda: os.unlink('/run/kernel/copy/graded'),
+            lambda: os.symlink({trap_path!r}, '/run/kernel/copy/other'),
+            lambda: open('/run/kernel/copy/filler', 'wb').write(b'x' * 1000),
+        ):
+            try:
+                attempt()
+            except PermissionError:
+                refused.append(True)
+        print('refused', len(refused))
     """
-    apart = pool.stats.pairs_apart
     try:
-        graded, one_kernel = in_one_kernel(pool, submission(RIGHT, relink))
+        graded, one_kernel = in_one_kernel(pool, submission(RIGHT, attempts))
         with pytest.raises(BlockingIOError):
             trap.accept()  # nobody connected
     finally:
         trap.close()
 
-    assert not one_kernel and pool.stats.pairs_apart == apart + 1
+    assert one_kernel
+    assert "refused 3" in graded.feedback_html
     assert [c.score for c in graded.result.cells if c.grade_id.startswith("test")] == [1, 2, 1]
+
+
+async def _connect(path):
+    return await direct.connect(path)
+
+
+def test_the_grader_never_follows_a_link_to_a_socket(tmp_path):
+    import asyncio
+
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(str(tmp_path / "real.sock"))
+    listening.listen(1)
+    (tmp_path / "link").symlink_to(tmp_path / "real.sock")
+    (tmp_path / "file").write_text("not a socket")
+    try:
+        with pytest.raises(OSError):
+            asyncio.run(_connect(str(tmp_path / "link")))
+        with pytest.raises(OSError, match="not a socket"):
+            asyncio.run(_connect(str(tmp_path / "file")))
+        asyncio.run(_connect(str(tmp_path / "real.sock"))).close()  # the socket itself: yes
+    finally:
+        listening.close()
