@@ -60,6 +60,10 @@ class AutoSchema(openapi.AutoSchema):
         }
         if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
             errors["400"] = "Invalid input: `errors` says which and why."
+        if "requestBody" in operation:
+            # a body whose Content-Type no parser reads (e.g. a multipart body that declares
+            # no boundary it uses): DRF answers before the view
+            errors["415"] = "The body is in a media type this operation does not read."
         public = all(
             issubclass(permission, AllowAny)
             for permission in getattr(self.view, "permission_classes", [])

@@ -86,6 +86,19 @@ def test_deeply_nested_answers_in_a_form_are_a_400(room):
     assert not Submission.objects.exists()
 
 
+def test_a_body_no_parser_reads_is_a_415_the_schema_declares(room):
+    # The schema fuzzer found one (a media type that parsed to ""): any type no parser reads.
+    from drf_spectacular.generators import SchemaGenerator
+
+    response = client_for(room.student).generic(
+        "POST", "/api/v1/quiz-answers/", b"lesson,question\n1,q\n", content_type="text/csv"
+    )
+
+    assert_error(response, 415, "unsupported_media_type")
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "415" in schema["paths"]["/api/v1/quiz-answers/"]["post"]["responses"]
+
+
 def deep_notebook(depth: int) -> bytes:
     return (
         '{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {"widgets": '
