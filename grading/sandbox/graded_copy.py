@@ -259,8 +259,7 @@ class _GradedRunner(_NotebookRunner):
     def __init__(self, nb: NotebookNode, student: _NotebookRunner, split: int) -> None:
         super().__init__(nb, student.kernel, student.limits, student.file_names)
         self.token, self.dropped_token = student.token, student.dropped_token
-        self._anon_at_start = student._anon_at_start
-        self.threads_at_setup = student.threads_at_setup
+        # its memory baseline is the kernel's as of the fork: set when it connects
         # The prefix ran once for both: its outputs and what they used of the budget.
         for index in range(min(split, len(nb.cells))):
             if nb.cells[index].cell_type == "code":
@@ -268,7 +267,6 @@ class _GradedRunner(_NotebookRunner):
                 nb.cells[index].execution_count = student.nb.cells[index].execution_count
         self._output_bytes = student._output_bytes
         self._truncated_cells = {i for i in student._truncated_cells if i < split}
-        self._student = student
 
     async def _settle(self, wait: float = 1.0) -> None:
         return  # the copy ends alone, its sandbox lives on; its reason is never shown
