@@ -724,6 +724,11 @@ class SandboxedKernel:
         self._sandbox_pidfd: int | None = None  # the sandbox's PID 1 (bwrap's init)
         self._info_read: int | None = None  # bwrap's --info-fd, until read
 
+    @property
+    def preloaded(self) -> tuple[str, ...]:
+        """Modules this kernel had imported before it started (a fork server's): none."""
+        return ()
+
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:

@@ -507,6 +507,10 @@ class ForkedKernel(SandboxedKernel):
         self.server = server
         self._request_id: int | None = None
 
+    @property
+    def preloaded(self) -> tuple[str, ...]:
+        return self.server.preload
+
     async def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         if not self.server.alive:
             raise ForkServerDown(f"the fork server is down ({self.server.exit_reason})")

@@ -232,18 +232,20 @@ async def _fork(runner: _NotebookRunner, kernel: SandboxedKernel) -> str | None:
     return outside
 
 
-#: Memory a fresh kernel of each runtime has of its own before any cell, measured exactly
-#: once per grading process (an exact measure walks every page table: ~10 ms).
-_KERNEL_OWN_MB: dict[str, float] = {}
+#: Memory a fresh kernel of each runtime (with or without its preloaded modules) has of its
+#: own before any cell, measured exactly once per grading process (an exact measure walks
+#: every page table: ~10 ms).
+_KERNEL_OWN_MB: dict[tuple[str, tuple[str, ...]], float] = {}
 
 
 def _own_memory_mb(runner: _NotebookRunner, kernel: SandboxedKernel, anon_mb: float) -> float:
     """What the kernel has of its own as it is forked (private to neither process after
     the fork): a fresh kernel's own memory and what its cells allocated since."""
     grown = max(0.0, anon_mb - runner._anon_at_start)
-    base = _KERNEL_OWN_MB.get(kernel.runtime.name)
+    kind = (kernel.runtime.name, kernel.preloaded)
+    base = _KERNEL_OWN_MB.get(kind)
     if base is None:
-        base = _KERNEL_OWN_MB[kernel.runtime.name] = max(0.0, kernel.memory_mb() - grown)
+        base = _KERNEL_OWN_MB[kind] = max(0.0, kernel.memory_mb() - grown)
     return base + grown
 
 

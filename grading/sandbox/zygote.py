@@ -146,11 +146,68 @@ def preload():
     # here once instead of in every kernel (a throwaway app, never initialised).
     IPKernelApp().parse_command_line(CONFIG["kernel_argv"][1:])
     warm_up_tracebacks()
+    scan_modules_once()  # last: every module a kernel starts with is loaded by now
     if threading.active_count() != 1:
         sys.exit(f"zygote: importing started threads: {threading.enumerate()}")
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the shared pages
     return failed
+
+
+class ModulesScanned:
+    """What ipykernel and IPython see as ``sys`` while they list the loaded modules at a
+    kernel's start (see ``scan_modules_once``): the real module, except for an empty
+    ``modules``."""
+
+    modules = {}
+
+    def __getattr__(self, name):
+        return getattr(sys, name)
+
+
+def scan_modules_once():
+    """A kernel's start lists every loaded module twice: ipykernel the files (for its
+    debugger's "just my code" rules) and IPython the names (for ``%reset -f`` with
+    ``aggressive``). With a runtime's modules preloaded that is thousands of modules, each
+    touched (a private copy of its memory page in every kernel), some with a lazy
+    ``__getattr__``: ~25 ms of CPU per kernel. Both lists are made here once instead and
+    every kernel gets them, unchanged; a kernel that loaded other modules on its way
+    lists the names itself, as IPython would."""
+    from ipykernel import ipkernel
+    from IPython.core import shellapp
+
+    files = [
+        module.__file__
+        for module in sys.modules.copy().values()
+        if hasattr(module, "__file__") and module.__file__
+    ]
+    names = frozenset(sys.modules)
+    stock_kernel_init = ipkernel.IPythonKernel.__init__
+    stock_init_code = shellapp.InteractiveShellApp.init_code
+
+    def kernel_init(self, **kwargs):
+        ipkernel.sys = ModulesScanned()
+        try:
+            stock_kernel_init(self, **kwargs)
+        finally:
+            ipkernel.sys = sys
+        self._kernel_modules = files
+        debugger = getattr(self, "debugger", None)
+        if debugger is not None:
+            debugger.kernel_modules = files
+
+    def init_code(self):
+        shellapp.sys = ModulesScanned()
+        try:
+            stock_init_code(self)
+        finally:
+            shellapp.sys = sys
+        if self.shell is not None:
+            same = len(sys.modules) == len(names)
+            self.shell._sys_modules_keys = names if same else set(sys.modules.keys())
+
+    ipkernel.IPythonKernel.__init__ = kernel_init
+    shellapp.InteractiveShellApp.init_code = init_code
 
 
 def warm_up_tracebacks():

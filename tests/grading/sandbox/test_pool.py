@@ -290,3 +290,70 @@ def test_another_runtime_gets_warm_kernels_of_its_own(warm_pool):
     before = warm_pool.stats.warm
     second = warm_pool.execute(notebook_of("print('warm')"), env=env)
     assert printed(second, 0) == "warm\n" and warm_pool.stats.warm == before + 1
+
+
+# --- kernels without the runtime's preloaded modules ----------------------------------------
+
+
+def test_only_notebooks_that_name_a_preloaded_package_get_a_kernel_that_has_it():
+    preload = ("numpy", "pandas", "matplotlib.pyplot", "sklearn.linear_model")
+    assert not pool_module.needs_preload([notebook_of("total = sum([1, 2])")], preload)
+    assert not pool_module.needs_preload([notebook_of("import pandas_helper, mypandas")], preload)
+    for source in (
+        "import pandas as pd",
+        "from sklearn.linear_model import LinearRegression",
+        "# uses numpy below",
+        "%matplotlib inline",
+        "%pylab inline",
+    ):
+        assert pool_module.needs_preload([notebook_of("x = 1", source)], preload), source
+    # the hidden tests count too: the grading run is one of the notebooks
+    assert pool_module.needs_preload([notebook_of("x = 1"), notebook_of("import numpy")], preload)
+    assert not pool_module.needs_preload([notebook_of("import pandas")], ())
+
+
+def test_a_plain_notebook_runs_without_the_preloaded_modules_and_can_still_import_them(
+    warm_pool,
+):
+    before = warm_pool.stats.without_preload
+    plain = warm_pool.execute(
+        notebook_of(
+            "import sys\nprint(('pan' + 'das') in sys.modules)",
+            "import importlib\nprint(importlib.import_module('pan' + 'das').Series([1, 2]).sum())",
+        ),
+        limits=LIMITS,
+    )
+    assert printed(plain, 0) == "False\n"
+    assert printed(plain, 1) == "3\n"  # the same runtime: only the import is its own
+    assert warm_pool.stats.without_preload == before + 1
+    science = warm_pool.execute(
+        notebook_of("import sys\nprint('pandas' in sys.modules)\nimport pandas"), limits=LIMITS
+    )
+    assert printed(science, 0) == "True\n"  # preloaded: the import is free
+    assert warm_pool.stats.without_preload == before + 1
+    assert warm_pool.warm_count(preloaded=True) >= 1
+
+
+@pytest.mark.parametrize("source", ["print(1)", "import pandas"])
+def test_a_kernel_still_lists_its_modules_as_ipykernel_and_ipython_do(warm_pool, source):
+    """The fork server lists the loaded modules once for every kernel (zygote.py,
+    scan_modules_once): the debugger's files, and the names `%reset --aggressive` keeps."""
+    result = warm_pool.execute(
+        notebook_of(
+            source,
+            """
+            import sys
+            ip = get_ipython()
+            files = ip.kernel._kernel_modules
+            print(len(files) > 100, sys.modules['json'].__file__ in files)
+            print(ip.kernel.debugger.kernel_modules is files)
+            """,
+            "import tabnanny, json",
+            "%reset -f --aggressive",
+            "import sys\nprint('tabnanny' in sys.modules, 'json' in sys.modules)",
+        ),
+        limits=LIMITS,
+    )
+    assert printed(result, 1) == "True True\nTrue\n"
+    # a module loaded after the kernel started is culled; one it started with stays
+    assert printed(result, 4) == "False True\n"
