@@ -1,7 +1,7 @@
 """Cells over a socket of the kernel's own instead of ZeroMQ: what a kernel costs per cell.
 
-Once set up, a kernel is asked (one silent request over ZeroMQ) to *serve*: its main thread
-stays in `_SERVE`'s loop, listening on a Unix socket in the kernel's own directory, and the
+The kernel's set-up request (one silent request over ZeroMQ, `_NotebookRunner.set_up_kernel`)
+ends by making it *serve*: its main thread stays in `SERVE`'s loop, listening on a Unix socket in the kernel's own directory, and the
 grader sends each cell there and reads back, on the same stream, the very messages
 ipykernel publishes (streams, displays, results, errors, the completion marker) followed by
 the execute reply. The messages are ipykernel's own, built by its streams, display hook
@@ -36,7 +36,19 @@ import struct
 
 #: The program a kernel runs to serve (and each graded copy it forks).
 SERVE = r"""
-def _grader_serve(path, most_threads, ready_w=-1, server=None):
+def _grader_listen(path):
+    import socket, threading
+    most_threads = threading.active_count()  # the kernel's own, before any cell
+    try:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(1)
+    except OSError as exc:
+        return "no socket: %s" % exc
+    _grader_serve(path, most_threads, server)
+
+
+def _grader_serve(path, most_threads, server, ready_w=-1):
     import asyncio, json, os, queue, signal, socket, struct, sys, threading, time
     shell = get_ipython()
     kernel = shell.kernel
@@ -54,10 +66,6 @@ def _grader_serve(path, most_threads, ready_w=-1, server=None):
         session = getattr(owner, "session", None)
         if session is not None:
             session.pid = me
-    if server is None:
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(path)
-        server.listen(1)
     if ready_w >= 0:
         os.write(ready_w, b"1")
         os.close(ready_w)
@@ -199,7 +207,7 @@ def _grader_copy(path, most_threads, conn, bound):
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupts are not ours
             os.close(ready_r)
             conn.close()
-            _grader_serve(path, 1, ready_w, server)  # the copy's only thread
+            _grader_serve(path, 1, server, ready_w)  # the copy's only thread
         finally:
             os._exit(0)
     server.close()
@@ -216,11 +224,12 @@ def _grader_copy(path, most_threads, conn, bound):
 """
 
 
-def serve_expression(inside_path: str, most_threads: int) -> str:
+def serve_expression(inside_path: str) -> str:
     """The user expression that makes a set-up kernel serve on ``inside_path`` (its names
-    in a namespace of their own, not the notebook's)."""
-    source = f"{SERVE}\n_grader_serve({inside_path!r}, {int(most_threads)})\n"
-    return f"exec({source!r}, {{'get_ipython': get_ipython}})"
+    in a namespace of their own, not the notebook's). It never ends while the kernel
+    serves; if the kernel cannot listen there, it ends with why (a string)."""
+    source = f"{SERVE}\n_why = _grader_listen({inside_path!r})\n"
+    return f"(lambda ns: exec({source!r}, ns) or ns['_why'])({{'get_ipython': get_ipython}})"
 
 
 async def connect(path: str) -> socket.socket:

@@ -275,9 +275,8 @@ async def run_notebook_in_kernel(
     started = time.monotonic()
     file_names = kernel.put_files(dict(env.files)) if env and env.files else []
     runner = _NotebookRunner(copy.deepcopy(nb), kernel, limits or kernel.limits, file_names)
-    await runner.set_up_kernel()
     try:
-        await runner.serve()
+        await runner.set_up_kernel()
         cells, error = await runner.run()
     finally:
         runner.close()
@@ -347,7 +346,6 @@ class _NotebookRunner(NotebookClient):
         # While a graded copy (graded_copy.py) shares the kernel's pages, what the kernel had
         # of its own when it was forked: private to neither, still memory of the sandbox.
         self.shared_mb = 0.0
-        self.threads_at_setup = 0  # threads of the kernel itself, before any cell
         # Once the kernel serves on a socket of its own (direct.py), cells go there.
         self._socket: socket.socket | None = None
         self._buffer = bytearray()
@@ -356,11 +354,15 @@ class _NotebookRunner(NotebookClient):
     # -- set-up ---------------------------------------------------------------------------
 
     async def set_up_kernel(self) -> None:
-        """Install the completion marker and the stream cap (see _KERNEL_SETUP).
+        """Install the completion marker and the stream cap (see _KERNEL_SETUP), and make
+        the kernel serve cells on a socket of its own (direct.py) where it can: one request.
 
         Sent as a user expression of an empty request, because IPython evaluates those
         outside ``run_cell``: inside it, IPython (>= 9) swaps ``sys.stdout.write`` for the
-        duration of the cell and would throw the cap away when the cell ends.
+        duration of the cell and would throw the cap away when the cell ends. A kernel that
+        serves never answers the request (its main thread stays in the serving loop): the
+        socket it listens on is the answer. One that cannot serve answers, and cells go over
+        ZeroMQ; one whose set-up failed answers with the error.
         """
         # A little over the limit, so the grader still sees the overflow and says so.
         stream_budget = self.limits.output_bytes + 1024
@@ -371,29 +373,56 @@ class _NotebookRunner(NotebookClient):
             json.dumps(self.kernel.files_path_inside()),
             json.dumps(self.file_names),
         )
+        paths = self.kernel.copy_socket("kernel")
+        expression = f"exec({source!r})"
+        if paths is not None:
+            expression += " or " + direct.serve_expression(paths[0])
         msg_id = self.kc.execute(
             "",
             silent=True,
             store_history=False,
             allow_stdin=False,
-            # ... and how many threads the kernel runs before any cell (graded_copy.py)
-            user_expressions={
-                "setup": f"exec({source!r}) or __import__('threading').active_count()"
-            },
+            user_expressions={"setup": expression},
         )
         deadline = time.monotonic() + SETUP_TIMEOUT_S
-        reply = await self._collect(msg_id, None, -1, until=deadline, keep_outputs=False)
+        if paths is None:
+            reply = await self._collect(msg_id, None, -1, until=deadline, keep_outputs=False)
+        else:
+            reply = await self._serving_or_reply(msg_id, paths[1], deadline)
         if reply is _DIED:
             raise KernelStartError(f"the kernel died during set-up{self.kernel.stderr_tail()}")
         if reply is None:
             raise KernelStartError("the kernel did not answer the set-up request")
-        setup = reply["content"].get("user_expressions", {}).get("setup", {})
-        if reply["content"].get("status") != "ok" or setup.get("status") != "ok":
-            raise KernelStartError(f"the kernel set-up failed: {reply['content']}")
-        with contextlib.suppress(TypeError, ValueError):
-            self.threads_at_setup = int(setup.get("data", {}).get("text/plain", ""))
+        if reply is not _SERVING:
+            setup = reply["content"].get("user_expressions", {}).get("setup", {})
+            if reply["content"].get("status") != "ok" or setup.get("status") != "ok":
+                raise KernelStartError(f"the kernel set-up failed: {reply['content']}")
+            if paths is not None:
+                why = setup.get("data", {}).get("text/plain", "")
+                log.warning(
+                    "the kernel could not serve on its socket (%s); cells go over ZeroMQ", why
+                )
         self._anon_at_start = self.kernel.anon_memory_mb()
         self._memory_checked_at = self._memory_exact_at = time.monotonic()
+
+    async def _serving_or_reply(self, msg_id: str, outside: str, deadline: float) -> Any:
+        """_SERVING once connected to the kernel's socket; else its reply to the set-up
+        request, _DIED, or None when time ran out."""
+        delay = 0.001
+        while time.monotonic() < deadline:
+            for msg in self._drain(self._shell):
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return msg  # it answered: the set-up failed, or it cannot serve
+            # not bound yet, or bound and not yet listening
+            with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
+                self._socket = await direct.connect(outside)
+                self.kernel.copy_dir_writable(False)  # bound: no student code writes there
+                return _SERVING
+            if not await self.kernel.is_alive():
+                return _DIED
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+        return None
 
     # -- the notebook ---------------------------------------------------------------------
 
@@ -496,41 +525,6 @@ class _NotebookRunner(NotebookClient):
         self.kernel.interrupt()
 
     # -- a socket of the kernel's own (direct.py) -------------------------------------------
-
-    async def serve(self) -> bool:
-        """Ask the set-up kernel to serve cells on a socket of its own, and connect to it.
-        False (the kernel then goes on over ZeroMQ) if it cannot: no socket directory, or
-        the request failed; KernelStartError if the kernel neither serves nor answers."""
-        paths = self.kernel.copy_socket("kernel")
-        if paths is None or self.threads_at_setup <= 0:
-            return False
-        inside, outside = paths
-        msg_id = self.kc.execute(
-            "",
-            silent=True,
-            store_history=False,
-            allow_stdin=False,
-            user_expressions={"serve": direct.serve_expression(inside, self.threads_at_setup)},
-        )
-        deadline = time.monotonic() + SETUP_TIMEOUT_S
-        delay = 0.001
-        while time.monotonic() < deadline:
-            if any(
-                msg.get("parent_header", {}).get("msg_id") == msg_id
-                for msg in self._drain(self._shell)
-            ):
-                log.warning("the kernel could not serve on its socket; cells go over ZeroMQ")
-                return False  # it answered: the request failed, the kernel is free again
-            # not bound yet, or bound and not yet listening
-            with contextlib.suppress(FileNotFoundError, ConnectionRefusedError):
-                self._socket = await direct.connect(outside)
-                self.kernel.copy_dir_writable(False)  # bound: no student code writes there
-                return True
-            if not await self.kernel.is_alive():
-                break
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.02)
-        raise KernelStartError("the kernel did not start serving on its socket")
 
     def close(self) -> None:
         if self._socket is not None:
@@ -932,6 +926,7 @@ class _NotebookRunner(NotebookClient):
 
 
 _DIED: Any = object()  # _collect's answer when the kernel's process is gone
+_SERVING: Any = object()  # the set-up's answer when the kernel serves on its socket
 
 
 #: The outputs that carry rich data (figures, tables) and are held to output_item_bytes.

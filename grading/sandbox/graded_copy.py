@@ -146,10 +146,9 @@ async def run_pair_in_kernel(
     limits = limits or kernel.limits
     file_names = kernel.put_files(dict(env.files)) if env and env.files else []
     runner = _NotebookRunner(_cleared(student_nb), kernel, limits, file_names)
-    await runner.set_up_kernel()
     graded: _GradedRunner | None = None
     try:
-        await runner.serve()
+        await runner.set_up_kernel()
         split = common_prefix(runner.nb, graded_nb)
         deadline = started + limits.notebook_timeout_s
         prefix, stop = await runner.run(0, split, deadline=deadline)
