@@ -1,9 +1,10 @@
 """Cells over a socket of the kernel's own instead of ZeroMQ: what a kernel costs per cell.
 
-The kernel's set-up request (one silent request over ZeroMQ, `_NotebookRunner.set_up_kernel`)
-ends by making it *serve*: its main thread stays in `SERVE`'s loop, listening on a Unix socket in the kernel's own directory, and the
-grader sends each cell there and reads back, on the same stream, the very messages
-ipykernel publishes (streams, displays, results, errors, the completion marker) followed by
+The kernel's set-up request (one silent request over ZeroMQ,
+`_NotebookRunner.set_up_kernel`) ends by making it *serve*: its main thread stays in
+`SERVE`'s loop, listening on a Unix socket in the kernel's own directory, and the grader
+sends each cell there and reads back, on the same stream, the very messages ipykernel
+publishes (streams, displays, results, errors, the completion marker) followed by
 the execute reply. The messages are ipykernel's own, built by its streams, display hook
 and display publisher with the kernel's session (signed), only sent by the thread that
 makes them instead of being handed to the IOPub thread: a cell costs ~1 ms of the kernel's
