@@ -107,6 +107,35 @@ def _grader_serve(path, most_threads, server, ready_w=-1):
 
     for stream in streams:
         stream._schedule_flush = flush_soon
+    import array, fcntl, termios
+    # the pipes ipykernel's threads read what is written to fds 1 and 2 from (os.system, C)
+    pipes = [
+        stream._fid
+        for stream in streams
+        if getattr(stream, "_fid", None) is not None
+        and getattr(stream, "watch_fd_thread", None) is not None
+        and stream.watch_fd_thread.is_alive()  # not in a copy: its threads stayed behind
+    ]
+
+    def settle():
+        # Until its pipe is empty (0.5 s at most), and a moment more for the thread to
+        # write what it read: the output belongs to the cell that wrote it.
+        deadline = time.monotonic() + 0.5
+        waited = False
+        for fid in pipes:
+            pending = array.array("i", [0])
+            while time.monotonic() < deadline:
+                try:
+                    fcntl.ioctl(fid, termios.FIONREAD, pending)
+                except OSError:
+                    break
+                if pending[0] == 0:
+                    break
+                waited = True
+                time.sleep(0.0005)
+        if waited:
+            time.sleep(0.001)
+
     threading.Thread(target=flusher, daemon=True).start()
     requests = queue.SimpleQueue()
     running = [None]
@@ -163,6 +192,7 @@ def _grader_serve(path, most_threads, server, ready_w=-1):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             running[0] = None
             kernel._restore_input()
+        settle()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -91,6 +91,20 @@ def test_what_a_jupyter_kernel_does_besides_python_works_too():
     assert "".join(o.get("text", "") for o in outputs(result, 4)) == "early\nlate\n"
 
 
+def test_output_written_to_the_file_descriptors_stays_with_its_cell():
+    # ipykernel's threads read fds 1 and 2 from pipes: the cell must not end before they
+    # have read what it wrote (it was lost, or shown in the next cell, 3 times in 5).
+    write = "import os\nos.write(1, b'x' * 60000)\nos.write(2, b'y' * 30000)\nNone"
+    result = run(write, "pass", write, "pass", write, "pass")
+
+    for index in (0, 2, 4):
+        streams = {"stdout": 0, "stderr": 0}
+        for output in outputs(result, index):
+            streams[output["name"]] += len(output["text"])
+        assert streams == {"stdout": 60000, "stderr": 30000}, index
+        assert outputs(result, index + 1) == []
+
+
 def test_magics_and_multi_line_last_expressions_work():
     result = run("%time y = 2", "(y +\n 1)", "%%capture\nprint('hidden')")
 
