@@ -382,9 +382,11 @@ def fast_grade(source, submission, pool: WarmPool, env: ExecutionEnv | None = No
 
 
 class MemorySampler:
-    """Peak summed RSS (every 50 ms) and PSS (every 0.5 s: reading smaps_rollup walks every
-    page table, ~10 ms per data-science kernel, and the sampler must not eat the CPU it
-    measures) of the pool's sandbox processes, in MB."""
+    """Peak summed RSS (every 0.25 s) and PSS (every 2 s: reading smaps_rollup walks every
+    page table, ~10 ms per data-science kernel, with two fork servers and their warm
+    kernels per runtime ~50 ms a round) of the pool's sandbox processes, in MB. The
+    sampler runs in the grader's process and must not eat the CPU it measures: every
+    round lists the sandboxes' processes from /proc, so rounds are not too frequent."""
 
     def __init__(self, pool: WarmPool) -> None:
         self.pool = pool
@@ -407,11 +409,11 @@ class MemorySampler:
             pids = self.pool.sandbox_pids()
             rss = sum(_kb(f"/proc/{pid}/status", "VmRSS:") for pid in pids)
             self.peak_rss_mb = max(self.peak_rss_mb, rss / 1024)
-            if tick % 10 == 0:
+            if tick % 8 == 0:
                 pss = sum(_kb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
                 self.peak_pss_mb = max(self.peak_pss_mb, pss / 1024)
             tick += 1
-            self._stop.wait(0.05)
+            self._stop.wait(0.25)
 
 
 # --------------------------------------------------------------------------------------------
