@@ -202,7 +202,7 @@ class _Lane:
 
     @property
     def name(self) -> str:
-        if self.light and self.runtime.preload:
+        if self.light:
             return f"{self.runtime.name} (without preloaded modules)"
         return self.runtime.name
 
@@ -358,9 +358,7 @@ class WarmPool:
         self._wake = asyncio.Event()
         for runtime in warm:
             for light in {True, not self._preload_of(runtime)}:
-                self._lanes[self._key(runtime, light)] = _Lane(
-                    runtime, self.size, self.limits, light=light
-                )
+                self._new_lane(runtime, light, self.size)
         self._maintainer = loop.create_task(self._maintain())
         loop.call_soon(started.set)
         try:
@@ -529,13 +527,20 @@ class WarmPool:
         return bool(preload) and not needs_preload(notebooks, preload)
 
     def _lane(self, runtime: Runtime, light: bool) -> _Lane:
-        key = self._key(runtime, light)
-        lane = self._lanes.get(key)
+        lane = self._lanes.get(self._key(runtime, light))
         if lane is None:
             size = self.size if runtime.name in self.runtimes_warm else self.other_runtime_size
-            lane = self._lanes[key] = _Lane(runtime, size, self.limits, light=key[1])
+            lane = self._new_lane(runtime, light, size)
             log.info("warm pool: a lane for runtime %s", lane.name)
             self._poke()
+        return lane
+
+    def _new_lane(self, runtime: Runtime, light: bool, size: int) -> _Lane:
+        # ``light`` only beside a lane that preloads: a runtime's sole lane is its own
+        light = light and bool(self._preload_of(runtime))
+        lane = self._lanes[self._key(runtime, light)] = _Lane(
+            runtime, size, self.limits, light=light
+        )
         return lane
 
     # -- one submission -------------------------------------------------------------------

@@ -185,23 +185,25 @@ def scan_modules_once():
     stock_kernel_init = ipkernel.IPythonKernel.__init__
     stock_init_code = shellapp.InteractiveShellApp.init_code
 
-    def kernel_init(self, **kwargs):
-        ipkernel.sys = ModulesScanned()
+    @contextlib.contextmanager
+    def modules_hidden(module):
+        module.sys = ModulesScanned()
         try:
-            stock_kernel_init(self, **kwargs)
+            yield
         finally:
-            ipkernel.sys = sys
+            module.sys = sys
+
+    def kernel_init(self, **kwargs):
+        with modules_hidden(ipkernel):
+            stock_kernel_init(self, **kwargs)
         self._kernel_modules = files
         debugger = getattr(self, "debugger", None)
         if debugger is not None:
             debugger.kernel_modules = files
 
     def init_code(self):
-        shellapp.sys = ModulesScanned()
-        try:
+        with modules_hidden(shellapp):
             stock_init_code(self)
-        finally:
-            shellapp.sys = sys
         if self.shell is not None:
             same = len(sys.modules) == len(names)
             self.shell._sys_modules_keys = names if same else set(sys.modules.keys())
