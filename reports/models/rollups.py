@@ -23,9 +23,10 @@ Every ministry figure is an aggregate query over these tables, then protected
 what the cell-key method derives a published count's noise from.
 
 The tables carry no database foreign-key constraints (`db_constraint=False`) and no index
-per foreign key (each unique constraint's index leads with what is looked up): they are
-rebuilt from the evidence, Django still cascades deletions, and a set-based rebuild of
-millions of rows does not wait for millions of triggers and index updates.
+per foreign key (each table's key or unique constraint leads with what is looked up): they
+are rebuilt from the evidence, Django still cascades deletions, and a set-based rebuild of
+millions of rows does not wait for millions of triggers and index updates. The three
+biggest are keyed by their columns (a composite primary key): one index, no id.
 
 Level reached: the highest proficiency level with at least one piece of evidence scoring
 MASTERY_THRESHOLD (0.5) or more; 0 means "evidence, but no level reached yet".
@@ -62,7 +63,7 @@ def derived_key(to, verbose_name, *, indexed: bool = False, related_name: str = 
 class StudentCompetence(models.Model):
     """A row about one student's standing on one competence (internal, never reported)."""
 
-    # whose mastery; not indexed on its own, each table's unique index leads with it
+    # whose mastery; not indexed on its own, each table's key leads with it
     student = derived_key(settings.AUTH_USER_MODEL, _("student"))
     # of which competence
     competence = derived_key("curricula.Competence", _("competence"))
@@ -147,6 +148,8 @@ class RecordKey(models.Model):
 class MasteryRollup(StudentCompetence):
     """Where a student stands on one competence, recomputed whenever its evidence changes."""
 
+    # the pair is the key: one index, no id column (a rebuild writes 16 million rows)
+    pk = models.CompositePrimaryKey("student", "competence")
     level = models.PositiveSmallIntegerField(_("level reached"))  # 0: none reached yet
     evidence_count = models.PositiveIntegerField(_("evidence"))  # pieces of evidence standing
     average_score = models.FloatField(_("average score"))  # 0..1 over those pieces
@@ -157,7 +160,6 @@ class MasteryRollup(StudentCompetence):
         verbose_name = _("mastery roll-up")
         verbose_name_plural = _("mastery roll-ups")
         constraints = [
-            models.UniqueConstraint(fields=["student", "competence"], name="rollup_unique_pair"),
             models.CheckConstraint(condition=Q(evidence_count__gte=1), name="rollup_has_evidence"),
             models.CheckConstraint(
                 condition=Q(average_score__gte=0, average_score__lte=1), name="rollup_score_0_1"
@@ -172,6 +174,8 @@ class MasteryStep(StudentCompetence):
     """The level a student had reached on a competence at the end of a month in which they
     produced evidence for it. The history the monthly trend is drawn from."""
 
+    # the pair and the month are the key: one index, no id column (30 million rows)
+    pk = models.CompositePrimaryKey("student", "competence", "month")
     month = models.DateField(_("month"))  # first day of the month, in the platform's time zone
     level = models.PositiveSmallIntegerField(_("level reached"))  # as of the end of that month
 
@@ -179,9 +183,6 @@ class MasteryStep(StudentCompetence):
         verbose_name = _("mastery step")
         verbose_name_plural = _("mastery steps")
         constraints = [
-            models.UniqueConstraint(
-                fields=["student", "competence", "month"], name="masterystep_unique_month"
-            ),
             models.CheckConstraint(condition=Q(month__day=1), name="masterystep_first_of_month"),
         ]
 
@@ -196,19 +197,16 @@ class CohortMasteryChange(LevelChange):
     """A cohort's students arriving at / leaving a level on a competence in a month."""
 
     # the students' cohort (a student in two cohorts counts in both); looked up through the
-    # unique index, which leads with it (an index of its own would double the upkeep)
+    # key, which leads with it (an index of its own would double the upkeep)
     cohort = derived_key("people.Cohort", _("cohort"))
     # which competence
     competence = derived_key("curricula.Competence", _("competence"))
+    # the key: one index, no id column (22 million rows at 2,000,000 students)
+    pk = models.CompositePrimaryKey("cohort", "competence", "month", "level")
 
     class Meta:
         verbose_name = _("cohort mastery change")
         verbose_name_plural = _("cohort mastery changes")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["cohort", "competence", "month", "level"], name="cohortchange_unique"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.cohort_id} · {self.competence_id} · {self.month:%Y-%m} · L{self.level}"

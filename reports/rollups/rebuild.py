@@ -118,15 +118,18 @@ def _indexes_dropped(cursor, tables):
             cursor.execute(f"DROP INDEX {name}")
         saved.append((table, constraints, indexes))
     # each row's id from its sequence 10,000 at a time, not one nextval() lock each
+    # (the tables keyed by their columns have no id)
     caches = {}
     for table in tables:
         cursor.execute(
-            "SELECT seqcache FROM pg_sequence "
-            "WHERE seqrelid = pg_get_serial_sequence(%s, 'id')::regclass",
-            [table],
+            "SELECT s.seqcache FROM pg_attribute a JOIN pg_sequence s "
+            "ON s.seqrelid = pg_get_serial_sequence(%s, a.attname)::regclass "
+            "WHERE a.attrelid = %s::regclass AND a.attname = 'id' AND NOT a.attisdropped",
+            [table, table],
         )
-        caches[table] = cursor.fetchone()[0]
-        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET CACHE 10000")
+        for (cache,) in cursor.fetchall():
+            caches[table] = cache
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET CACHE 10000")
     yield
     for table, cache in caches.items():
         cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET CACHE {int(cache)}")

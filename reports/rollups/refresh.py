@@ -154,7 +154,7 @@ def mastery_refresh_stale(*, since=None) -> int:
             GROUP BY student_id, competence_id
         ) e LEFT JOIN {rollup} r
           ON r.student_id = e.student_id AND r.competence_id = e.competence_id
-        WHERE r.id IS NULL OR r.evidence_count <> e.n OR r.last_activity_at <> e.last
+        WHERE r.student_id IS NULL OR r.evidence_count <> e.n OR r.last_activity_at <> e.last
         UNION
         SELECT r.student_id, r.competence_id FROM {rollup} r
         WHERE r.last_activity_at >= %s AND NOT EXISTS (
