@@ -32,7 +32,7 @@ def key_tables(apps, schema_editor):
                     "AND contype IN ('p', 'c')",
                     [table],
                 )
-                names = [name for (name,) in cursor.fetchall()]
+                names = [conname for (conname,) in cursor.fetchall()]
             for constraint in names:
                 schema_editor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(constraint)}")
         schema_editor.execute(f"ALTER TABLE {qn(table)} RENAME TO {qn(old)}")
