@@ -429,7 +429,7 @@ def main() -> None:
         rebuild_s = time.monotonic() - started
         say(
             f"  {result.rollups:,} roll-ups, {result.steps:,} steps, "
-            f"{result.cohort_changes:,} cohort changes, {result.cohort_activity:,} cohort months"
+            f"{result.cohort_activity:,} cohort months, {result.cube:,} cube cells"
         )
         say(
             f"rebuild: {rebuild_s:.1f} s for {evidence:,} evidence rows "

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from ..filters import ReportFilters
-from ..models import CohortMasteryChange, CohortMonthlyActivity
+from ..models import CohortMonthlyActivity
+from ..rollups.tables import cohort_changes_sql
 from .figures import Place, ScopeFigures, Unit, gather
 from .queries import active_per_month, cohort_sums, level_sums, scope_cohorts, trend_start
 
@@ -17,9 +18,7 @@ def institution_figures(filters: ReportFilters) -> ScopeFigures:
     cohort_ids = cohorts.values("pk")
     sums = cohort_sums(filters, cohorts, ["pk", "track", "code", "name"])
     per_cohort, per_competence, per_month = level_sums(
-        CohortMasteryChange.objects.filter(
-            cohort__in=cohort_ids, framework=filters.framework, month__lte=filters.period
-        ),
+        cohort_changes_sql(cohorts, filters.framework.pk, filters.period),
         [("cohort",), ("competence",), ("month",)],
     )
     activity = CohortMonthlyActivity.objects.filter(

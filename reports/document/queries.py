@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from operator import itemgetter
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet, Sum
 
 from people.models import Cohort, Institution, Region
@@ -77,17 +77,24 @@ def as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def level_sums(queryset: QuerySet, groupings: Sequence[Sequence[str]]) -> list[list[LevelSum]]:
-    """SUM(change) and SUM(key_change) over the rows of `queryset`, grouped by each of
-    `groupings` (and the level) in turn, in one statement: one scan with GROUPING SETS on
-    PostgreSQL, UNION ALL elsewhere. One list of LevelSum per grouping."""
+def level_sums(
+    rows: QuerySet | tuple[str, Sequence], groupings: Sequence[Sequence[str]]
+) -> list[list[LevelSum]]:
+    """SUM(change) and SUM(key_change) over `rows` (a queryset of a level table, or (SQL,
+    parameters) of rows with columns named as the groupings, level, change and key_change),
+    grouped by each of `groupings` (and the level) in turn, in one statement: one scan with
+    GROUPING SETS on PostgreSQL, UNION ALL elsewhere. One list of LevelSum per grouping."""
     groupings = [(*grouping, "level") for grouping in groupings]
-    db = connections[queryset.db]
-    qn = db.ops.quote_name
     columns = list(dict.fromkeys(name for grouping in groupings for name in grouping))
-    inner, params = (
-        queryset.order_by().values(*columns, "change", "key_change").query.sql_with_params()
-    )
+    if isinstance(rows, QuerySet):
+        db = connections[rows.db]
+        inner, params = (
+            rows.order_by().values(*columns, "change", "key_change").query.sql_with_params()
+        )
+    else:
+        db = connections[DEFAULT_DB_ALIAS]
+        inner, params = rows
+    qn = db.ops.quote_name
     # the key sums cast back to bigint: PostgreSQL sums bigints as numeric (Decimals)
     sums = f"SUM({qn('change')}), CAST(SUM({qn('key_change')}) AS BIGINT)"
     # values() names each selected column after the field path it was given

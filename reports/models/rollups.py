@@ -4,13 +4,15 @@ Each layer is derived from the one before and rebuildable from scratch with
 `manage.py rebuild_mastery` (set-based SQL, reports/rollups/rebuild.py):
 
 1. `CompetenceEvidence` (evidence app): one row per quiz question / graded cell.
-2. Per student and competence: `MasteryRollup` (where the student stands now) and
-   `MasteryStep` (the level reached as of each month with evidence). Internal: never
-   shown to a ministry role.
-3. Per cohort: `CohortMasteryChange` (how many of its students moved into / out of a
-   level on a competence in a month), `CohortMonthlyActivity` (how many were active),
-   `CohortEnrolment` and `CohortMonthlyCompletion`; `InstitutionLevelChange`: the cohort
-   changes summed per institution over competences.
+2. Per student and competence: `MasteryRollup`, where the student stands now and their
+   steps (the level reached as of each month with evidence, the history a trend is drawn
+   from). Internal: never shown to a ministry role.
+3. Per cohort: `CohortMonthlyActivity` (how many of its students were active in a
+   month), `CohortEnrolment` and `CohortMonthlyCompletion`; `InstitutionLevelChange`: how
+   many of an institution's students (per track and year) moved into / out of a level on
+   a framework's competences in a month. An institution's figures per cohort and per
+   competence are summed from its students' steps when its report is drawn (a few
+   thousand rows; a table per cohort and competence would be as big as the steps).
 4. Per region, institution kind, track and academic year: `MasteryCube`, the cohort
    changes summed up; and the cube summed once more, over competences
    (`RegionLevelChange`) and over regions (`CountryCompetenceChange`), and the cohorts'
@@ -25,8 +27,8 @@ what the cell-key method derives a published count's noise from.
 The tables carry no database foreign-key constraints (`db_constraint=False`) and no index
 per foreign key (each table's key or unique constraint leads with what is looked up): they
 are rebuilt from the evidence, Django still cascades deletions, and a set-based rebuild of
-millions of rows does not wait for millions of triggers and index updates. The three
-biggest are keyed by their columns (a composite primary key): one index, no id.
+millions of rows does not wait for millions of triggers and index updates. The roll-ups
+are keyed by their columns (a composite primary key): one index, no id.
 
 Level reached: the highest proficiency level with at least one piece of evidence scoring
 MASTERY_THRESHOLD (0.5) or more; 0 means "evidence, but no level reached yet".
@@ -38,6 +40,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .fields import ListField
 
 MASTERY_THRESHOLD = 0.5  # a piece of evidence at a level counts when it scores at least this
 
@@ -155,6 +159,11 @@ class MasteryRollup(StudentCompetence):
     average_score = models.FloatField(_("average score"))  # 0..1 over those pieces
     first_activity_at = models.DateTimeField(_("first activity"))  # oldest standing evidence
     last_activity_at = models.DateTimeField(_("last activity"))  # newest standing evidence
+    # the steps: the months with evidence, in order (first day, platform time zone), and the
+    # level reached by the end of each (never falling); in the row rather than a row per
+    # month (30 million at 2,000,000 students, and an index to build again)
+    step_months = ListField(_("months with evidence"), of="date")
+    step_levels = ListField(_("level reached by each month's end"), of="smallint")
 
     class Meta:
         verbose_name = _("mastery roll-up")
@@ -170,51 +179,13 @@ class MasteryRollup(StudentCompetence):
         return f"{self.student_id} · {self.competence_id} · L{self.level}"
 
 
-class MasteryStep(StudentCompetence):
-    """The level a student had reached on a competence at the end of a month in which they
-    produced evidence for it. The history the monthly trend is drawn from."""
-
-    # the pair and the month are the key: one index, no id column (30 million rows)
-    pk = models.CompositePrimaryKey("student", "competence", "month")
-    month = models.DateField(_("month"))  # first day of the month, in the platform's time zone
-    level = models.PositiveSmallIntegerField(_("level reached"))  # as of the end of that month
-
-    class Meta:
-        verbose_name = _("mastery step")
-        verbose_name_plural = _("mastery steps")
-        constraints = [
-            models.CheckConstraint(condition=Q(month__day=1), name="masterystep_first_of_month"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.student_id} · {self.competence_id} · {self.month:%Y-%m} · L{self.level}"
-
-
 # ---------------------------------------------------------------------------------------
 # Per cohort (what an institution's report reads)
 # ---------------------------------------------------------------------------------------
-class CohortMasteryChange(LevelChange):
-    """A cohort's students arriving at / leaving a level on a competence in a month."""
-
-    # the students' cohort (a student in two cohorts counts in both); looked up through the
-    # key, which leads with it (an index of its own would double the upkeep)
-    cohort = derived_key("people.Cohort", _("cohort"))
-    # which competence
-    competence = derived_key("curricula.Competence", _("competence"))
-    # the key: one index, no id column (22 million rows at 2,000,000 students)
-    pk = models.CompositePrimaryKey("cohort", "competence", "month", "level")
-
-    class Meta:
-        verbose_name = _("cohort mastery change")
-        verbose_name_plural = _("cohort mastery changes")
-
-    def __str__(self) -> str:
-        return f"{self.cohort_id} · {self.competence_id} · {self.month:%Y-%m} · L{self.level}"
-
-
 class InstitutionLevelChange(LevelChange, TrackYear):
-    """CohortMasteryChange summed over the competences of a framework and the cohorts of an
-    institution, track and year: per-institution figures of a region read from here."""
+    """How many of an institution's students in a track and year moved into / out of a level
+    on the competences of a framework in a month: per-institution figures of a region read
+    from here."""
 
     # the cohorts' institution
     institution = derived_key("people.Institution", _("institution"))
@@ -297,10 +268,10 @@ class CohortMonthlyActivity(models.Model):
 # Per region, institution kind, track and year (what a country's or region's report reads)
 # ---------------------------------------------------------------------------------------
 class MasteryCube(LevelChange, KindTrackYear):
-    """Cohort changes summed by the cohort's region, institution kind, track and academic
-    year: what a region's figures per competence and month read. Summed once more for the
-    country (RegionLevelChange, CountryCompetenceChange). Re-derived from
-    CohortMasteryChange when a cohort or an institution changes."""
+    """The students' level changes summed by their cohort's region, institution kind, track
+    and academic year: what a region's figures per competence and month read. Summed once
+    more for the country (RegionLevelChange, CountryCompetenceChange). Derived again from
+    the roll-ups' steps when a cohort or an institution changes."""
 
     # the institution's region or city (a city is summed into its region when read)
     region = derived_key("people.Region", _("region"))

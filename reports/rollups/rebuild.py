@@ -19,14 +19,12 @@ from ..caching import everything_changed, rollups_changed
 from ..models import (
     MASTERY_THRESHOLD,
     CohortEnrolment,
-    CohortMasteryChange,
     CohortMonthlyActivity,
     CohortMonthlyCompletion,
     CountryCompetenceChange,
     InstitutionLevelChange,
     MasteryCube,
     MasteryRollup,
-    MasteryStep,
     RecordKey,
     RegionEnrolment,
     RegionLevelChange,
@@ -35,7 +33,6 @@ from ..models import (
 )
 from .keys import record_keys_drop_orphans, record_keys_fill
 from .tables import (
-    CHANGE_COLUMNS,
     COUNTRY_COLUMNS,
     CUBE_COLUMNS,
     LEVEL_COLUMNS,
@@ -43,24 +40,20 @@ from .tables import (
     REGION_COLUMNS,
     REGION_KEY,
     month_sql,
+    step_changes_sql,
+    steps_unnest,
 )
 
 
 @dataclass(frozen=True)
 class RebuildResult:
     rollups: int  # MasteryRollup rows written
-    steps: int  # MasteryStep rows written
-    cohort_changes: int  # CohortMasteryChange rows written
+    steps: int  # steps in them (months with evidence per student and competence)
     cohort_activity: int  # CohortMonthlyActivity rows written
+    cube: int  # MasteryCube rows written
     seconds: float  # how long it took
 
 
-# The work table of a rebuild: the evidence summed once per student, competence and month,
-# with the level reached by then and the pair's running totals. Everything else is derived
-# from it. Created and dropped inside the rebuild's transaction (never seen by anyone else).
-# UNLOGGED on PostgreSQL: no write-ahead log, and parallel workers may read it (a TEMP table
-# they may not).
-MONTHS = "reports_rebuild_months"
 # Memory for one rebuild's sorts, hashes and index builds (PostgreSQL, this transaction only):
 # 32 million evidence rows sorted in memory rather than in runs on disk.
 REBUILD_WORK_MEM = "1GB"
@@ -140,69 +133,95 @@ def _indexes_dropped(cursor, tables):
             cursor.execute(definition)
 
 
-def _months_create(cursor) -> None:
-    """The work table (MONTHS), from one pass over the evidence sorted by student,
-    competence and month: per (student, competence, month) the level reached by the end of
-    the month (`level`: the steps), the level before it (`prev`: the changes), the pair's
-    running count, score sum, first and last evidence (their last row, `last`: the
-    roll-up), and whether it is the student's first row of that month (`first_of_month`:
-    the activity). The competences' frameworks are joined by whoever reads it (a few dozen
-    rows, hashed once): a join here would cost the sort its order."""
+def _rollups_insert(cursor) -> int:
+    """Every roll-up, steps included, from one pass over the evidence sorted by student,
+    competence and month: summed per month, then per pair, in that order (the steps'
+    months come out sorted, each with the level reached by its end: the running best of
+    the months' levels). Returns how many."""
     evidence = CompetenceEvidence._meta.db_table
+    rollup = MasteryRollup._meta.db_table
     month, month_params = month_sql("e.recorded_at")
-    # One window, over the pair's earlier months only: the level before this month is
-    # their best (`prev`), the level by its end the better of that and this month's; the
-    # running totals are the earlier months' plus this one's (a month's first evidence
-    # comes after every earlier month's, and its last after theirs). One window pass over
-    # the pairs instead of two (the work table at 200,000 students: 11.2 s -> 8.6 s, the
-    # same rows).
-    earlier = (
-        "(PARTITION BY student_id, competence_id ORDER BY month "
-        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-    )
+    if connection.vendor == "postgresql":
+        # in the order of the input, which is the months' (the aggregate reads its group in
+        # the order the window hands the rows over; ORDER BY inside it would sort every
+        # pair's few rows again: PostgreSQL 15 does not see they already are)
+        months, levels = "array_agg(month)", "array_agg(level)"
+    else:
+        months, levels = "json_group_array(month)", "json_group_array(level)"
     cursor.execute(
-        f"""{_work_table(MONTHS)}
-        SELECT student_id, competence_id, month,
-               CASE WHEN prev > month_level THEN prev ELSE month_level END AS level, prev,
-               n, score_sum, first_at, last_at, last,
-               CASE WHEN ROW_NUMBER() OVER (PARTITION BY student_id, month
-                                            ORDER BY competence_id) = 1
-                    THEN 1 ELSE 0 END AS first_of_month
-        FROM (SELECT student_id, competence_id, month, month_level,
-                     MAX(month_level) OVER earlier AS prev,
-                     n + COALESCE(SUM(n) OVER earlier, 0) AS n,
-                     score_sum + COALESCE(SUM(score_sum) OVER earlier, 0) AS score_sum,
-                     COALESCE(MIN(first_at) OVER earlier, first_at) AS first_at, last_at,
-                     CASE WHEN LEAD(month) OVER earlier IS NULL THEN 1 ELSE 0 END AS last
-              FROM (SELECT e.student_id, e.competence_id, {month} AS month,
-                           MAX(CASE WHEN e.score >= %s THEN e.level ELSE 0 END) AS month_level,
-                           CAST(COUNT(*) AS INTEGER) AS n, SUM(e.score) AS score_sum,
-                           MIN(e.recorded_at) AS first_at, MAX(e.recorded_at) AS last_at
-                    FROM {evidence} e GROUP BY 1, 2, 3) m
-              WINDOW earlier AS {earlier}) w""",  # noqa: S608
+        f"""INSERT INTO {rollup} (student_id, competence_id, framework_id, level,
+            evidence_count, average_score, first_activity_at, last_activity_at, step_months,
+            step_levels)
+        SELECT p.student_id, p.competence_id, f.framework_id, p.level, p.n, p.score_sum / p.n,
+               p.first_at, p.last_at, p.months, p.levels
+        FROM (SELECT student_id, competence_id, MAX(level) AS level,
+                     CAST(SUM(n) AS INTEGER) AS n, SUM(score_sum) AS score_sum,
+                     MIN(first_at) AS first_at, MAX(last_at) AS last_at,
+                     {months} AS months, {levels} AS levels
+              FROM (SELECT student_id, competence_id, month, n, score_sum, first_at, last_at,
+                           MAX(month_level) OVER (PARTITION BY student_id, competence_id
+                                                  ORDER BY month ROWS UNBOUNDED PRECEDING)
+                           AS level
+                    FROM (SELECT e.student_id, e.competence_id, {month} AS month,
+                                 MAX(CASE WHEN e.score >= %s THEN e.level ELSE 0 END)
+                                 AS month_level,
+                                 COUNT(*) AS n, SUM(e.score) AS score_sum,
+                                 MIN(e.recorded_at) AS first_at, MAX(e.recorded_at) AS last_at
+                          FROM {evidence} e GROUP BY 1, 2, 3) m) w
+              GROUP BY student_id, competence_id) p
+        JOIN {_frameworks_sql()} f ON f.competence_id = p.competence_id""",  # noqa: S608
         [*month_params, MASTERY_THRESHOLD],
     )
+    return cursor.rowcount
 
 
-def _work_table(name: str) -> str:
-    """CREATE ... TABLE `name` AS: UNLOGGED on PostgreSQL (no write-ahead log, and parallel
-    workers may fill it: a TEMP table they may not), TEMP elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"CREATE UNLOGGED TABLE {name} AS"
-    return f"CREATE TEMP TABLE {name} AS"
+def _activity_insert(cursor) -> int:
+    """How many students of each cohort had evidence in each month (any competence), from
+    the roll-ups' steps. Returns how many rows.
+
+    On PostgreSQL after the roll-ups' key is built: each student's months are told apart
+    in the key's order, a student at a time (at 2,000,000 students 21 s on parallel
+    workers, against 81 s hashing 30 million (student, month) pairs at once)."""
+    rollup = MasteryRollup._meta.db_table
+    membership = Membership._meta.db_table
+    keys = RecordKey._meta.db_table
+    unnest, month, _level, _prev = steps_unnest("r")
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        cursor.execute("SELECT current_setting('enable_hashagg')")
+        (hashagg,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_hashagg = off")
+    written = _insert_sorted(
+        cursor,
+        CohortMonthlyActivity._meta.db_table,
+        ["cohort_id", "month", "students", "key_sum"],
+        f"""SELECT m.cohort_id, a.month, COUNT(*) AS students,
+                   SUM(COALESCE(k.value, 0)) AS key_sum
+        FROM (SELECT DISTINCT r.student_id, {month} AS month FROM {rollup} r {unnest}) a
+        JOIN {membership} m ON m.user_id = a.student_id AND m.role = %s
+                           AND m.cohort_id IS NOT NULL
+        LEFT JOIN {keys} k ON k.student_id = a.student_id
+        GROUP BY 1, 2""",  # noqa: S608
+        [Role.STUDENT],
+        order=2,
+        staged=True,
+    )
+    if postgresql:
+        cursor.execute("SELECT set_config('enable_hashagg', %s, true)", [hashagg])
+    return written
 
 
 def _insert_sorted(
     cursor, table: str, columns, select: str, params=(), *, order: int, staged: bool = False
 ) -> int:
     """INSERT INTO `table` (`columns`) the rows of the aggregate query `select`, in the
-    order of its first `order` columns (a cohort's, an institution's or a region's rows
-    together on disk); returns how many.
+    order of its first `order` columns (an institution's or a region's rows together on
+    disk); returns how many.
 
     `staged`: on PostgreSQL the query fills a work table first, in that order, with CREATE
-    TABLE ... AS, which may run on parallel workers (an INSERT ... SELECT never does); the
-    table then copies the work table as it lies (written in that order by one process,
-    nobody else reading it)."""
+    UNLOGGED TABLE ... AS, which may run on parallel workers (an INSERT ... SELECT never
+    does); the table then copies the work table as it lies (written in that order by one
+    process, nobody else reading it)."""
     by = ", ".join(str(n) for n in range(1, order + 1))
     names = ", ".join(columns)
     if not (staged and connection.vendor == "postgresql"):
@@ -210,7 +229,7 @@ def _insert_sorted(
         return cursor.rowcount
     work = f"{table}_staged"
     cursor.execute(f"DROP TABLE IF EXISTS {work}")
-    cursor.execute(f"{_work_table(work)} {select} ORDER BY {by}", params)
+    cursor.execute(f"CREATE UNLOGGED TABLE {work} AS {select} ORDER BY {by}", params)
     cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM {work}")  # noqa: S608
     written = cursor.rowcount
     cursor.execute(f"DROP TABLE {work}")
@@ -229,92 +248,43 @@ def _frameworks_sql() -> str:
 
 @transaction.atomic
 def mastery_rebuild() -> RebuildResult:
-    """Recompute every roll-up, step and cohort figure from the evidence. Twice: the same
-    rows (everything is cleared and recomputed).
+    """Recompute every roll-up, step and figure from the evidence. Twice: the same rows
+    (everything is cleared and recomputed).
 
-    The evidence is read once, into a work table per student, competence and month
-    (`_months_create`); the roll-ups, the steps, the cohorts' changes and activity are
-    each one INSERT ... SELECT from it. On PostgreSQL the big tables are refilled without
-    their indexes, which are built again at the end (`_indexes_dropped`), with the memory
-    for sorts in RAM (this transaction only) and parallel workers where PostgreSQL allows
-    them (the work table's CREATE TABLE ... AS)."""
+    The evidence is read once, into the roll-ups with their steps (`_rollups_insert`);
+    the cohorts' activity and everything summed per institution, region and country are
+    derived from the steps. On PostgreSQL the roll-ups are refilled without their index,
+    which is built again at the end (`_indexes_dropped`), with the memory for sorts in RAM
+    (this transaction only)."""
     started = time.monotonic()
     rollup = MasteryRollup._meta.db_table
-    step = MasteryStep._meta.db_table
-    change_table = CohortMasteryChange._meta.db_table
     activity_table = CohortMonthlyActivity._meta.db_table
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
-    frameworks = _frameworks_sql()
     everything_changed()  # every cached report (reports/caching.py), now and after commit
     record_keys_drop_orphans()
     record_keys_fill()  # every student counted below has a key (existing keys stay)
-    big = (change_table, activity_table, step, rollup)
+    big = (activity_table, rollup)
     with connection.cursor() as cursor:
         _clear(cursor, big)
         if connection.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
             cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
-        cursor.execute(f"DROP TABLE IF EXISTS {MONTHS}")
-        _months_create(cursor)
-        with _indexes_dropped(cursor, big):
-            cursor.execute(
-                f"""INSERT INTO {rollup} (student_id, competence_id, framework_id, level,
-                    evidence_count, average_score, first_activity_at, last_activity_at)
-                SELECT w.student_id, w.competence_id, f.framework_id, w.level, w.n,
-                       w.score_sum / w.n, w.first_at, w.last_at
-                FROM {MONTHS} w JOIN {frameworks} f ON f.competence_id = w.competence_id
-                WHERE w.last = 1"""  # noqa: S608
-            )
-            rollups = cursor.rowcount
-            cursor.execute(
-                f"""INSERT INTO {step} (student_id, competence_id, framework_id, month, level)
-                SELECT w.student_id, w.competence_id, f.framework_id, w.month, w.level
-                FROM {MONTHS} w JOIN {frameworks} f ON f.competence_id = w.competence_id"""  # noqa: S608
-            )
-            steps = cursor.rowcount
-            # every step as +1 into its level and -1 out of the one before, with the
-            # student's record key signed alike, summed per cohort (the set-based twin of
-            # steps.changes_from); staged: aggregated on parallel workers (at 2,000,000
-            # students 40 s, then 26 s to copy, against 76 s in one INSERT ... SELECT)
-            changes = _insert_sorted(
-                cursor,
-                change_table,
-                CHANGE_COLUMNS,
-                f"""SELECT m.cohort_id, c.competence_id, f.framework_id, c.month, c.level,
-                           SUM(c.change) AS change,
-                           SUM(c.change * COALESCE(r.value, 0)) AS key_change
-                FROM (SELECT student_id, competence_id, month, level, 1 AS change
-                      FROM {MONTHS} WHERE prev IS NULL OR prev <> level
-                      UNION ALL
-                      SELECT student_id, competence_id, month, prev, -1
-                      FROM {MONTHS} WHERE prev IS NOT NULL AND prev <> level) c
-                JOIN {frameworks} f ON f.competence_id = c.competence_id
-                JOIN {membership} m ON m.user_id = c.student_id AND m.role = %s
-                                   AND m.cohort_id IS NOT NULL
-                LEFT JOIN {keys} r ON r.student_id = c.student_id
-                GROUP BY 1, 2, 3, 4, 5
-                HAVING SUM(c.change) <> 0 OR SUM(c.change * COALESCE(r.value, 0)) <> 0""",  # noqa: S608
-                [Role.STUDENT],
-                order=5,
-                staged=True,
-            )
-            cursor.execute(
-                f"""INSERT INTO {activity_table} (cohort_id, month, students, key_sum)
-                SELECT m.cohort_id, a.month, COUNT(*), SUM(COALESCE(r.value, 0))
-                FROM {MONTHS} a
-                JOIN {membership} m ON m.user_id = a.student_id AND m.role = %s
-                                   AND m.cohort_id IS NOT NULL
-                LEFT JOIN {keys} r ON r.student_id = a.student_id
-                WHERE a.first_of_month = 1
-                GROUP BY 1, 2""",  # noqa: S608
-                [Role.STUDENT],
-            )
-            activity = cursor.rowcount
-        cursor.execute(f"DROP TABLE {MONTHS}")
+        with _indexes_dropped(cursor, [rollup]):
+            rollups = _rollups_insert(cursor)
         if connection.vendor == "postgresql":
-            # the planner's figures for the tables just refilled (report queries join them)
-            cursor.execute(f"ANALYZE {', '.join(big)}")
+            # the planner's figures for the roll-ups just refilled (what follows reads them)
+            cursor.execute(f"ANALYZE {rollup}")
+        activity = _activity_insert(cursor)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {activity_table}")
+        length = (
+            "cardinality(step_months)"
+            if connection.vendor == "postgresql"
+            else "json_array_length(step_months)"
+        )
+        cursor.execute(f"SELECT COALESCE(SUM({length}), 0) FROM {rollup}")  # noqa: S608
+        (steps,) = cursor.fetchone()
     enrolment = CohortEnrolment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {enrolment}")  # noqa: S608
@@ -325,60 +295,73 @@ def mastery_rebuild() -> RebuildResult:
             WHERE m.role = %s AND m.cohort_id IS NOT NULL GROUP BY m.cohort_id""",  # noqa: S608
             [Role.STUDENT],
         )
-    mastery_cube_rederive()
+    cube = mastery_cube_rederive()
     completion_refresh()
     return RebuildResult(
         rollups=rollups,
         steps=steps,
-        cohort_changes=changes,
         cohort_activity=activity,
+        cube=cube,
         seconds=time.monotonic() - started,
     )
 
 
 @transaction.atomic
 def mastery_cube_rederive() -> int:
-    """Sum the cohort changes into the institution table and the cube again, the cube into
-    its sums by region and by competence, and the cohorts' activity by region: after a
-    rebuild, or when a cohort or an institution changed its track, year, kind or region.
-    Rows are written in key order, so what a region's or an institution's report reads
-    sits together on disk. Twice: the same rows."""
+    """Sum the students' level changes (their roll-ups' steps) into the institution table
+    and the cube again, the cube into its sums by region and by competence, and the
+    cohorts' activity by region: after a rebuild, or when a cohort or an institution
+    changed its track, year, kind or region. Rows are written in key order, so what a
+    region's or an institution's report reads sits together on disk. Twice: the same rows."""
     cube = MasteryCube._meta.db_table
     level_table = InstitutionLevelChange._meta.db_table
     region_table = RegionLevelChange._meta.db_table
     country_table = CountryCompetenceChange._meta.db_table
     region_activity = RegionMonthlyActivity._meta.db_table
     activity_table = CohortMonthlyActivity._meta.db_table
-    change_table = CohortMasteryChange._meta.db_table
     cohort = Cohort._meta.db_table
     institution = Cohort._meta.get_field("institution").related_model._meta.db_table
+    membership = Membership._meta.db_table
+    keys = RecordKey._meta.db_table
     everything_changed()  # every cached report (reports/caching.py), now and after commit
+    # every change of every student, once per cohort of theirs, with where the cohort sums
+    # to and the student's record key (a student in two cohorts counts in both)
+    changes, params = step_changes_sql(
+        columns="co.institution_id, i.region_id, i.kind, co.track, co.academic_year, "
+        "COALESCE(k.value, 0) AS rk,",
+        joins=f"""JOIN {membership} m ON m.user_id = r.student_id AND m.role = %s
+                                      AND m.cohort_id IS NOT NULL
+                 JOIN {cohort} co ON co.id = m.cohort_id
+                 JOIN {institution} i ON i.id = co.institution_id
+                 LEFT JOIN {keys} k ON k.student_id = r.student_id""",
+        params=[Role.STUDENT],
+    )
     with connection.cursor() as cursor:
         _clear(cursor, (cube, level_table, region_table, country_table, region_activity))
         _insert_sorted(
             cursor,
             level_table,
             LEVEL_COLUMNS,
-            f"""SELECT co.institution_id, co.track, co.academic_year, ch.framework_id,
-                       ch.month, ch.level, SUM(ch.change) AS change,
-                       SUM(ch.key_change) AS key_change
-            FROM {change_table} ch JOIN {cohort} co ON co.id = ch.cohort_id
-            GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(ch.change) <> 0 OR SUM(ch.key_change) <> 0""",  # noqa: S608
+            f"""SELECT c.institution_id, c.track, c.academic_year, c.framework_id, c.month,
+                       c.level, SUM(c.change) AS change, SUM(c.change * c.rk) AS key_change
+            FROM ({changes}) c GROUP BY 1, 2, 3, 4, 5, 6
+            HAVING SUM(c.change) <> 0 OR SUM(c.change * c.rk) <> 0""",  # noqa: S608
+            params,
             order=6,
+            staged=True,
         )
         cells = _insert_sorted(
             cursor,
             cube,
             CUBE_COLUMNS,
-            f"""SELECT i.region_id, i.kind, co.track, co.academic_year,
-                       ch.competence_id, ch.framework_id, ch.month, ch.level,
-                       SUM(ch.change) AS change, SUM(ch.key_change) AS key_change
-            FROM {change_table} ch
-            JOIN {cohort} co ON co.id = ch.cohort_id
-            JOIN {institution} i ON i.id = co.institution_id
-            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-            HAVING SUM(ch.change) <> 0 OR SUM(ch.key_change) <> 0""",  # noqa: S608
+            f"""SELECT c.region_id, c.kind, c.track, c.academic_year, c.competence_id,
+                       c.framework_id, c.month, c.level, SUM(c.change) AS change,
+                       SUM(c.change * c.rk) AS key_change
+            FROM ({changes}) c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+            HAVING SUM(c.change) <> 0 OR SUM(c.change * c.rk) <> 0""",  # noqa: S608
+            params,
             order=8,
+            staged=True,
         )
         cursor.execute(
             f"""INSERT INTO {region_table} ({", ".join(REGION_COLUMNS)})

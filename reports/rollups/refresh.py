@@ -25,13 +25,11 @@ from .. import queue
 from ..caching import rollups_changed
 from ..models import (
     MASTERY_THRESHOLD,
-    CohortMasteryChange,
     CohortMonthlyActivity,
     CountryCompetenceChange,
     InstitutionLevelChange,
     MasteryCube,
     MasteryRollup,
-    MasteryStep,
     RegionLevelChange,
     RegionMonthlyActivity,
 )
@@ -39,8 +37,6 @@ from .keys import record_key
 from .steps import changes_from, steps_from
 from .tables import (
     CHANGE,
-    CHANGE_COLUMNS,
-    CHANGE_KEY,
     COUNT,
     COUNTRY_COLUMNS,
     COUNTRY_KEY,
@@ -89,33 +85,20 @@ def mastery_refresh_student(*, student_id: int, competence_ids: Iterable[int]) -
     # a competence that is gone has no steps (its evidence went with it)
     new_steps = {c: steps_from(rows[c]) if c in frameworks else {} for c in ids}
     old_steps: dict[int, dict[date, int]] = defaultdict(dict)
-    for competence_id, month, level in MasteryStep.objects.filter(
-        student_id=student_id, competence_id__in=ids
-    ).values_list("competence_id", "month", "level"):
-        old_steps[competence_id][month] = level
-    _store_rollups(student_id, evidence, frameworks, ids, [c for c in ids if new_steps[c]])
+    # the months the student was active in before, on the competences outside the batch
+    untouched: set[date] = set()
+    for competence_id, months, levels in MasteryRollup.objects.filter(
+        student_id=student_id
+    ).values_list("competence_id", "step_months", "step_levels"):
+        if competence_id in new_steps:
+            old_steps[competence_id] = dict(zip(months, levels, strict=True))
+        else:
+            untouched.update(months)
+    _store_rollups(student_id, evidence, frameworks, ids, new_steps)
     moved = [c for c in ids if new_steps[c] != old_steps[c]]
     if not moved:
         return 0
-    # the months the student was active in before, on the competences the batch left alone
-    untouched = set(
-        MasteryStep.objects.filter(student_id=student_id)
-        .exclude(competence_id__in=moved)
-        .values_list("month", flat=True)
-        .distinct()
-    )
-    _delete(MasteryStep, student_id=[student_id], competence_id=moved)
-    MasteryStep.objects.bulk_create(
-        MasteryStep(
-            student_id=student_id,
-            competence_id=c,
-            framework_id=frameworks[c],
-            month=month,
-            level=level,
-        )
-        for c in moved
-        for month, level in sorted(new_steps[c].items())
-    )
+    untouched.update(m for c in ids if c not in moved for m in new_steps[c])
     cohort_ids = student_cohort_ids(student_id)
     if cohort_ids:
         key = record_key(student_id)
@@ -127,12 +110,12 @@ def mastery_refresh_student(*, student_id: int, competence_ids: Iterable[int]) -
             pair = changes_from(new_steps[c])
             pair.subtract(changes_from(old_steps[c]))
             changes[(c, frameworks[c])] = pair
-        _add_changes(places, changes, key)
+        add_changes(places, changes, key)
         before = untouched.union(*(old_steps[c] for c in moved))
         after = untouched.union(*(new_steps[c] for c in moved))
         activity = {month: 1 for month in after - before}
         activity.update({month: -1 for month in before - after})
-        _add_activity(places, activity, key)
+        add_activity(places, activity, key)
         # the reports drawing these cohorts' figures are retired (reports/caching.py)
         rollups_changed(cohort_ids=cohort_ids)
     return len(moved)
@@ -196,15 +179,18 @@ ROLLUP_FIGURES = [
     "average_score",
     "first_activity_at",
     "last_activity_at",
+    "step_months",
+    "step_levels",
 ]
 
 
 def _store_rollups(
-    student_id: int, evidence, frameworks: dict, ids: list[int], present: list[int]
+    student_id: int, evidence, frameworks: dict, ids: list[int], steps: dict[int, dict]
 ) -> None:
-    """The student's roll-ups on the batch's competences, from the evidence that stands:
-    one aggregate over the batch's pairs, one upsert, one delete of the pairs left without
-    evidence."""
+    """The student's roll-ups on the batch's competences, from the evidence that stands,
+    with their `steps` ({competence: {month: level}}): one aggregate over the batch's
+    pairs, one upsert, one delete of the pairs left without evidence."""
+    present = [c for c in ids if steps[c]]
     figures = (
         evidence.filter(competence_id__in=present)
         .order_by()
@@ -227,6 +213,8 @@ def _store_rollups(
             average_score=f["average"],
             first_activity_at=f["first"],
             last_activity_at=f["last"],
+            step_months=sorted(steps[f["competence_id"]]),
+            step_levels=[level for _month, level in sorted(steps[f["competence_id"]].items())],
         )
         for f in sorted(figures, key=lambda f: f["competence_id"])
     ]
@@ -264,11 +252,11 @@ def _delete(model, *, zero: list[str] = (), **keys) -> None:
         )
 
 
-def _add_changes(
+def add_changes(
     places: dict[int, CohortPlace], changes: dict[tuple[int, int], Counter], key: int
 ) -> None:
-    """Move the cohort and institution tables, the cube and its sums by a student's changes
-    on the batch's competences ({(competence, framework): {(month, level): delta}}), and
+    """Move the institution table, the cube and its sums by a student's changes on the
+    batch's competences ({(competence, framework): {(month, level): delta}}), and
     their key sums by the student's record `key` as many times: one upsert per table, rows
     in key order, so concurrent refreshes lock them in the same order."""
     items = [
@@ -280,20 +268,17 @@ def _add_changes(
     if not items:
         return
     adapt = connection.ops.adapt_datefield_value
-    cohort: Counter = Counter()
     per_institution: Counter = Counter()
     cube: Counter = Counter()
     region: Counter = Counter()
     country: Counter = Counter()
-    for cohort_id, p in places.items():
+    for p in places.values():
         for c, f, month, level, delta in items:
-            cohort[(cohort_id, c, f, month, level)] += delta
             per_institution[(p.institution_id, p.track, p.academic_year, f, month, level)] += delta
             cube[(p.region_id, p.kind, p.track, p.academic_year, c, f, month, level)] += delta
             region[(p.region_id, p.kind, p.track, p.academic_year, f, month, level)] += delta
             country[(p.kind, p.track, p.academic_year, c, f, month, level)] += delta
     for model, unique, columns, sums in (
-        (CohortMasteryChange, CHANGE_KEY, CHANGE_COLUMNS, cohort),
         (InstitutionLevelChange, LEVEL_KEY, LEVEL_COLUMNS, per_institution),
         (MasteryCube, CUBE_KEY, CUBE_COLUMNS, cube),
         (RegionLevelChange, REGION_KEY, REGION_COLUMNS, region),
@@ -314,13 +299,6 @@ def _add_changes(
     kinds = sorted({p.kind for p in places.values()})
     regions = sorted({p.region_id for p in places.values()})
     common = {"track": tracks, "academic_year": years, "month": months}
-    _zero_rows(
-        CohortMasteryChange,
-        CHANGE,
-        cohort_id=sorted(places),
-        competence_id=competences,
-        month=months,
-    )
     _zero_rows(
         InstitutionLevelChange,
         CHANGE,
@@ -347,7 +325,7 @@ def _add_changes(
     _zero_rows(CountryCompetenceChange, CHANGE, kind=kinds, competence_id=competences, **common)
 
 
-def _add_activity(places: dict[int, CohortPlace], deltas: dict[date, int], key: int) -> None:
+def add_activity(places: dict[int, CohortPlace], deltas: dict[date, int], key: int) -> None:
     """Move the cohorts' active students, and their sums per region, kind and track, and
     the key sums by the student's record `key`."""
     deltas = {month: delta for month, delta in sorted(deltas.items()) if delta}

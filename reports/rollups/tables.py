@@ -12,12 +12,10 @@ from django.db import connection
 
 from people.models import Cohort, Membership, Role
 
-from ..models import MasteryStep, RecordKey
+from ..models import MasteryRollup, RecordKey
 
 CHANGE = ["change", "key_change"]  # what a level table's upsert adds
 COUNT = ["students", "key_sum"]  # what a student-count table's upsert adds
-CHANGE_KEY = ["cohort_id", "competence_id", "month", "level"]
-CHANGE_COLUMNS = ["cohort_id", "competence_id", "framework_id", "month", "level", *CHANGE]
 LEVEL_KEY = ["institution_id", "track", "academic_year", "framework_id", "month", "level"]
 LEVEL_COLUMNS = [*LEVEL_KEY, *CHANGE]
 CUBE_KEY = ["region_id", "kind", "track", "academic_year", "competence_id", "month", "level"]
@@ -87,30 +85,80 @@ def month_sql(column: str) -> tuple[str, tuple]:
     return f"date({sql})", params
 
 
-CHANGES_BODY = """
-    SELECT student_id, competence_id, framework_id, month, level, 1 AS change,
-           rk AS key_change
-    FROM s WHERE prev IS NULL OR prev <> level
-    UNION ALL
-    SELECT student_id, competence_id, framework_id, month, prev, -1, -rk
-    FROM s WHERE prev IS NOT NULL AND prev <> level
-"""
+def steps_unnest(rollup: str) -> tuple[str, str, str, str]:
+    """(what to join after the roll-up `rollup`, its step's month, level, and the level of
+    the step before, NULL on the first): one row per step of each roll-up."""
+    if connection.vendor == "postgresql":
+        return (
+            f"CROSS JOIN LATERAL unnest({rollup}.step_months, {rollup}.step_levels) "
+            "WITH ORDINALITY AS u(month, level, i)",
+            "u.month",
+            "u.level",
+            f"{rollup}.step_levels[(u.i - 1)::int]",  # NULL at index 0
+        )
+    return (
+        f"JOIN json_each({rollup}.step_months) um "
+        f"JOIN json_each({rollup}.step_levels) ul ON ul.key = um.key",
+        "um.value",
+        "ul.value",
+        f"CASE WHEN ul.key > 0 THEN json_extract({rollup}.step_levels, "
+        "'$[' || (ul.key - 1) || ']') END",
+    )
 
 
-def changes_select(where: str = "") -> tuple[str, str]:
-    """(body, WITH clause): every step of MasteryStep as +1 into its level and -1 out of the
-    previous one, with the student's record key signed alike, as rows (student_id,
-    competence_id, framework_id, month, level, change, key_change); the set-based twin of
-    steps.changes_from. `where` filters MasteryStep."""
-    step = MasteryStep._meta.db_table
+def step_changes_sql(
+    columns: str = "", joins: str = "", where: str = "1 = 1", params=()
+) -> tuple[str, list]:
+    """Every step of the roll-ups (alias `r`) as +1 into its level and -1 out of the one
+    before (none on the first step, nor when the level stayed): rows of `columns` (SQL over
+    `r` and `joins`, each followed by a comma), student_id, competence_id, framework_id,
+    month, level, change; the set-based twin of steps.changes_from. `joins` are joined to
+    the roll-up before its steps are unnested (once per pair, not once per step); `where`
+    filters the roll-ups; `params`: those of `joins`, then of `where`. Returns (SQL,
+    its parameters)."""
+    rollup = MasteryRollup._meta.db_table
+    unnest, month, level, prev = steps_unnest("r")
+    head = f"{columns} r.student_id, r.competence_id, r.framework_id, {month} AS month"
+    moved = f"({prev} IS NULL OR {prev} <> {level})"
+    if connection.vendor == "postgresql":
+        # one pass over the steps, two rows out of each (the second NULL on a first step)
+        return (
+            f"SELECT {head}, ch.level, ch.change FROM {rollup} r {joins} {unnest} "  # noqa: S608
+            f"CROSS JOIN LATERAL (VALUES ({level}, 1), ({prev}, -1)) AS ch(level, change) "
+            f"WHERE ({where}) AND {moved} AND ch.level IS NOT NULL",
+            list(params),
+        )
+    return (
+        f"SELECT {head}, {level} AS level, 1 AS change FROM {rollup} r {joins} {unnest} "  # noqa: S608
+        f"WHERE ({where}) AND {moved} "
+        f"UNION ALL SELECT {head}, {prev}, -1 FROM {rollup} r {joins} {unnest} "
+        f"WHERE ({where}) AND {prev} IS NOT NULL AND {prev} <> {level}",
+        [*params, *params],
+    )
+
+
+def cohort_changes_sql(cohorts, framework_id: int, until) -> tuple[str, list]:
+    """The level changes of the students of `cohorts` (a queryset of cohorts) on the
+    competences of a framework, up to the month `until`, as rows (cohort, competence, month,
+    level, change, key_change): what CohortMasteryChange held, summed by whoever reads it
+    (an institution's report: a few thousand steps). Returns (SQL, its parameters)."""
+    membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
-    lag = "LAG(x.level) OVER (PARTITION BY x.student_id, x.competence_id ORDER BY x.month)"
-    columns = (
-        "x.student_id, x.competence_id, x.framework_id, x.month, x.level, "
-        f"{lag} AS prev, COALESCE(r.value, 0) AS rk"
+    cohort_sql, cohort_params = cohorts.values("pk").query.sql_with_params()
+    changes, params = step_changes_sql(
+        columns="m.cohort_id, COALESCE(k.value, 0) AS rk,",
+        joins=f"""JOIN {membership} m ON m.user_id = r.student_id AND m.role = %s
+                                      AND m.cohort_id IN ({cohort_sql})
+                 LEFT JOIN {keys} k ON k.student_id = r.student_id""",
+        where="r.framework_id = %s",
+        params=[Role.STUDENT, *cohort_params, framework_id],
     )
-    with_clause = (
-        f"WITH s AS (SELECT {columns} FROM (SELECT * FROM {step} {where}) x "  # noqa: S608
-        f"LEFT JOIN {keys} r ON r.student_id = x.student_id)"
+    qn = connection.ops.quote_name
+    names = {n: qn(n) for n in ("cohort", "competence", "month", "level", "change", "key_change")}
+    return (
+        f"""SELECT c.cohort_id AS {names["cohort"]}, c.competence_id AS {names["competence"]},
+                   c.month AS {names["month"]}, c.level AS {names["level"]},
+                   c.change AS {names["change"]}, c.change * c.rk AS {names["key_change"]}
+        FROM ({changes}) c WHERE c.month <= %s""",  # noqa: S608
+        [*params, connection.ops.adapt_datefield_value(until)],
     )
-    return CHANGES_BODY, with_clause

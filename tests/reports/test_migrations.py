@@ -9,6 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("reports", "0003_region_enrolment_and_completions")
 KEYED = ("reports", "0004_composite_keys")
+STEPS_IN_ROLLUPS = ("reports", "0005_steps_in_rollups")
+LEAF = STEPS_IN_ROLLUPS
 WHEN = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
@@ -81,4 +83,79 @@ def test_keying_the_derived_tables_keeps_every_row_both_ways():
             back.get_model("reports", "MasteryStep").objects.filter(id__isnull=False).count() == 3
         )
     finally:
-        migrate(KEYED)  # the leaf again, for the tests after this one
+        migrate(LEAF)  # the leaf again, for the tests after this one
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_steps_move_into_the_rollups_and_back():
+    """Forwards, each roll-up takes its steps in month order; backwards, the step rows and
+    the cohort changes come back as the rebuild of that release made them."""
+    old = migrate(KEYED)
+    rollup = old.get_model("reports", "MasteryRollup")
+    rollup.objects.bulk_create(
+        rollup(
+            student_id=10,
+            competence_id=c,
+            framework_id=1,
+            level=2,
+            evidence_count=3,
+            average_score=0.75,
+            first_activity_at=WHEN,
+            last_activity_at=WHEN,
+        )
+        for c in (1, 2)
+    )
+    step = old.get_model("reports", "MasteryStep")
+    steps = [(1, date(2026, 3, 1), 2), (1, date(2026, 1, 1), 1), (1, date(2026, 2, 1), 2)]
+    steps += [(2, date(2026, 2, 1), 0)]
+    step.objects.bulk_create(
+        step(student_id=10, competence_id=c, framework_id=1, month=month, level=level)
+        for c, month, level in steps
+    )
+    old.get_model("reports", "RecordKey").objects.create(student_id=10, value=1000)
+    user = old.get_model("people", "User").objects.create(username="migrated-student")
+    region = old.get_model("people", "Region").objects.first()
+    institution = old.get_model("people", "Institution").objects.create(
+        code="migrated-school", kind="school", region=region, name_en="School"
+    )
+    cohort = old.get_model("people", "Cohort").objects.create(
+        institution=institution,
+        name="G-1",
+        code="migrated-g1",
+        track="school",
+        academic_year="2025-2026",
+    )
+    old.get_model("people", "Membership").objects.create(
+        user_id=user.pk, cohort=cohort, role="student"
+    )
+    rollup.objects.filter(student_id=10).update(student_id=user.pk)
+    step.objects.filter(student_id=10).update(student_id=user.pk)
+    old.get_model("reports", "RecordKey").objects.filter(student_id=10).update(student_id=user.pk)
+    try:
+        moved = migrate(STEPS_IN_ROLLUPS)
+        rows = {
+            r.competence_id: (r.step_months, r.step_levels)
+            for r in moved.get_model("reports", "MasteryRollup").objects.all()
+        }
+        assert rows == {
+            1: ([date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)], [1, 2, 2]),
+            2: ([date(2026, 2, 1)], [0]),
+        }
+        back = migrate(KEYED)
+        assert sorted(
+            back.get_model("reports", "MasteryStep").objects.values_list(
+                "competence_id", "month", "level"
+            )
+        ) == sorted(steps)
+        assert sorted(
+            back.get_model("reports", "CohortMasteryChange").objects.values_list(
+                "cohort_id", "competence_id", "month", "level", "change", "key_change"
+            )
+        ) == [
+            (cohort.pk, 1, date(2026, 1, 1), 1, 1, 1000),
+            (cohort.pk, 1, date(2026, 2, 1), 1, -1, -1000),
+            (cohort.pk, 1, date(2026, 2, 1), 2, 1, 1000),
+            (cohort.pk, 2, date(2026, 2, 1), 0, 1, 1000),
+        ]
+    finally:
+        migrate(LEAF)

@@ -10,6 +10,6 @@ class Command(BaseCommand):
         result = mastery_rebuild()
         self.stdout.write(
             f"{result.rollups} roll-ups, {result.steps} monthly steps, "
-            f"{result.cohort_changes} cohort changes, {result.cohort_activity} cohort months "
+            f"{result.cohort_activity} cohort months, {result.cube} cube cells "
             f"in {result.seconds:.2f} s"
         )
