@@ -141,6 +141,13 @@ def test_the_steps_move_into_the_rollups_and_back():
             1: ([date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)], [1, 2, 2]),
             2: ([date(2026, 2, 1)], [0]),
         }
+        table = moved.get_model("reports", "MasteryRollup")._meta.db_table
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, table)
+        keys = [sorted(c["columns"]) for c in constraints.values() if c["primary_key"]]
+        assert keys == [["competence_id", "student_id"]]
+        checks = {name for name, c in constraints.items() if c["check"]}
+        assert {"rollup_has_evidence", "rollup_score_0_1"} <= checks
         back = migrate(KEYED)
         assert sorted(
             back.get_model("reports", "MasteryStep").objects.values_list(
