@@ -41,7 +41,7 @@ from .tables import (
     REGION_KEY,
     month_sql,
     step_changes_sql,
-    steps_unnest,
+    step_months_unnest,
 )
 
 
@@ -110,22 +110,7 @@ def _indexes_dropped(cursor, tables):
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
         saved.append((table, constraints, indexes))
-    # each row's id from its sequence 10,000 at a time, not one nextval() lock each
-    # (the tables keyed by their columns have no id)
-    caches = {}
-    for table in tables:
-        cursor.execute(
-            "SELECT s.seqcache FROM pg_attribute a JOIN pg_sequence s "
-            "ON s.seqrelid = pg_get_serial_sequence(%s, a.attname)::regclass "
-            "WHERE a.attrelid = %s::regclass AND a.attname = 'id' AND NOT a.attisdropped",
-            [table, table],
-        )
-        for (cache,) in cursor.fetchall():
-            caches[table] = cache
-            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET CACHE 10000")
     yield
-    for table, cache in caches.items():
-        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id SET CACHE {int(cache)}")
     for table, constraints, indexes in saved:
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}")
@@ -135,10 +120,11 @@ def _indexes_dropped(cursor, tables):
 
 def _rollups_insert(cursor) -> int:
     """Every roll-up, steps included, from one window pass over the evidence sorted by
-    student, competence and month: each piece of evidence gets the level reached by the
-    end of its month (the best passed level of its pair up to that month, the month's
-    later pieces included) and whether it is its month's last; the pair's aggregate takes
-    the month and level of each month's last piece (the steps, in month order), the count,
+    student, competence and month: each piece of evidence gets the best passed level of
+    its pair up to it (rows, not months: pieces of one month come in no set order) and
+    whether it is its month's last; the month's last piece has seen the whole month, so
+    its level is the level reached by the month's end. The pair's aggregate takes the
+    month and level of each month's last piece (the steps, in month order), the count,
     score and first and last evidence of them all. Returns how many.
 
     One window pass instead of a sum per month, a window over the months and the pair's
@@ -174,7 +160,7 @@ def _rollups_insert(cursor) -> int:
                                  e.recorded_at, {month} AS month
                           FROM {evidence} e) e
                     WINDOW w AS (PARTITION BY student_id, competence_id ORDER BY month
-                                 RANGE UNBOUNDED PRECEDING)) x
+                                 ROWS UNBOUNDED PRECEDING)) x
               GROUP BY student_id, competence_id) p
         JOIN {_frameworks_sql()} f ON f.competence_id = p.competence_id""",  # noqa: S608
         [MASTERY_THRESHOLD, *month_params],
@@ -192,7 +178,7 @@ def _activity_insert(cursor) -> int:
     rollup = MasteryRollup._meta.db_table
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
-    unnest, month, _level, _prev = steps_unnest("r")
+    unnest, month = step_months_unnest("r")
     postgresql = connection.vendor == "postgresql"
     if postgresql:
         cursor.execute("SELECT current_setting('enable_hashagg')")
