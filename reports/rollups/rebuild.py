@@ -213,8 +213,9 @@ def _insert_sorted(
 
     `staged`: on PostgreSQL the query fills a work table first, in that order, with CREATE
     UNLOGGED TABLE ... AS, which may run on parallel workers (an INSERT ... SELECT never
-    does); the table then copies the work table as it lies (written in that order by one
-    process, nobody else reading it)."""
+    does); `table` (emptied) then copies the work table as it lies (written in that order
+    by one process, nobody else reading it), without its indexes, built again after (the
+    institution table's 1.9 million rows at 2,000,000 students: 2.6 s instead of 4.8)."""
     by = ", ".join(str(n) for n in range(1, order + 1))
     names = ", ".join(columns)
     if not (staged and connection.vendor == "postgresql"):
@@ -223,8 +224,9 @@ def _insert_sorted(
     work = f"{table}_staged"
     cursor.execute(f"DROP TABLE IF EXISTS {work}")
     cursor.execute(f"CREATE UNLOGGED TABLE {work} AS {select} ORDER BY {by}", params)
-    cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM {work}")  # noqa: S608
-    written = cursor.rowcount
+    with _indexes_dropped(cursor, [table]):
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM {work}")  # noqa: S608
+        written = cursor.rowcount
     cursor.execute(f"DROP TABLE {work}")
     return written
 
