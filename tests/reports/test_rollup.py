@@ -5,12 +5,14 @@ exactly the same figures."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections import Counter
 from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from evidence.models import CompetenceEvidence
 from people.models import Cohort, Membership, Role
@@ -440,3 +442,48 @@ def test_a_deleted_cohort_takes_its_figures_out_of_every_sum(
     assert incremental["region_completion"] and incremental["region_enrolment"]
     call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert snapshot() == incremental
+
+
+# Real commits: two connections, the data of the migrations restored after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_key_drawn_while_a_rebuild_draws_the_missing_ones_stays(region):
+    """PostgreSQL: the rebuild draws the missing keys in one plain insert. A key drawn
+    meanwhile for one of those students (a membership change on another connection,
+    committed while the insert waits on it) makes that insert fail; the draw then keeps
+    that key and draws the others, and nothing is drawn twice."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections waiting on each other: PostgreSQL")
+    _cohort, students = cohort_with_students(school(region), 3)
+    RecordKey.objects.filter(student__in=students).delete()  # as if loaded in bulk
+    began, waited = threading.Event(), []
+
+    def membership_change() -> None:
+        try:
+            with transaction.atomic():
+                RecordKey.objects.create(student=students[1], value=4242)
+                began.set()
+                # commit once the rebuild's insert waits on this key
+                with connection.cursor() as cursor:
+                    for _ in range(200):
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND wait_event_type = 'Lock'"
+                        )
+                        if cursor.fetchone()[0]:
+                            waited.append(True)
+                            break
+                        time.sleep(0.05)
+        finally:
+            began.set()
+            connection.close()
+
+    other = threading.Thread(target=membership_change)
+    other.start()
+    assert began.wait(10)
+    drawn = keys.record_keys_fill()
+    other.join(15)
+    assert waited == [True]  # the insert did wait on the other connection's key
+    key = dict(RecordKey.objects.filter(student__in=students).values_list("student_id", "value"))
+    assert key.keys() == {s.pk for s in students}
+    assert key[students[1].pk] == 4242
+    assert drawn == 2
