@@ -207,7 +207,11 @@ def load_country(students: int) -> None:
             {"courses": courses},
         )
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        # the evidence as a country's database holds it, written over months: autovacuum
+        # has long since set its rows' visibility and the planner's figures (a rebuild
+        # right after a bulk load first writes every page again to mark its rows committed:
+        # at 2,000,000 students 122.3 s, the roll-ups 60.2 s of it, against 119.8 and 55.9)
+        cur.execute("VACUUM ANALYZE")
 
 
 def dashboard_timings() -> tuple[list[float], list[float]]:
