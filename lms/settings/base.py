@@ -606,6 +606,10 @@ PLATFORM_NAME = _("National Digital Skills Platform")
 STUDENT_IMPORT_MAX_ROWS = env.int("STUDENT_IMPORT_MAX_ROWS", default=5000)
 # Groups smaller than this are suppressed in every aggregate a ministry role sees.
 REPORTS_MIN_GROUP_SIZE = env.int("REPORTS_MIN_GROUP_SIZE", default=10)
+# PostgreSQL: `rebuild_mastery` writes the roll-ups in this many ranges of students, side by
+# side on as many connections (and PostgreSQL processes): at most the database server's
+# cores; each range sorts in up to 1 GB of memory (reports/rollups/parts.py).
+REPORTS_REBUILD_PARTS = env.int("REPORTS_REBUILD_PARTS", default=2)
 
 # ---------------------------------------------------------------------------------------
 # Logging: one line per event to stderr; the process manager collects it

@@ -1,16 +1,18 @@
-"""Upgrading an installation that has roll-ups: the migration that keys the big derived
-tables by their columns keeps every row, and so does going back."""
+"""Upgrading an installation that has roll-ups: the migrations that key the big derived
+tables by their columns, move the steps into the roll-ups and partition them keep every
+row, and so does going back."""
 
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("reports", "0003_region_enrolment_and_completions")
 KEYED = ("reports", "0004_composite_keys")
 STEPS_IN_ROLLUPS = ("reports", "0005_steps_in_rollups")
-LEAF = STEPS_IN_ROLLUPS
+PARTITIONED = ("reports", "0006_rollups_partitioned")
+LEAF = PARTITIONED
 WHEN = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
@@ -164,5 +166,68 @@ def test_the_steps_move_into_the_rollups_and_back():
             (cohort.pk, 1, date(2026, 2, 1), 2, 1, 1000),
             (cohort.pk, 2, date(2026, 2, 1), 0, 1, 1000),
         ]
+    finally:
+        migrate(LEAF)
+
+
+def rollup_table() -> tuple[str, list[str], list[tuple]]:
+    """The roll-ups table's kind (r: plain, p: partitioned), its constraints, its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = 'reports_masteryrollup'::regclass")
+        (kind,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'reports_masteryrollup'::regclass ORDER BY 1"
+        )
+        constraints = [c for (c,) in cursor.fetchall()]
+        cursor.execute("SELECT * FROM reports_masteryrollup ORDER BY 1, 2")
+        return kind, constraints, cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_rollups_are_partitioned_and_back_with_every_row():
+    """PostgreSQL: the roll-ups table becomes one partition, for every student, of a table
+    partitioned by student, with the same key and checks; backwards, a plain table again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions: PostgreSQL")
+    old = migrate(STEPS_IN_ROLLUPS)
+    rollup = old.get_model("reports", "MasteryRollup")
+    rollup.objects.bulk_create(
+        rollup(
+            student_id=s,
+            competence_id=c,
+            framework_id=1,
+            level=c,
+            evidence_count=s,
+            average_score=0.5,
+            first_activity_at=WHEN,
+            last_activity_at=WHEN,
+            step_months=[date(2026, 3, 1)],
+            step_levels=[c],
+        )
+        for s in (10, 2**31 - 1)
+        for c in (1, 2)
+    )
+    kind, constraints, before = rollup_table()
+    assert kind == "r" and len(before) == 4
+    try:
+        migrate(PARTITIONED)
+        assert rollup_table() == ("p", constraints, before)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                "JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'reports_masteryrollup'::regclass"
+            )
+            assert cursor.fetchall() == [
+                ("reports_masteryrollup_part_0", "FOR VALUES FROM (MINVALUE) TO (MAXVALUE)")
+            ]
+            # the key holds across the partitions: a pair twice is refused
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute(
+                    "INSERT INTO reports_masteryrollup SELECT * FROM reports_masteryrollup LIMIT 1"
+                )
+        migrate(STEPS_IN_ROLLUPS)
+        assert rollup_table() == ("r", constraints, before)
     finally:
         migrate(LEAF)

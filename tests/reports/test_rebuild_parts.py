@@ -1,0 +1,178 @@
+"""PostgreSQL: a rebuild writes the roll-ups a range of students at a time, the ranges side
+by side on connections of their own, into new partitions put in place of the old ones
+(reports/rollups/parts.py). The figures are those of one pass; a failure leaves the old
+roll-ups; what a failed rebuild built is cleared by the next."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.utils import DataError
+
+from reports.models import MasteryRollup
+from reports.rollups import parts, rebuild
+
+from .conftest import cohort_with_students, months_ago, school
+from .test_rollup import snapshot
+
+# Real commits: the ranges are read on other connections; the migrations' data restored after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+ROLLUP = MasteryRollup._meta.db_table
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions and exported snapshots: PostgreSQL")
+
+
+def partitions() -> list[tuple[str, str, list[str]]]:
+    """(name, range, constraints) of each partition of the roll-ups, in range order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, pg_get_expr(c.relpartbound, c.oid),
+                      ARRAY(SELECT x.contype::text || ' ' || pg_get_constraintdef(x.oid)
+                            FROM pg_constraint x WHERE x.conrelid = c.oid ORDER BY 1)
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = %s::regclass""",
+            [ROLLUP],
+        )
+        rows = cursor.fetchall()
+
+    def lowest(row) -> int:
+        low = re.search(r"FROM \('?(\w+)'?\)", row[1]).group(1)
+        return -(2**63) if low == "MINVALUE" else int(low)
+
+    return sorted(rows, key=lowest)
+
+
+def leftovers() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE starts_with(relname, %s) AND NOT relispartition "
+            "AND relkind = 'r'",
+            [parts.prefix()],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def parent_constraints() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contype::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass ORDER BY 1",
+            [ROLLUP],
+        )
+        return [c for (c,) in cursor.fetchall()]
+
+
+def country(record, competences, region, students: int = 12) -> None:
+    rng = random.Random(11)
+    _cohort, people = cohort_with_students(school(region), students)
+    for _ in range(5 * students):
+        record(
+            rng.choice(people),
+            rng.choice(competences[:5]),
+            level=rng.randint(1, 6),
+            score=rng.choice([0.0, 0.5, 1.0]),
+            when=months_ago(rng.randint(0, 8), day=rng.randint(1, 27)),
+        )
+
+
+def rebuild_mastery() -> None:
+    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_the_ranges_rebuilt_side_by_side_give_the_figures_of_one_pass(
+    record, competences, region, settings, monkeypatch
+):
+    settings.REPORTS_REBUILD_PARTS = 3
+    country(record, competences, region)
+    incremental = snapshot()
+    threads = []
+    fill = parts._fill
+
+    def spied(*args):
+        threads.append(threading.get_ident())
+        return fill(*args)
+
+    monkeypatch.setattr(parts, "_fill", spied)
+    rebuild_mastery()
+    assert snapshot() == incremental
+    # three ranges, each filled on a connection of its own, none on the rebuild's thread
+    assert len(set(threads)) == 3 and threading.get_ident() not in threads
+    built = partitions()
+    assert len(built) == 3
+    # the ranges follow each other, from the lowest id there can be to the highest
+    bounds = [
+        re.fullmatch(r"FOR VALUES FROM \('?(\w+)'?\) TO \('?(\w+)'?\)", b).groups()
+        for _n, b, _c in built
+    ]
+    assert bounds[0][0] == "MINVALUE" and bounds[-1][1] == "MAXVALUE"
+    assert all(bounds[n][1] == bounds[n + 1][0] for n in range(2))
+    # each partition as the table says (its checks and its part of the key), the range's
+    # own check dropped once attached, and every range holding some of the students
+    for _name, _bound, constraints in built:
+        assert constraints == parent_constraints()
+    with connection.cursor() as cursor:
+        for name, _bound, _c in built:
+            cursor.execute(f"SELECT COUNT(DISTINCT student_id) FROM {name}")  # noqa: S608
+            assert cursor.fetchone()[0] > 0
+    assert leftovers() == []
+    # again: the same figures, new partitions in place of these
+    rebuild_mastery()
+    assert snapshot() == incremental
+    assert {name for name, _b, _c in partitions()}.isdisjoint(name for name, _b, _c in built)
+    assert leftovers() == []
+
+
+def test_a_range_that_fails_leaves_the_rollups_as_they_were(
+    record, competences, region, settings, monkeypatch
+):
+    settings.REPORTS_REBUILD_PARTS = 2
+    country(record, competences, region)
+    rebuild_mastery()
+    before, standing = snapshot(), partitions()
+    select = rebuild._rollups_select
+
+    def failing(students):
+        if ">=" in students:  # the second range's evidence: a division by zero on each row
+            students = f"({students}) AND 1 / (e.level - e.level) = 1"
+        return select(students)
+
+    monkeypatch.setattr(rebuild, "_rollups_select", failing)
+    with pytest.raises(DataError, match="division by zero"):
+        rebuild_mastery()
+    assert snapshot() == before and partitions() == standing
+    assert len(leftovers()) == 2  # the failed rebuild's ranges, one of them filled
+    monkeypatch.setattr(rebuild, "_rollups_select", select)
+    rebuild_mastery()
+    assert snapshot() == before and leftovers() == []
+
+
+@pytest.mark.django_db
+def test_where_the_transaction_has_written_the_ranges_are_built_on_its_connection(
+    record, competences, region, monkeypatch
+):
+    """Other connections would not see what the caller's transaction wrote (here the test's
+    own rows): the ranges are built one after another on the rebuild's connection."""
+    country(record, competences, region, students=6)
+    incremental = snapshot()
+    threads = []
+    fill = parts._fill
+
+    def spied(*args):
+        threads.append(threading.get_ident())
+        return fill(*args)
+
+    monkeypatch.setattr(parts, "_fill", spied)
+    rebuild_mastery()
+    assert snapshot() == incremental
+    assert threads == [threading.get_ident()] * 2 and len(partitions()) == 2
+    assert leftovers() == []
