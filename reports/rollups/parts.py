@@ -13,9 +13,9 @@ What others see does not change: the rebuild's transaction locks the roll-ups ta
 it takes the snapshot, so a refresh reading or writing roll-ups waits for its commit, as it
 waited for the TRUNCATE before; the new tables are partitions only once it commits (a
 failed rebuild leaves the old ones, and the next rebuild drops what the failed one built).
-Where the rebuild's transaction has already written (a caller's transaction, a test's),
-other connections would not see those rows: the ranges are then built one after another on
-the rebuild's own connection, the same way."""
+Inside a caller's transaction (a test's, one that may have written rows other connections
+would not see, or a savepoint, which cannot export a snapshot) the ranges are built one
+after another on the rebuild's own connection, the same way."""
 
 from __future__ import annotations
 
@@ -48,24 +48,20 @@ def prefix() -> str:
     return f"{MasteryRollup._meta.db_table}_part_"
 
 
-def nothing_written_yet(cursor) -> bool:
-    """Whether this transaction has written nothing yet (what it will have written is
-    then what other connections see, as of a snapshot it exports)."""
-    cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
-    return cursor.fetchone()[0]
-
-
 def rollups_rebuild(
     cursor, columns: list[str], select: RollupsSelect, *, side_by_side: bool
 ) -> int:
     """Replace every roll-up by the rows (of `columns`) `select` gives, a range of
     students per partition, the ranges on connections of their own when `side_by_side`
-    (the caller's transaction has written nothing yet: `nothing_written_yet`). Returns how
-    many rows."""
+    (the rebuild's transaction is its own, not a caller's: what the ranges read, the
+    evidence, is committed). Returns how many rows."""
     parent = MasteryRollup._meta.db_table
     # one rebuild at a time (the second waits for the first's commit), and what a failed
     # one built is dropped: tables of ours that are no partition
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [parent])
+    # the rebuild's transaction sits idle while the ranges are filled: a server's limit on
+    # idle transactions (set against forgotten ones) must not end it meanwhile
+    cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
     for (name,) in _leftovers(cursor):
         cursor.execute(f"DROP TABLE {name}")
     token = secrets.token_hex(4)

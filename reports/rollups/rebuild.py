@@ -35,7 +35,6 @@ from .keys import record_keys_drop_orphans, record_keys_fill
 from .parts import (
     REBUILD_MAINTENANCE_WORK_MEM,
     REBUILD_WORK_MEM,
-    nothing_written_yet,
     partitions,
     rollups_rebuild,
 )
@@ -61,18 +60,8 @@ class RebuildResult:
     seconds: float  # how long it took
 
 
-ROLLUP_COLUMNS = [
-    "student_id",
-    "competence_id",
-    "framework_id",
-    "level",
-    "evidence_count",
-    "average_score",
-    "first_activity_at",
-    "last_activity_at",
-    "step_months",
-    "step_levels",
-]
+# what _rollups_select gives, in this order
+ROLLUP_COLUMNS = [f.column for f in MasteryRollup._meta.local_concrete_fields]
 
 
 def _clear(cursor, tables) -> None:
@@ -264,7 +253,6 @@ def _frameworks_sql() -> str:
     )
 
 
-@transaction.atomic
 def mastery_rebuild() -> RebuildResult:
     """Recompute every roll-up, step and figure from the evidence. Twice: the same rows
     (everything is cleared and recomputed).
@@ -274,16 +262,18 @@ def mastery_rebuild() -> RebuildResult:
     derived from the steps. On PostgreSQL the roll-ups are written a range of students at a
     time, the ranges side by side on connections of their own, into new partitions put in
     place of the old ones (reports/rollups/parts.py), with the memory for sorts in RAM
-    (these transactions only)."""
-    started = time.monotonic()
+    (these transactions only): outside a caller's transaction, which other connections do
+    not see into."""
+    return _mastery_rebuild(time.monotonic(), side_by_side=not connection.in_atomic_block)
+
+
+@transaction.atomic
+def _mastery_rebuild(started: float, *, side_by_side: bool) -> RebuildResult:
     rollup = MasteryRollup._meta.db_table
     activity_table = CohortMonthlyActivity._meta.db_table
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
     postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        with connection.cursor() as cursor:
-            side_by_side = nothing_written_yet(cursor)
     everything_changed()  # every cached report (reports/caching.py), now and after commit
     record_keys_drop_orphans()
     record_keys_fill()  # every student counted below has a key (existing keys stay)

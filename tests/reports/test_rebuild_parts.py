@@ -8,14 +8,15 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.utils import DataError
 
-from reports.models import MasteryRollup
-from reports.rollups import parts, rebuild
+from reports.models import MasteryRollup, RecordKey
+from reports.rollups import mastery_rebuild, parts, rebuild
 
 from .conftest import cohort_with_students, months_ago, school
 from .test_rollup import snapshot
@@ -85,16 +86,9 @@ def country(record, competences, region, students: int = 12) -> None:
         )
 
 
-def rebuild_mastery() -> None:
-    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-def test_the_ranges_rebuilt_side_by_side_give_the_figures_of_one_pass(
-    record, competences, region, settings, monkeypatch
-):
-    settings.REPORTS_REBUILD_PARTS = 3
-    country(record, competences, region)
-    incremental = snapshot()
+@pytest.fixture
+def fill_threads(monkeypatch) -> list[int]:
+    """The threads the ranges are filled on, one entry per range, as the rebuild runs."""
     threads = []
     fill = parts._fill
 
@@ -103,10 +97,23 @@ def test_the_ranges_rebuilt_side_by_side_give_the_figures_of_one_pass(
         return fill(*args)
 
     monkeypatch.setattr(parts, "_fill", spied)
+    return threads
+
+
+def rebuild_mastery() -> None:
+    call_command("rebuild_mastery", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_the_ranges_rebuilt_side_by_side_give_the_figures_of_one_pass(
+    record, competences, region, settings, fill_threads
+):
+    settings.REPORTS_REBUILD_PARTS = 3
+    country(record, competences, region)
+    incremental = snapshot()
     rebuild_mastery()
     assert snapshot() == incremental
     # three ranges, each filled on a connection of its own, none on the rebuild's thread
-    assert len(set(threads)) == 3 and threading.get_ident() not in threads
+    assert len(set(fill_threads)) == 3 and threading.get_ident() not in fill_threads
     built = partitions()
     assert len(built) == 3
     # the ranges follow each other, from the lowest id there can be to the highest
@@ -157,22 +164,55 @@ def test_a_range_that_fails_leaves_the_rollups_as_they_were(
 
 
 @pytest.mark.django_db
-def test_where_the_transaction_has_written_the_ranges_are_built_on_its_connection(
-    record, competences, region, monkeypatch
+def test_inside_a_callers_transaction_the_ranges_are_built_on_its_connection(
+    record, competences, region, fill_threads
 ):
     """Other connections would not see what the caller's transaction wrote (here the test's
-    own rows): the ranges are built one after another on the rebuild's connection."""
+    own rows), nor can a savepoint export a snapshot: the ranges are built one after
+    another on the rebuild's connection."""
     country(record, competences, region, students=6)
     incremental = snapshot()
-    threads = []
-    fill = parts._fill
-
-    def spied(*args):
-        threads.append(threading.get_ident())
-        return fill(*args)
-
-    monkeypatch.setattr(parts, "_fill", spied)
     rebuild_mastery()
     assert snapshot() == incremental
-    assert threads == [threading.get_ident()] * 2 and len(partitions()) == 2
+    assert fill_threads == [threading.get_ident()] * 2 and len(partitions()) == 2
     assert leftovers() == []
+
+
+def test_a_server_limit_on_idle_transactions_does_not_end_the_rebuild(
+    record, competences, region, monkeypatch
+):
+    """The rebuild's transaction waits, idle, while the ranges are filled: a database set
+    to end transactions idle for a second (against forgotten ones) does not end it."""
+    country(record, competences, region, students=4)
+    incremental = snapshot()
+    fill = parts._fill
+
+    def slow(*args):  # a range that takes a while, as at national size
+        time.sleep(2.5)
+        return fill(*args)
+
+    monkeypatch.setattr(parts, "_fill", slow)
+    with connection.cursor() as cursor:
+        cursor.execute("SET idle_in_transaction_session_timeout = '1s'")
+    try:
+        rebuild_mastery()
+    finally:
+        connection.close()  # the setting goes with the connection
+    assert snapshot() == incremental
+
+
+def test_keys_the_rebuild_draws_count_and_a_callers_transaction_gives_the_same(
+    record, competences, region
+):
+    """Students loaded in bulk have no record key: the rebuild draws them and the figures
+    sum them, the same whether the ranges are filled side by side or, inside a caller's
+    transaction (here a savepoint, which cannot export a snapshot), on its connection."""
+    country(record, competences, region, students=6)
+    RecordKey.objects.all().delete()  # as if loaded in bulk
+    rebuild_mastery()
+    assert RecordKey.objects.count() == 6
+    side_by_side = snapshot()
+    assert all(key_sum > 0 for *_key, key_sum in side_by_side["activity"])
+    with transaction.atomic():  # the same, built on the rebuild's own connection
+        mastery_rebuild()
+    assert snapshot() == side_by_side
