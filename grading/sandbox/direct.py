@@ -107,34 +107,62 @@ def _grader_serve(path, most_threads, server, ready_w=-1):
 
     for stream in streams:
         stream._schedule_flush = flush_soon
-    import array, fcntl, termios
-    # the pipes ipykernel's threads read what is written to fds 1 and 2 from (os.system, C)
-    pipes = [
-        stream._fid
-        for stream in streams
-        if getattr(stream, "_fid", None) is not None
-        and getattr(stream, "watch_fd_thread", None) is not None
-        and stream.watch_fd_thread.is_alive()  # not in a copy: its threads stayed behind
-    ]
+    import codecs, select
+    # What C code and subprocesses write to fds 1 and 2 (os.system, extensions) reaches
+    # the streams through pipes. ipykernel's threads read theirs 1,000 bytes at a time and
+    # write each piece to the stream after reading it: a cell could end with its last piece
+    # read but not yet written (lost from its output, or shown in a later cell's). The fds
+    # are moved onto pipes of ours (ipykernel's threads wait on theirs, which no one writes
+    # to any more), each read by a thread of ours that reads and writes under a lock; the
+    # end of a cell takes the lock and reads what is left itself. Not in a copy: its
+    # threads stayed behind in the kernel, which reads for it.
+    pumps = []
+    for stream in streams:
+        thread = getattr(stream, "watch_fd_thread", None)
+        fd = getattr(stream, "_original_stdstream_fd", None)
+        if thread is None or fd is None or not thread.is_alive():
+            continue
+        pipe_r, pipe_w = os.pipe()
+        os.dup2(pipe_w, fd)
+        os.close(pipe_w)
+        os.set_blocking(pipe_r, False)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pumps.append((stream, pipe_r, threading.Lock(), decoder))
+
+    def move(stream, pipe_r, lock, decoder):
+        # one read of the pipe to the stream (and, as ipykernel does, to the kernel's own
+        # stdout or stderr), the lock held: what was read, b"" once the pipe is closed,
+        # None if it was empty
+        try:
+            data = os.read(pipe_r, 65536)
+        except BlockingIOError:
+            return None
+        if data:
+            stream.write(decoder.decode(data))
+            try:
+                os.write(stream._original_stdstream_copy, data)
+            except (AttributeError, OSError):
+                pass
+        return data
+
+    def pump(*each):
+        while True:
+            select.select([each[1]], [], [])
+            with each[2]:
+                if move(*each) == b"":
+                    return
+
+    for each in pumps:
+        threading.Thread(target=pump, args=each, daemon=True).start()
 
     def settle():
-        # Until its pipe is empty (0.5 s at most), and a moment more for the thread to
-        # write what it read: the output belongs to the cell that wrote it.
+        # what the pipes hold when the cell ends, to its output (0.5 s at most: a process
+        # the cell left behind may go on writing)
         deadline = time.monotonic() + 0.5
-        waited = False
-        for fid in pipes:
-            pending = array.array("i", [0])
-            while time.monotonic() < deadline:
-                try:
-                    fcntl.ioctl(fid, termios.FIONREAD, pending)
-                except OSError:
-                    break
-                if pending[0] == 0:
-                    break
-                waited = True
-                time.sleep(0.0005)
-        if waited:
-            time.sleep(0.001)
+        for each in pumps:
+            with each[2]:
+                while move(*each) and time.monotonic() < deadline:
+                    pass
 
     threading.Thread(target=flusher, daemon=True).start()
     requests = queue.SimpleQueue()
@@ -171,7 +199,8 @@ def _grader_serve(path, most_threads, server, ready_w=-1):
             def bound(msg_id=request["msg_id"]):
                 send(b"b", [json.dumps({"msg_id": msg_id}).encode()])
 
-            why = _grader_copy(request["fork"], most_threads + 2, conn, bound)  # + reader, flusher
+            why = _grader_copy(  # + reader, flusher, pumps
+                request["fork"], most_threads + 2 + len(pumps), conn, bound)
             send(b"f", [json.dumps({"msg_id": request["msg_id"], "why": why}).encode()])
             continue
         code = request["code"]

@@ -105,6 +105,43 @@ def test_output_written_to_the_file_descriptors_stays_with_its_cell():
         assert outputs(result, index + 1) == []
 
 
+def test_output_still_being_copied_from_the_pipe_stays_with_its_cell():
+    # ipykernel's thread reads a pipe 1,000 bytes at a time and writes each piece to the
+    # stream after: the pipe is empty while the last piece is still on its way (on a busy
+    # machine it was shown short, 29,000 bytes of 30,000). Here that thread is made slow
+    # between reading a piece and writing it.
+    slow = """
+    import os, threading, time
+    read = os.read
+    def slow_read(fd, size):
+        data = read(fd, size)
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.05)
+        return data
+    os.read = slow_read
+    """
+    write = "import os\nos.write(2, b'y' * 3500)\nNone"
+    result = run(slow, write, "pass", write, "pass")
+
+    assert statuses(result) == ["ok"] * 5
+    for index in (1, 3):
+        text = "".join(o["text"] for o in outputs(result, index) if o["name"] == "stderr")
+        assert len(text) == 3500, index
+        assert outputs(result, index + 1) == []
+
+
+def test_a_process_left_writing_to_the_file_descriptors_does_not_hold_up_the_cells():
+    flood = """
+    import subprocess, sys
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import os\\nwhile True: os.write(1, b'x' * 4096)"])
+    """
+    result = run(flood, "1 + 1", "writer.kill()\nwriter.wait()")
+
+    assert statuses(result) == ["ok", "ok", "ok"]
+    assert outputs(result, 1)[-1]["data"] == {"text/plain": "2"}
+
+
 def test_magics_and_multi_line_last_expressions_work():
     result = run("%time y = 2", "(y +\n 1)", "%%capture\nprint('hidden')")
 
@@ -162,7 +199,6 @@ def test_a_cell_that_will_not_be_interrupted_stops_the_notebook():
 
     assert statuses(result) == ["timeout", "not_run"]
     assert "did not respond to an interrupt" in result.error
-    assert result.duration_s < 10
 
 
 def test_the_notebook_time_limit_stops_the_rest():
