@@ -130,6 +130,14 @@ def test_output_still_being_copied_from_the_pipe_stays_with_its_cell():
         assert outputs(result, index + 1) == []
 
 
+def test_text_written_to_the_file_descriptors_keeps_its_characters_across_reads():
+    # read a piece at a time, a character's bytes can fall in two pieces
+    result = run("import os\nos.write(1, ('a' + 'é' * 40000).encode())\nNone")
+
+    text = "".join(o["text"] for o in outputs(result, 0) if o["name"] == "stdout")
+    assert text == "a" + "é" * 40000
+
+
 def test_a_process_left_writing_to_the_file_descriptors_does_not_hold_up_the_cells():
     flood = """
     import subprocess, sys
