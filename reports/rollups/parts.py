@@ -49,12 +49,20 @@ def prefix() -> str:
 
 
 def rollups_rebuild(
-    cursor, columns: list[str], select: RollupsSelect, *, side_by_side: bool
-) -> int:
+    cursor,
+    columns: list[str],
+    select: RollupsSelect,
+    *,
+    side_by_side: bool,
+    meanwhile: Callable[[], object] = lambda: None,
+) -> tuple[int, int]:
     """Replace every roll-up by the rows (of `columns`) `select` gives, a range of
     students per partition, the ranges on connections of their own when `side_by_side`
     (the rebuild's transaction is its own, not a caller's: what the ranges read, the
-    evidence, is committed). Returns how many rows."""
+    evidence, is committed). `meanwhile` runs in the rebuild's transaction while the
+    ranges are filled (work that does not read the roll-ups: the rebuild's own connection
+    is otherwise idle then); before them, when they are filled on this connection.
+    Returns how many rows, and how many steps in them."""
     parent = MasteryRollup._meta.db_table
     # one rebuild at a time (the second waits for the first's commit), and what a failed
     # one built is dropped: tables of ours that are no partition
@@ -73,13 +81,15 @@ def rollups_rebuild(
             cursor.execute(f"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
-            written = list(
-                pool.map(
-                    lambda part: _own_connection(_fill, columns, select, snapshot, *part), parts
-                )
-            )
+            filling = [
+                pool.submit(_own_connection, _fill, columns, select, snapshot, *part)
+                for part in parts
+            ]
+            meanwhile()
+            written = [each.result() for each in filling]
     else:
         cursor.execute(f"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE")
+        meanwhile()
         written = []
         for part in parts:
             _create(cursor, parent, *part)
@@ -91,7 +101,7 @@ def rollups_rebuild(
         # the range's CHECK spares the attachment a scan of the rows; it goes after
         cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES {bounds}")
         cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_range")
-    return sum(written)
+    return sum(rows for rows, _ in written), sum(steps for _, steps in written)
 
 
 def partitions(cursor) -> list[str]:
@@ -156,10 +166,11 @@ def _create(cursor, parent: str, name: str, low, high) -> None:
 
 def _fill(
     cursor, columns: list[str], select: RollupsSelect, snapshot: str | None, name: str, low, high
-) -> int:
+) -> tuple[int, int]:
     """Fill the range's table and build its key; with `snapshot`, in a transaction of its
     own that reads as the rebuild's does (committed here; attached by the rebuild).
-    Returns how many rows."""
+    Returns how many rows, and how many steps in them (counted as they are written rather
+    than in a scan of them all after)."""
     sql, params = select(_range_sql("e.student_id", low, high))
     key = ", ".join(f.column for f in MasteryRollup._meta.pk_fields)
     with transaction.atomic() if snapshot else nullcontext():
@@ -170,7 +181,12 @@ def _fill(
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
-        cursor.execute(f"INSERT INTO {name} ({', '.join(columns)}) {sql}", params)
-        written = cursor.rowcount
+        insert = f"INSERT INTO {name} ({', '.join(columns)}) {sql}"
+        cursor.execute(
+            f"WITH written AS ({insert} RETURNING cardinality(step_months) AS steps) "  # noqa: S608
+            "SELECT COUNT(*), COALESCE(SUM(steps), 0) FROM written",
+            params,
+        )
+        written = cursor.fetchone()
         cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY ({key})")
     return written
