@@ -32,12 +32,18 @@ def record_key(student_id: int) -> int:
     return value
 
 
-def record_keys_fill() -> int:
+def record_keys_fill(low: int | None = None, high: int | None = None) -> int:
     """Draw a key, set-based, for every student of a cohort who has none yet (students
-    loaded in bulk, before a rebuild); returns how many were drawn. Existing keys stay."""
+    loaded in bulk, before a rebuild), of those with ids from `low` to below `high` (None:
+    no bound); returns how many were drawn. Existing keys stay."""
     table = RecordKey._meta.db_table
     membership = Membership._meta.db_table
     bits = KEY_MODULUS.bit_length() - 1  # KEY_MODULUS is a power of two
+    between = "".join(
+        f" AND m.user_id {op} {int(bound)}"
+        for op, bound in ((">=", low), ("<", high))
+        if bound is not None
+    )
     if connection.vendor == "postgresql":
         # gen_random_uuid() draws from the server's strong random source: take `bits` of
         # its first (random) hex digits
@@ -47,7 +53,7 @@ def record_keys_fill() -> int:
     draw_missing = f"""INSERT INTO {table} (student_id, value)
         SELECT s.user_id, {draw} FROM (
             SELECT DISTINCT m.user_id FROM {membership} m
-            WHERE m.role = %s AND m.cohort_id IS NOT NULL
+            WHERE m.role = %s AND m.cohort_id IS NOT NULL{between}
               AND NOT EXISTS (SELECT 1 FROM {table} k WHERE k.student_id = m.user_id)
         ) s WHERE true"""  # noqa: S608 - table names from the models
     with connection.cursor() as cursor:

@@ -54,15 +54,27 @@ def rollups_rebuild(
     select: RollupsSelect,
     *,
     side_by_side: bool,
+    first: Callable[[int | None, int | None], object] = lambda low, high: None,
     meanwhile: Callable[[], object] = lambda: None,
+    then: Callable[[object, str], object] = lambda cursor, name: None,
 ) -> tuple[int, int]:
     """Replace every roll-up by the rows (of `columns`) `select` gives, a range of
     students per partition, the ranges on connections of their own when `side_by_side`
     (the rebuild's transaction is its own, not a caller's: what the ranges read, the
-    evidence, is committed). `meanwhile` runs in the rebuild's transaction while the
-    ranges are filled (work that does not read the roll-ups: the rebuild's own connection
-    is otherwise idle then); before them, when they are filled on this connection.
-    Returns how many rows, and how many steps in them."""
+    evidence, is committed). Returns how many rows, and how many steps in them.
+
+    `first(low, high)`: work the rest reads, for each range of students (ids from `low` to
+    below `high`, None: no bound): the students' record keys drawn. Side by side, each
+    range's on a connection of its own, committed at once (what it wrote stays if the
+    rebuild fails), before the roll-ups are locked: a transaction drawing a student's key
+    as they join a cohort, then reading their roll-ups, is never left waiting on the
+    rebuild while a range waits on it. `meanwhile` runs in the rebuild's transaction while
+    the ranges are filled (work that does not read the roll-ups: the rebuild's own
+    connection is otherwise idle then). `then(cursor, name)` runs in each range's
+    transaction once its table `name` is filled (the range's sums, read by the rebuild's
+    transaction after). When not side by side, all of them run in the rebuild's
+    transaction: `first` over all students, `meanwhile`, then each range filled and
+    `then`."""
     parent = MasteryRollup._meta.db_table
     # one rebuild at a time (the second waits for the first's commit), and what a failed
     # one built is dropped: tables of ours that are no partition
@@ -78,22 +90,24 @@ def rollups_rebuild(
         with ThreadPoolExecutor(len(parts)) as pool:
             # made before the lock below (LIKE reads the roll-ups table's definition)
             list(pool.map(lambda part: _own_connection(_create, parent, *part), parts))
+            list(pool.map(lambda part: _own_connection(lambda _c: first(*part[1:])), parts))
             cursor.execute(f"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
             filling = [
-                pool.submit(_own_connection, _fill, columns, select, snapshot, *part)
+                pool.submit(_own_connection, _fill, columns, select, snapshot, then, *part)
                 for part in parts
             ]
             meanwhile()
             written = [each.result() for each in filling]
     else:
         cursor.execute(f"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE")
+        first(None, None)
         meanwhile()
         written = []
         for part in parts:
             _create(cursor, parent, *part)
-            written.append(_fill(cursor, columns, select, None, *part))
+            written.append(_fill(cursor, columns, select, None, then, *part))
     for old in partitions(cursor):
         cursor.execute(f"DROP TABLE {old}")
     for name, low, high in parts:
@@ -165,10 +179,18 @@ def _create(cursor, parent: str, name: str, low, high) -> None:
 
 
 def _fill(
-    cursor, columns: list[str], select: RollupsSelect, snapshot: str | None, name: str, low, high
+    cursor,
+    columns: list[str],
+    select: RollupsSelect,
+    snapshot: str | None,
+    then: Callable[[object, str], object],
+    name: str,
+    low,
+    high,
 ) -> tuple[int, int]:
-    """Fill the range's table and build its key; with `snapshot`, in a transaction of its
-    own that reads as the rebuild's does (committed here; attached by the rebuild).
+    """Fill the range's table, build its key, then `then(cursor, name)`; with `snapshot`,
+    in a transaction of its own that reads as the rebuild's does (committed here; attached
+    by the rebuild).
     Returns how many rows, and how many steps in them (counted as they are written rather
     than in a scan of them all after)."""
     sql, params = select(_range_sql("e.student_id", low, high))
@@ -189,4 +211,5 @@ def _fill(
         )
         written = cursor.fetchone()
         cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY ({key})")
+        then(cursor, name)
     return written

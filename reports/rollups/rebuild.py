@@ -42,6 +42,7 @@ from .tables import (
     COUNTRY_COLUMNS,
     CUBE_COLUMNS,
     LEVEL_COLUMNS,
+    LEVEL_KEY,
     REGION_ACTIVITY_KEY,
     REGION_COLUMNS,
     REGION_KEY,
@@ -62,6 +63,16 @@ class RebuildResult:
 
 # what _rollups_select gives, in this order
 ROLLUP_COLUMNS = [f.column for f in MasteryRollup._meta.local_concrete_fields]
+ACTIVITY_COLUMNS = ["cohort_id", "month", "students", "key_sum"]
+CUBE_GROUP = CUBE_COLUMNS[:-2]  # what the cube's rows are summed by (its key and framework)
+# what mastery_cube_rederive refills
+_CUBE_TABLES = [
+    MasteryCube._meta.db_table,
+    InstitutionLevelChange._meta.db_table,
+    RegionLevelChange._meta.db_table,
+    CountryCompetenceChange._meta.db_table,
+    RegionMonthlyActivity._meta.db_table,
+]
 
 
 def _clear(cursor, tables) -> None:
@@ -168,52 +179,27 @@ def _rollups_select(students: str = "TRUE") -> tuple[str, list]:
     )
 
 
-def _activity_insert(cursor) -> int:
-    """How many students of each cohort had evidence in each month (any competence), from
-    the roll-ups' steps. Returns how many rows.
+def _activity_select(rollups: str) -> tuple[str, list]:
+    """How many students of each cohort had evidence in each month (any competence), and
+    the sum of their record keys, from the steps of the roll-ups in table `rollups`: rows
+    (cohort_id, month, students, key_sum). Returns (SQL, its parameters).
 
-    On PostgreSQL after the roll-ups' key is built: each student's months are told apart
-    in the key's order, a student at a time (at 2,000,000 students 21 s on parallel
-    workers, against 81 s hashing 30 million (student, month) pairs at once); a partition
-    of the roll-ups at a time (a student is in one), summed after: over the partitioned
-    table the planner sorted all 30 million pairs instead (34.5 s against 17)."""
+    On PostgreSQL, with hash aggregation off (_local), each student's months are told
+    apart in the order of the roll-ups' key, a student at a time: at 2,000,000 students
+    21 s, against 81 s hashing 30 million (student, month) pairs at once."""
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
     unnest, month = step_months_unnest("r")
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        cursor.execute("SELECT current_setting('enable_hashagg')")
-        (hashagg,) = cursor.fetchone()
-        cursor.execute("SET LOCAL enable_hashagg = off")
-        tables = partitions(cursor)
-    else:
-        tables = [MasteryRollup._meta.db_table]
-    pieces = " UNION ALL ".join(
+    return (
         f"""SELECT m.cohort_id, a.month, COUNT(*) AS students,
                    SUM(COALESCE(k.value, 0)) AS key_sum
-        FROM (SELECT DISTINCT r.student_id, {month} AS month FROM {table} r {unnest}) a
+        FROM (SELECT DISTINCT r.student_id, {month} AS month FROM {rollups} r {unnest}) a
         JOIN {membership} m ON m.user_id = a.student_id AND m.role = %s
                            AND m.cohort_id IS NOT NULL
         LEFT JOIN {keys} k ON k.student_id = a.student_id
-        GROUP BY 1, 2"""  # noqa: S608
-        for table in tables
+        GROUP BY 1, 2""",  # noqa: S608
+        [Role.STUDENT],
     )
-    if len(tables) > 1:
-        pieces = f"""SELECT cohort_id, month, SUM(students) AS students,
-                            SUM(key_sum) AS key_sum
-        FROM ({pieces}) piece GROUP BY 1, 2"""  # noqa: S608
-    written = _insert_sorted(
-        cursor,
-        CohortMonthlyActivity._meta.db_table,
-        ["cohort_id", "month", "students", "key_sum"],
-        pieces,
-        [Role.STUDENT] * len(tables),
-        order=2,
-        staged=True,
-    )
-    if postgresql:
-        cursor.execute("SELECT set_config('enable_hashagg', %s, true)", [hashagg])
-    return written
 
 
 def _insert_sorted(
@@ -263,8 +249,12 @@ def mastery_rebuild() -> RebuildResult:
     time, the ranges side by side on connections of their own, into new partitions put in
     place of the old ones (reports/rollups/parts.py), with the memory for sorts in RAM
     (these transactions only): outside a caller's transaction, which other connections do
-    not see into. Meanwhile the rebuild's own connection counts what reads no roll-up (the
-    students' record keys, the cohorts' students and completions)."""
+    not see into. First the students' missing record keys are drawn, each range's on its
+    connection (committed: they stay if the rebuild fails, as a student's first key
+    would). While the ranges are filled the rebuild's own connection counts what reads no
+    roll-up (the cohorts' students and completions); each range then sums its own
+    students' steps (`_range_sums`), and the rebuild's transaction adds up the ranges'
+    sums."""
     return _mastery_rebuild(time.monotonic(), side_by_side=not connection.in_atomic_block)
 
 
@@ -272,41 +262,44 @@ def mastery_rebuild() -> RebuildResult:
 def _mastery_rebuild(started: float, *, side_by_side: bool) -> RebuildResult:
     rollup = MasteryRollup._meta.db_table
     activity_table = CohortMonthlyActivity._meta.db_table
-    postgresql = connection.vendor == "postgresql"
     everything_changed()  # every cached report (reports/caching.py), now and after commit
     with connection.cursor() as cursor:
-        if postgresql:
-            _clear(cursor, [activity_table])
+        if connection.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
             cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
-            # what reads no roll-up is counted while the ranges are filled (at 2,000,000
-            # students with no key drawn yet: 12 s on this connection, otherwise idle)
             rollups, steps = rollups_rebuild(
                 cursor,
                 ROLLUP_COLUMNS,
                 _rollups_select,
                 side_by_side=side_by_side,
+                first=record_keys_fill,  # every student counted has a key
+                # at 2,000,000 students 10 s on this connection, otherwise idle
                 meanwhile=_counts_without_rollups,
+                then=_range_sums,
             )
-        else:
-            _counts_without_rollups()
-            _clear(cursor, [activity_table, rollup])
-            select, params = _rollups_select()
-            cursor.execute(
-                f"INSERT INTO {rollup} ({', '.join(ROLLUP_COLUMNS)}) {select}",
-                params,
-            )
-            rollups = cursor.rowcount
-            cursor.execute(
-                f"SELECT COALESCE(SUM(json_array_length(step_months)), 0) FROM {rollup}"  # noqa: S608
-            )
-            (steps,) = cursor.fetchone()
-        if connection.vendor == "postgresql":
+            ranges = partitions(cursor)
             # the planner's figures for the roll-ups just refilled (what follows reads them)
             cursor.execute(f"ANALYZE {rollup}")
-        activity = _activity_insert(cursor)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {activity_table}")
+            activity, cube = _sums_of_ranges(cursor, ranges)
+            return RebuildResult(
+                rollups=rollups,
+                steps=steps,
+                cohort_activity=activity,
+                cube=cube,
+                seconds=time.monotonic() - started,
+            )
+        record_keys_fill()
+        _counts_without_rollups()
+        _clear(cursor, [activity_table, rollup])
+        select, params = _rollups_select()
+        cursor.execute(f"INSERT INTO {rollup} ({', '.join(ROLLUP_COLUMNS)}) {select}", params)
+        rollups = cursor.rowcount
+        cursor.execute(
+            f"SELECT COALESCE(SUM(json_array_length(step_months)), 0) FROM {rollup}"  # noqa: S608
+        )
+        (steps,) = cursor.fetchone()
+        select, params = _activity_select(rollup)
+        activity = _insert_sorted(cursor, activity_table, ACTIVITY_COLUMNS, select, params, order=2)
     cube = mastery_cube_rederive()
     return RebuildResult(
         rollups=rollups,
@@ -318,13 +311,13 @@ def _mastery_rebuild(started: float, *, side_by_side: bool) -> RebuildResult:
 
 
 def _counts_without_rollups() -> None:
-    """What a rebuild counts without reading the roll-ups: every student of a cohort
-    gets a record key (existing keys stay), the cohorts' students and completions."""
+    """What a rebuild counts without reading the roll-ups, once every student of a cohort
+    has a record key: the cohorts' students and completions (the keys of deleted accounts
+    forgotten first)."""
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
     enrolment = CohortEnrolment._meta.db_table
     record_keys_drop_orphans()
-    record_keys_fill()  # every student counted below has a key
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {enrolment}")  # noqa: S608
         cursor.execute(
@@ -337,27 +330,96 @@ def _counts_without_rollups() -> None:
     completion_refresh(keys_drawn=True)
 
 
-@transaction.atomic
-def mastery_cube_rederive() -> int:
-    """Sum the students' level changes (their roll-ups' steps) into the institution table
-    and the cube again, the cube into its sums by region and by competence, and the
-    cohorts' activity by region: after a rebuild, or when a cohort or an institution
-    changed its track, year, kind or region. Rows are written in key order, so what a
-    region's or an institution's report reads sits together on disk. Twice: the same rows."""
-    cube = MasteryCube._meta.db_table
-    level_table = InstitutionLevelChange._meta.db_table
-    region_table = RegionLevelChange._meta.db_table
-    country_table = CountryCompetenceChange._meta.db_table
-    region_activity = RegionMonthlyActivity._meta.db_table
+@contextmanager
+def _local(cursor, **values: str):
+    """PostgreSQL: settings for the statements inside, in this transaction only; as they
+    were after (a failure rolls the transaction back, and the settings with it)."""
+    saved = {}
+    for name, value in values.items():
+        cursor.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        saved[name] = cursor.fetchone()[0]
+    yield
+    for name, value in saved.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def _range_sums(cursor, rollups: str) -> None:
+    """PostgreSQL: what the students of one range (their roll-ups: table `rollups`) add to
+    the institution table and the cube, in one pass (GROUPING SETS: `cube` 0 for the
+    institution table's rows, 1 for the cube's), and to the cohorts' activity: into
+    tables `rollups`_changes and `rollups`_activity (unlogged: work tables, dropped by
+    the rebuild once summed; a failed rebuild's are dropped by the next, as its ranges).
+    A student's roll-ups are all in one range: the ranges' sums add up to the country's.
+
+    In the range's transaction, beside the others (one core each, no parallel workers): at
+    2,000,000 students the two ranges' sums took 33 s side by side, and adding them up 8 s,
+    against 54 s for the same sums over all the roll-ups on the rebuild's connection."""
+    # the planner's figures for the rows just written: without them it expected 14 times
+    # the groups there are and sorted instead of hashing (140 s instead of 20)
+    cursor.execute(f"ANALYZE {rollups}")
+    changes, params = _changes_sql(rollups)
+    level = ", ".join(f"c.{column}" for column in LEVEL_KEY)
+    cube = ", ".join(f"c.{column}" for column in CUBE_GROUP)
+    every = list(dict.fromkeys([*LEVEL_KEY, *CUBE_GROUP]))
+    with _local(
+        cursor,
+        work_mem=REBUILD_WORK_MEM,
+        max_parallel_workers_per_gather="0",
+    ):
+        cursor.execute(
+            f"""CREATE UNLOGGED TABLE {rollups}_changes AS
+            SELECT GROUPING(c.institution_id) AS cube, {", ".join(f"c.{n}" for n in every)},
+                   SUM(c.change) AS change, SUM(c.change * c.rk) AS key_change
+            FROM ({changes}) c GROUP BY GROUPING SETS (({level}), ({cube}))
+            HAVING SUM(c.change) <> 0 OR SUM(c.change * c.rk) <> 0""",  # noqa: S608
+            params,
+        )
+        select, params = _activity_select(rollups)
+        with _local(cursor, enable_hashagg="off"):
+            cursor.execute(f"CREATE UNLOGGED TABLE {rollups}_activity AS {select}", params)
+
+
+def _sums_of_ranges(cursor, ranges: list[str]) -> tuple[int, int]:
+    """PostgreSQL: the ranges' sums (`_range_sums`) added up into the cohorts' activity,
+    the institution table and the cube, and the cube summed on; the ranges' sums dropped
+    after. Returns how many rows of activity and of cube."""
     activity_table = CohortMonthlyActivity._meta.db_table
+
+    def every(suffix: str, where: str = "") -> str:
+        return " UNION ALL ".join(f"SELECT * FROM {r}_{suffix}{where}" for r in ranges)  # noqa: S608
+
+    _clear(cursor, [activity_table, *_CUBE_TABLES])
+    activity = _insert_sorted(
+        cursor,
+        activity_table,
+        ACTIVITY_COLUMNS,
+        f"""SELECT a.cohort_id, a.month, SUM(a.students) AS students,
+               SUM(a.key_sum) AS key_sum
+        FROM ({every("activity")}) a GROUP BY 1, 2""",  # noqa: S608
+        order=2,
+        staged=True,
+    )
+    cells = _cube_fill(
+        cursor,
+        f"({every('changes', ' WHERE cube = 0')})",
+        f"({every('changes', ' WHERE cube = 1')})",
+        "c.key_change",
+    )
+    cursor.execute(f"DROP TABLE {', '.join(f'{r}_changes, {r}_activity' for r in ranges)}")
+    cursor.execute(f"ANALYZE {activity_table}")
+    _cube_sums(cursor)
+    return activity, cells
+
+
+def _changes_sql(rollups: str = "") -> tuple[str, list]:
+    """Every change of every student (the steps of the roll-ups in `rollups`, by default
+    all), once per cohort of theirs, with where the cohort sums to and the student's record
+    key `rk` (a student in two cohorts counts in both). Returns (SQL, its parameters)."""
     cohort = Cohort._meta.db_table
     institution = Cohort._meta.get_field("institution").related_model._meta.db_table
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
-    everything_changed()  # every cached report (reports/caching.py), now and after commit
-    # every change of every student, once per cohort of theirs, with where the cohort sums
-    # to and the student's record key (a student in two cohorts counts in both)
-    changes, params = step_changes_sql(
+    return step_changes_sql(
         columns="co.institution_id, i.region_id, i.kind, co.track, co.academic_year, "
         "COALESCE(k.value, 0) AS rk,",
         joins=f"""JOIN {membership} m ON m.user_id = r.student_id AND m.role = %s
@@ -366,60 +428,99 @@ def mastery_cube_rederive() -> int:
                  JOIN {institution} i ON i.id = co.institution_id
                  LEFT JOIN {keys} k ON k.student_id = r.student_id""",
         params=[Role.STUDENT],
+        rollups=rollups,
     )
+
+
+def _cube_fill(cursor, level_changes: str, cube_changes: str, key_change: str, params=()) -> int:
+    """The institution table and the cube (emptied) filled with the sums of the changes in
+    `level_changes` and `cube_changes` (SQL of rows with the tables' keys, `change`, and
+    `key_change`, the SQL of the record keys' change over alias c), in key order, so what a
+    region's or an institution's report reads sits together on disk; `params`: those of
+    each. Returns how many cube rows."""
+
+    def sums(key: list[str], changes: str) -> str:
+        columns = ", ".join(f"c.{column}" for column in key)
+        by = ", ".join(str(n) for n in range(1, len(key) + 1))
+        return f"""SELECT {columns}, SUM(c.change) AS change, SUM({key_change}) AS key_change
+        FROM {changes} c GROUP BY {by}
+        HAVING SUM(c.change) <> 0 OR SUM({key_change}) <> 0"""  # noqa: S608
+
+    level_table = InstitutionLevelChange._meta.db_table
+    cube = MasteryCube._meta.db_table
+    _insert_sorted(
+        cursor,
+        level_table,
+        LEVEL_COLUMNS,
+        sums(LEVEL_KEY, level_changes),
+        params,
+        order=6,
+        staged=True,
+    )
+    return _insert_sorted(
+        cursor,
+        cube,
+        CUBE_COLUMNS,
+        sums(CUBE_GROUP, cube_changes),
+        params,
+        order=8,
+        staged=True,
+    )
+
+
+def _cube_sums(cursor) -> None:
+    """The cube summed by region and by competence, the cohorts' activity by region, and
+    the region sums of the cohorts' students and completions (all emptied first)."""
+    cube = MasteryCube._meta.db_table
+    region_table = RegionLevelChange._meta.db_table
+    country_table = CountryCompetenceChange._meta.db_table
+    region_activity = RegionMonthlyActivity._meta.db_table
+    activity_table = CohortMonthlyActivity._meta.db_table
+    cohort = Cohort._meta.db_table
+    institution = Cohort._meta.get_field("institution").related_model._meta.db_table
+    cursor.execute(
+        f"""INSERT INTO {region_table} ({", ".join(REGION_COLUMNS)})
+        SELECT region_id, kind, track, academic_year, framework_id, month, level,
+               SUM(change), SUM(key_change)
+        FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
+        HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
+    )
+    cursor.execute(
+        f"""INSERT INTO {country_table} ({", ".join(COUNTRY_COLUMNS)})
+        SELECT kind, track, academic_year, competence_id, framework_id, month, level,
+               SUM(change), SUM(key_change)
+        FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
+        HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
+    )
+    cursor.execute(
+        f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students,
+                                          key_sum)
+        SELECT i.region_id, i.kind, co.track, co.academic_year, a.month, SUM(a.students),
+               SUM(a.key_sum)
+        FROM {activity_table} a
+        JOIN {cohort} co ON co.id = a.cohort_id
+        JOIN {institution} i ON i.id = co.institution_id
+        GROUP BY 1, 2, 3, 4, 5 HAVING SUM(a.students) <> 0 OR SUM(a.key_sum) <> 0"""  # noqa: S608
+    )
+    _region_sums(cursor, RegionEnrolment, CohortEnrolment._meta.db_table, month=False)
+    _region_sums(
+        cursor, RegionMonthlyCompletion, CohortMonthlyCompletion._meta.db_table, month=True
+    )
+
+
+@transaction.atomic
+def mastery_cube_rederive() -> int:
+    """Sum the students' level changes (their roll-ups' steps) into the institution table
+    and the cube again, the cube into its sums by region and by competence, and the
+    cohorts' activity by region: after a rebuild, or when a cohort or an institution
+    changed its track, year, kind or region. Twice: the same rows. Returns how many cube
+    rows."""
+    everything_changed()  # every cached report (reports/caching.py), now and after commit
+    changes, params = _changes_sql()
     with connection.cursor() as cursor:
-        _clear(cursor, (cube, level_table, region_table, country_table, region_activity))
-        _insert_sorted(
-            cursor,
-            level_table,
-            LEVEL_COLUMNS,
-            f"""SELECT c.institution_id, c.track, c.academic_year, c.framework_id, c.month,
-                       c.level, SUM(c.change) AS change, SUM(c.change * c.rk) AS key_change
-            FROM ({changes}) c GROUP BY 1, 2, 3, 4, 5, 6
-            HAVING SUM(c.change) <> 0 OR SUM(c.change * c.rk) <> 0""",  # noqa: S608
-            params,
-            order=6,
-            staged=True,
-        )
-        cells = _insert_sorted(
-            cursor,
-            cube,
-            CUBE_COLUMNS,
-            f"""SELECT c.region_id, c.kind, c.track, c.academic_year, c.competence_id,
-                       c.framework_id, c.month, c.level, SUM(c.change) AS change,
-                       SUM(c.change * c.rk) AS key_change
-            FROM ({changes}) c GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-            HAVING SUM(c.change) <> 0 OR SUM(c.change * c.rk) <> 0""",  # noqa: S608
-            params,
-            order=8,
-            staged=True,
-        )
-        cursor.execute(
-            f"""INSERT INTO {region_table} ({", ".join(REGION_COLUMNS)})
-            SELECT region_id, kind, track, academic_year, framework_id, month, level,
-                   SUM(change), SUM(key_change)
-            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
-            HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
-        )
-        cursor.execute(
-            f"""INSERT INTO {country_table} ({", ".join(COUNTRY_COLUMNS)})
-            SELECT kind, track, academic_year, competence_id, framework_id, month, level,
-                   SUM(change), SUM(key_change)
-            FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
-            HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
-        )
-        cursor.execute(
-            f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students,
-                                              key_sum)
-            SELECT i.region_id, i.kind, co.track, co.academic_year, a.month, SUM(a.students),
-                   SUM(a.key_sum)
-            FROM {activity_table} a
-            JOIN {cohort} co ON co.id = a.cohort_id
-            JOIN {institution} i ON i.id = co.institution_id
-            GROUP BY 1, 2, 3, 4, 5 HAVING SUM(a.students) <> 0 OR SUM(a.key_sum) <> 0"""  # noqa: S608
-        )
-    _region_enrolment_rederive()
-    _region_completion_rederive()
+        _clear(cursor, _CUBE_TABLES)
+        cells = _cube_fill(cursor, f"({changes})", f"({changes})", "c.change * c.rk", params)
+        _cube_sums(cursor)
     return cells
 
 
@@ -442,11 +543,6 @@ def _region_sums(cursor, target, cohort_table: str, month: bool) -> None:
         JOIN {institution} i ON i.id = co.institution_id
         GROUP BY {by} HAVING SUM(x.students) <> 0 OR SUM(x.key_sum) <> 0"""  # noqa: S608
     )
-
-
-def _region_enrolment_rederive() -> None:
-    with connection.cursor() as cursor:
-        _region_sums(cursor, RegionEnrolment, CohortEnrolment._meta.db_table, month=False)
 
 
 def _region_completion_rederive() -> None:
