@@ -223,3 +223,51 @@ def test_keys_the_rebuild_draws_count_and_a_callers_transaction_gives_the_same(
     with transaction.atomic():  # the same, built on the rebuild's own connection
         mastery_rebuild()
     assert snapshot() == side_by_side
+
+
+def test_a_student_joining_while_the_keys_are_drawn_is_not_left_waiting(
+    record, competences, region
+):
+    """A membership change draws the student's key, then reads their roll-ups; a rebuild
+    drawing the missing keys meanwhile waits on that key. The rebuild draws its keys before
+    it locks the roll-ups, so the change reads them, commits, and the rebuild goes on
+    (drawn after the lock, each would wait on the other for good, the rebuild on a thread
+    of its own where PostgreSQL sees no deadlock). The change's key stays."""
+    country(record, competences, region, students=4)
+    joining = MasteryRollup.objects.values_list("student_id", flat=True).first()
+    RecordKey.objects.all().delete()  # as if loaded in bulk
+    drawn, outcome = threading.Event(), []
+
+    def membership_change() -> None:
+        try:
+            with transaction.atomic():
+                RecordKey.objects.create(student_id=joining, value=4242)
+                drawn.set()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '10s'")
+                    for _ in range(200):  # until the rebuild's draw waits on this key
+                        cursor.execute("SELECT pg_stat_clear_snapshot()")  # read afresh
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND wait_event_type = 'Lock'"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.05)
+                    else:
+                        outcome.append("the rebuild's draw never waited")
+                    outcome.append(len(MasteryRollup.objects.filter(student_id=joining)))
+        except Exception as error:  # the test reads what happened
+            outcome.append(error)
+        finally:
+            drawn.set()
+            connection.close()
+
+    other = threading.Thread(target=membership_change)
+    other.start()
+    assert drawn.wait(10)
+    rebuild_mastery()
+    other.join(20)
+    assert outcome and isinstance(outcome[0], int) and outcome[0] > 0, outcome
+    assert RecordKey.objects.get(student_id=joining).value == 4242
+    assert RecordKey.objects.count() == 4
