@@ -186,14 +186,18 @@ def _activity_select(rollups: str) -> tuple[str, list]:
 
     On PostgreSQL, with hash aggregation off (_local), each student's months are told
     apart in the order of the roll-ups' key, a student at a time: at 2,000,000 students
-    21 s, against 81 s hashing 30 million (student, month) pairs at once."""
+    21 s, against 81 s hashing 30 million (student, month) pairs at once. GROUP BY rather
+    than DISTINCT: PostgreSQL 15 sorts the months of each student alone (an incremental
+    sort over the key's order) for a GROUP BY only; for a DISTINCT it sorted all 15 million
+    of a range's (student, month) pairs (a range alone: 9.4 s instead of 12.1)."""
     membership = Membership._meta.db_table
     keys = RecordKey._meta.db_table
     unnest, month = step_months_unnest("r")
     return (
         f"""SELECT m.cohort_id, a.month, COUNT(*) AS students,
                    SUM(COALESCE(k.value, 0)) AS key_sum
-        FROM (SELECT DISTINCT r.student_id, {month} AS month FROM {rollups} r {unnest}) a
+        FROM (SELECT r.student_id, {month} AS month FROM {rollups} r {unnest}
+              GROUP BY 1, 2) a
         JOIN {membership} m ON m.user_id = a.student_id AND m.role = %s
                            AND m.cohort_id IS NOT NULL
         LEFT JOIN {keys} k ON k.student_id = a.student_id
