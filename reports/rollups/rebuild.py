@@ -443,20 +443,13 @@ def _cube_fill(cursor, level_changes: str, cube_changes: str, key_change: str, p
     region's or an institution's report reads sits together on disk; `params`: those of
     each. Returns how many cube rows."""
 
-    def sums(key: list[str], changes: str) -> str:
-        columns = ", ".join(f"c.{column}" for column in key)
-        by = ", ".join(str(n) for n in range(1, len(key) + 1))
-        return f"""SELECT {columns}, SUM(c.change) AS change, SUM({key_change}) AS key_change
-        FROM {changes} c GROUP BY {by}
-        HAVING SUM(c.change) <> 0 OR SUM({key_change}) <> 0"""  # noqa: S608
-
     level_table = InstitutionLevelChange._meta.db_table
     cube = MasteryCube._meta.db_table
     _insert_sorted(
         cursor,
         level_table,
         LEVEL_COLUMNS,
-        sums(LEVEL_KEY, level_changes),
+        _summed(LEVEL_KEY, level_changes, key_change),
         params,
         order=6,
         staged=True,
@@ -465,11 +458,21 @@ def _cube_fill(cursor, level_changes: str, cube_changes: str, key_change: str, p
         cursor,
         cube,
         CUBE_COLUMNS,
-        sums(CUBE_GROUP, cube_changes),
+        _summed(CUBE_GROUP, cube_changes, key_change),
         params,
         order=8,
         staged=True,
     )
+
+
+def _summed(key: list[str], changes: str, key_change: str) -> str:
+    """SQL: the rows of `changes` (alias c: a table's `key`, `change`, and what `key_change`
+    gives, the record keys' change) summed by `key`, those that sum to nothing left out."""
+    columns = ", ".join(f"c.{column}" for column in key)
+    by = ", ".join(str(n) for n in range(1, len(key) + 1))
+    return f"""SELECT {columns}, SUM(c.change) AS change, SUM({key_change}) AS key_change
+    FROM {changes} c GROUP BY {by}
+    HAVING SUM(c.change) <> 0 OR SUM({key_change}) <> 0"""  # noqa: S608
 
 
 def _cube_sums(cursor) -> None:
@@ -482,20 +485,9 @@ def _cube_sums(cursor) -> None:
     activity_table = CohortMonthlyActivity._meta.db_table
     cohort = Cohort._meta.db_table
     institution = Cohort._meta.get_field("institution").related_model._meta.db_table
-    cursor.execute(
-        f"""INSERT INTO {region_table} ({", ".join(REGION_COLUMNS)})
-        SELECT region_id, kind, track, academic_year, framework_id, month, level,
-               SUM(change), SUM(key_change)
-        FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
-        HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
-    )
-    cursor.execute(
-        f"""INSERT INTO {country_table} ({", ".join(COUNTRY_COLUMNS)})
-        SELECT kind, track, academic_year, competence_id, framework_id, month, level,
-               SUM(change), SUM(key_change)
-        FROM {cube} GROUP BY 1, 2, 3, 4, 5, 6, 7
-        HAVING SUM(change) <> 0 OR SUM(key_change) <> 0"""  # noqa: S608
-    )
+    for table, columns in ((region_table, REGION_COLUMNS), (country_table, COUNTRY_COLUMNS)):
+        sums = _summed(columns[:-2], cube, "c.key_change")
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {sums}")
     cursor.execute(
         f"""INSERT INTO {region_activity} ({", ".join(REGION_ACTIVITY_KEY)}, students,
                                           key_sum)

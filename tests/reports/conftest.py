@@ -5,6 +5,7 @@ run by Celery in place), cohorts of the current academic year."""
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import datetime
 
 import pytest
@@ -132,3 +133,19 @@ def published(people, k: int = 10) -> int | None:
     counted: once per competence in a results count), by the cell-key method."""
     key = dict(RecordKey.objects.filter(student__in=set(people)).values_list("student", "value"))
     return publish(Cell(len(people), sum(key[p.pk] for p in people)), k)
+
+
+def another_waits_on_a_lock(cursor, seconds: float = 10) -> bool:
+    """PostgreSQL: whether another connection waits on a lock (a row or key this one holds)
+    within `seconds`; pg_stat_activity read afresh each time (inside a transaction it is
+    otherwise read once and kept)."""
+    for _ in range(int(seconds / 0.05)):
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE "
+            "datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if cursor.fetchone()[0]:
+            return True
+        time.sleep(0.05)
+    return False

@@ -18,7 +18,7 @@ from django.db.utils import DataError
 from reports.models import MasteryRollup, RecordKey
 from reports.rollups import mastery_rebuild, parts, rebuild
 
-from .conftest import cohort_with_students, months_ago, school
+from .conftest import another_waits_on_a_lock, cohort_with_students, months_ago, school
 from .test_rollup import snapshot
 
 # Real commits: the ranges are read on other connections; the migrations' data restored after.
@@ -245,16 +245,7 @@ def test_a_student_joining_while_the_keys_are_drawn_is_not_left_waiting(
                 drawn.set()
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '10s'")
-                    for _ in range(200):  # until the rebuild's draw waits on this key
-                        cursor.execute("SELECT pg_stat_clear_snapshot()")  # read afresh
-                        cursor.execute(
-                            "SELECT count(*) FROM pg_stat_activity WHERE "
-                            "datname = current_database() AND wait_event_type = 'Lock'"
-                        )
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
-                    else:
+                    if not another_waits_on_a_lock(cursor):  # the rebuild's draw, on this key
                         outcome.append("the rebuild's draw never waited")
                     outcome.append(len(MasteryRollup.objects.filter(student_id=joining)))
         except Exception as error:  # the test reads what happened

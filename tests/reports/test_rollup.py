@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from datetime import date
 
@@ -34,7 +33,13 @@ from reports.rollups import keys, mastery_refresh_stale, month_of
 from reports.rollups.tables import cohort_changes_sql
 from tests.factories import MembershipFactory, UserFactory
 
-from .conftest import cohort_with_students, months_ago, replace_evidence, school
+from .conftest import (
+    another_waits_on_a_lock,
+    cohort_with_students,
+    months_ago,
+    replace_evidence,
+    school,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -464,15 +469,8 @@ def test_a_key_drawn_while_a_rebuild_draws_the_missing_ones_stays(region):
                 began.set()
                 # commit once the rebuild's insert waits on this key
                 with connection.cursor() as cursor:
-                    for _ in range(200):
-                        cursor.execute(
-                            "SELECT count(*) FROM pg_stat_activity WHERE "
-                            "datname = current_database() AND wait_event_type = 'Lock'"
-                        )
-                        if cursor.fetchone()[0]:
-                            waited.append(True)
-                            break
-                        time.sleep(0.05)
+                    if another_waits_on_a_lock(cursor):
+                        waited.append(True)
         finally:
             began.set()
             connection.close()
