@@ -76,15 +76,23 @@ def forget_local() -> None:
         _local.clear()
 
 
-_namespaces: list[Namespace] = []
+# The namespaces whose versions a request reads together, by name: the fixed ones a module
+# declares. A namespace made per place or per object (a report's scope) is read alone: there
+# may be thousands, and a process that had served many would otherwise read every one of
+# their versions on each later request (and keep one more object per request it served).
+_namespaces: dict[str, Namespace] = {}
 _EVERY = "\x00every"  # marks a request that has read every namespace's version
 
 
 class Namespace:
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, read_together: bool = True):
+        """`read_together`: a fixed namespace of a module, whose version every request's
+        first version read fetches with the others; False for a namespace made on the
+        fly (one per scope, per object), read alone when used."""
         self.name = name
         self.version_key = f"{name}:version"
-        _namespaces.append(self)
+        if read_together:
+            _namespaces[name] = self
 
     def version(self) -> int:
         remembered = getattr(_request, "versions", None)
@@ -95,8 +103,9 @@ class Namespace:
                 # the first version a request reads: every namespace's, in one round trip
                 # to Redis (a page reads several: pages, roles, a cohort's courses...)
                 remembered[_EVERY] = True
-                found = cache.get_many([ns.version_key for ns in _namespaces])
-                for ns in _namespaces:
+                together = list(_namespaces.values())
+                found = cache.get_many([ns.version_key for ns in together])
+                for ns in together:
                     if found.get(ns.version_key) is not None:
                         remembered[ns.name] = found[ns.version_key]
                 if self.name in remembered:

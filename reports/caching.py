@@ -35,8 +35,9 @@ MANY_COHORTS = 500  # more cohorts moved at once than this: every report is reti
 
 
 def scope_namespace(scope: str) -> Namespace:
-    """The cache versions of one scope: "country", "region:<id>" or "institution:<id>"."""
-    return Namespace(f"reports:scope:{scope}")
+    """The cache versions of one scope: "country", "region:<id>" or "institution:<id>"
+    (read alone, not with every request's other versions: a country has thousands)."""
+    return Namespace(f"reports:scope:{scope}", read_together=False)
 
 
 def scope_of(filters) -> str:

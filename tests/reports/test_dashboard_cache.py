@@ -184,3 +184,43 @@ def test_each_language_has_its_own_page(client, country):
     assert "<h1>Skills reports</h1>" in english
     assert "<h1>Skills reports</h1>" not in russian
     assert russian == fresh(client, "/ru/reports/")
+
+
+class _KeysRead:
+    """The shared cache as a process sees it, counting the keys of each many-key read (the
+    one round trip in which a request reads its caches' versions, as with Redis)."""
+
+    round_trips = True
+
+    def __init__(self, cache):
+        self._cache = cache
+        self.reads: list[int] = []
+
+    def get_many(self, keys, *args, **kwargs):
+        self.reads.append(len(keys))
+        return self._cache.get_many(keys, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cache, name)
+
+
+def test_a_process_that_served_many_places_reads_no_more_per_request(client, country, monkeypatch):
+    """Each report's scope has a cache version of its own. A web process serves the reports
+    of thousands of places in a day; each later request must not read more versions (and
+    cost more) for every place, or every page, it has served before."""
+    import lms.cache
+
+    keys = _KeysRead(lms.cache.cache)
+    monkeypatch.setattr(lms.cache, "cache", keys)
+    login(client, analyst())
+    page(client, "/en/reports/")
+    first = keys.reads[-1]
+    urls = ["/en/reports/", "/en/reports/?region=baku", "/en/reports/?region=karabakh"]
+    urls += [f"/en/reports/?institution={school.code}" for school in country["schools"]]
+    for _ in range(5):
+        for url in urls:
+            page(client, url)
+    page(client, "/en/reports/")
+    assert keys.reads[-1] == first
+    page(client, "/en/dashboard/")  # another page reads the same versions at once
+    assert keys.reads[-1] == first
