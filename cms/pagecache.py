@@ -63,8 +63,9 @@ def connect() -> None:
 
 
 def any_view_restrictions() -> bool:
-    """Whether any page is restricted (a password, a login, groups); cached."""
-    return PAGES.get_or_set(("view-restrictions",), PageViewRestriction.objects.exists)
+    """Whether any page is restricted (a password, a login, groups); cached, in this
+    process too (a bool: nothing to mutate)."""
+    return PAGES.get_or_set(("view-restrictions",), PageViewRestriction.objects.exists, local=True)
 
 
 class ViewRestrictionsMixin:

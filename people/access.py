@@ -47,8 +47,11 @@ def roles_of(user: User) -> Roles:
     cached = getattr(user, "_roles_cache", None)
     if cached is not None:
         return cached
+    # kept in this process too (frozen): a request then reads only the roles' version
     roles = ROLES.get_or_set(
-        (user.pk, int(user.is_active), int(user.is_superuser)), lambda: _read_roles(user)
+        (user.pk, int(user.is_active), int(user.is_superuser)),
+        lambda: _read_roles(user),
+        local=True,
     )
     user._roles_cache = roles
     return roles

@@ -179,13 +179,23 @@ def student_cached(student_id: int, parts: tuple, compute):
 def student_work_cached(student_id: int, parts: tuple, compute, timeout: int = PANEL_SECONDS):
     """`compute()`, cached for one student until their work changes (`student_changed`),
     not their activity: what a student did in a lesson (their enrolment, progress and
-    answers) read on every lesson page. `parts`: what else the value depends on."""
-    (version,) = _own_versions(student_id, (WORK,))
-    key = ":".join(map(str, ("people:student-work", student_id, version, *parts)))
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        cache.set(key, value, timeout)
+    answers) read on every lesson page. `parts`: what else the value depends on.
+
+    One round trip when cached: the student's work version and the entry are read
+    together. The entry keeps the version it was computed under and counts only while that
+    is still the student's version: one drawn since (their work changed, even while this
+    was being computed) makes it a miss, as a key holding the version would."""
+    version_key = _version_key(student_id, WORK)
+    key = ":".join(map(str, ("people:student-work", student_id, *parts)))
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    if version is None:
+        (version,) = _own_versions(student_id, (WORK,))  # expired: drawn again
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    value = compute()
+    cache.set(key, (version, value), timeout)
     return value
 
 

@@ -152,6 +152,42 @@ def test_a_students_answers_and_progress_are_never_shown_to_another(client):
     assert not re.search(r"<input[^>]* checked", bob_html)
 
 
+def test_an_answer_saved_while_the_page_was_drawn_shows_on_the_next_view(client, monkeypatch):
+    """What a student did in a lesson is cached with the version of their work it was read
+    under. An answer saved (in another tab) between that read and the cache write draws a
+    new version: the entry written with the old one is never served after it."""
+    from courses import services
+    from people import panels
+
+    a_course = course()
+    quizzed = lesson(
+        a_course,
+        body=[quiz(question("2 + 2?", choices=[choice("4", correct=True), choice("5")]))],
+        completion_rule="quiz",
+    )
+    ana = student_of(a_course)
+    quiz_id, (question_id,), ((right, _wrong),) = ids(quizzed)
+    cached = panels.student_work_cached
+
+    def answered_meanwhile(student_id, parts, compute, **kwargs):
+        def read_then_answer():
+            work = compute()  # read before the answer...
+            services.quiz_submit(
+                student=ana, lesson=quizzed, quiz_id=quiz_id, answers={question_id: [right]}
+            )
+            return work  # ...and cached after it
+
+        return cached(student_id, parts, read_then_answer, **kwargs)
+
+    client.force_login(ana)
+    monkeypatch.setattr(panels, "student_work_cached", answered_meanwhile)
+    assert 'data-testid="quiz-passed"' not in text_of(client, quizzed.url)
+    monkeypatch.setattr(panels, "student_work_cached", cached)
+    html = text_of(client, quizzed.url)
+    assert 'data-testid="quiz-passed"' in html
+    assert 'data-testid="lesson-completed"' in html
+
+
 def _csrf_in_quiz(html: str) -> str:
     form = re.search(r'<section class="quiz.*?</section>', html, re.S).group(0)
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
