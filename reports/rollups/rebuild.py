@@ -282,29 +282,27 @@ def _mastery_rebuild(started: float, *, side_by_side: bool) -> RebuildResult:
                 then=_range_sums,
             )
             ranges = partitions(cursor)
-            # the planner's figures for the roll-ups just refilled (what follows reads them)
+            # the planner's figures for the partitioned table as a whole, for the queries
+            # that read the roll-ups after the rebuild (each range analysed its own table
+            # for its sums; what follows here reads those sums, not the roll-ups)
             cursor.execute(f"ANALYZE {rollup}")
             activity, cube = _sums_of_ranges(cursor, ranges)
-            return RebuildResult(
-                rollups=rollups,
-                steps=steps,
-                cohort_activity=activity,
-                cube=cube,
-                seconds=time.monotonic() - started,
+        else:
+            record_keys_fill()
+            _counts_without_rollups()
+            _clear(cursor, [activity_table, rollup])
+            select, params = _rollups_select()
+            cursor.execute(f"INSERT INTO {rollup} ({', '.join(ROLLUP_COLUMNS)}) {select}", params)
+            rollups = cursor.rowcount
+            cursor.execute(
+                f"SELECT COALESCE(SUM(json_array_length(step_months)), 0) FROM {rollup}"  # noqa: S608
             )
-        record_keys_fill()
-        _counts_without_rollups()
-        _clear(cursor, [activity_table, rollup])
-        select, params = _rollups_select()
-        cursor.execute(f"INSERT INTO {rollup} ({', '.join(ROLLUP_COLUMNS)}) {select}", params)
-        rollups = cursor.rowcount
-        cursor.execute(
-            f"SELECT COALESCE(SUM(json_array_length(step_months)), 0) FROM {rollup}"  # noqa: S608
-        )
-        (steps,) = cursor.fetchone()
-        select, params = _activity_select(rollup)
-        activity = _insert_sorted(cursor, activity_table, ACTIVITY_COLUMNS, select, params, order=2)
-    cube = mastery_cube_rederive()
+            (steps,) = cursor.fetchone()
+            select, params = _activity_select(rollup)
+            activity = _insert_sorted(
+                cursor, activity_table, ACTIVITY_COLUMNS, select, params, order=2
+            )
+            cube = mastery_cube_rederive()
     return RebuildResult(
         rollups=rollups,
         steps=steps,
