@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pylti1p3.contrib.django import DjangoOIDCLogin
 from pylti1p3.exception import LtiException, OIDCException
 
+from people.backends import LOGIN_BACKEND
 from people.models import Role
 
 from . import dynamic, selectors, services
@@ -159,7 +160,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         token = signing.dumps(opened.launch.pk, salt=HANDOFF_SALT)
         response = render(request, "lti/open.html", {"token": token, "link": opened.launch.link})
         return _framed(response, origins)
-    auth_login(request, opened.user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, opened.user, backend=LOGIN_BACKEND)
     return redirect(opened.target_url)
 
 
@@ -177,7 +178,7 @@ def open_window(request: HttpRequest, token: str) -> HttpResponse:
             request,
             _("This link has expired or was already used. Open the activity again from your LMS."),
         )
-    auth_login(request, launch.user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, launch.user, backend=LOGIN_BACKEND)
     return redirect(launch.target_url)
 
 

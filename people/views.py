@@ -31,6 +31,7 @@ from . import (
     selectors,
     services,
 )
+from .backends import LOGIN_BACKEND
 from .forms import (
     CohortForm,
     FirstLoginForm,
@@ -472,7 +473,7 @@ def first_login_password(request: HttpRequest) -> HttpResponse:
         messages.error(request, refused.message)
         return redirect("first-login")
     request.session.pop(FIRST_LOGIN_SESSION_KEY, None)
-    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, person, backend=LOGIN_BACKEND)
     messages.success(
         request,
         _("Your password is set. From now on, log in with your username and this password."),

@@ -25,6 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from people import lockout, logincodes
+from people.backends import LOGIN_BACKEND
 from people.forms import FirstLoginForm
 
 from . import selectors, services
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 LINK_WINDOW = timedelta(minutes=15)
 # the password login's backend: the session's user is loaded by it (people.User)
-SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SESSION_BACKEND = LOGIN_BACKEND
 
 
 @require_GET
