@@ -48,6 +48,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from grading.models import CellResult, ExerciseSummary, Submission
+from lms.models import WorkerHeartbeat
 from people import logincodes
 from tests.courses.pages import lesson
 from tests.factories import student_in
@@ -316,13 +317,17 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(django_db_setup, tmp_path_factory):
+def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     the_stack = Stack(tmp_path_factory.mktemp("scale"))
     try:
         the_stack.start()
         yield the_stack
     finally:
         the_stack.stop()
+        # its beat sends the workers' heartbeat task until it stops: a row written after
+        # the last test's flush would be found by the next test (tests/lms/test_worker.py)
+        with django_db_blocker.unblock():
+            WorkerHeartbeat.objects.all().delete()
 
 
 @pytest.fixture
